@@ -1,0 +1,6 @@
+#include <outcall/outcall.h>
+
+const char *oc_version(void)
+{
+	return OC_VERSION_STRING;
+}
