@@ -1,0 +1,67 @@
+/*
+ * Decisions: the first rule (in evaluation order) whose condition is true
+ * for a context decides; no match is a block by "default", and that
+ * default cannot be changed.
+ *
+ * Rules whose conditions are equality or endsWith tests on host fields
+ * (network.hostname, dns.query, http.host, tls.sni), alone or or-ed
+ * together, are found through hash indexes built at load time, so a
+ * decision does not scan thousands of such rules; all other rules are
+ * checked in order. The index gives exactly the verdict of a plain ordered
+ * scan (tests/unit/engine proves it on random rule sets).
+ *
+ * Thread-safety: oc_engine_decide only reads the rule set and the context;
+ * call it from any number of threads. It does not allocate.
+ */
+#ifndef OUTCALL_ENGINE_H
+#define OUTCALL_ENGINE_H
+
+#include <stdbool.h>
+#include <outcall/common.h>
+#include <outcall/context.h>
+#include <outcall/policy.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct oc_decision {
+	oc_action verdict;
+	const oc_rule *rule;  /* NULL when no rule matched (default block) */
+	const char *rule_id;  /* the rule's id, or "default" */
+	const char *file;     /* the rule's file, or NULL */
+	int line;             /* the rule's line, or 0 */
+	bool log;             /* the rule asked for logging */
+	oc_egress egress;     /* the allow rule's egress, else zero */
+} oc_decision;
+
+/* Decides ctx against rs. Pointers in *out borrow from rs: keep a
+ * reference to rs while using them. Returns 0, or OC_EINVAL for NULL
+ * arguments. */
+OC_API int oc_engine_decide(const oc_ruleset *rs, const oc_context *ctx, oc_decision *out);
+
+/* The same decision by a plain ordered scan without the index. Slower; for
+ * tests and for checking the index. */
+OC_API int oc_engine_decide_scan(const oc_ruleset *rs, const oc_context *ctx, oc_decision *out);
+
+/* One rule's part in a traced decision. */
+typedef struct oc_trace_step {
+	const oc_rule *rule;
+	int result;          /* 1 true, 0 false, 2 unknown (the layer cannot see a field it tests) */
+	const char *why;     /* one line: the operands and their values */
+} oc_trace_step;
+
+typedef struct oc_trace oc_trace; /* owned by the caller: oc_trace_free */
+
+/* Decides like oc_engine_decide and records every rule considered, up to
+ * and including the deciding one. Allocates; not for the hot path. */
+OC_API int oc_engine_trace(const oc_ruleset *rs, const oc_context *ctx,
+	oc_decision *out, oc_trace **trace);
+OC_API size_t oc_trace_count(const oc_trace *t);
+OC_API const oc_trace_step *oc_trace_get(const oc_trace *t, size_t i);
+OC_API void oc_trace_free(oc_trace *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
