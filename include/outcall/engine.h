@@ -61,6 +61,33 @@ OC_API size_t oc_trace_count(const oc_trace *t);
 OC_API const oc_trace_step *oc_trace_get(const oc_trace *t, size_t i);
 OC_API void oc_trace_free(oc_trace *t);
 
+/*
+ * Context builders: how each layer turns what it saw into a context. The
+ * DNS filter, the proxy, the agent socket's check and `outcall rules test`
+ * all build through these, so a check is judged exactly like the real
+ * request. Each normalises the host into `buf` (OC_HOSTNAME_MAX bytes,
+ * owned by the caller and referenced by ctx) and sets the layer's fields;
+ * the caller adds agent and container fields. Return 0, or OC_EINVAL with a
+ * message naming the bad host, port or URL.
+ */
+/* A DNS query for `name` of `type` ("A", "AAAA", ...). */
+OC_API int oc_context_for_dns(oc_context *ctx, char *buf, const char *name, const char *type);
+/* A plain HTTP request. `target` is the request target as it goes upstream
+ * (origin form: path and query). */
+OC_API int oc_context_for_http(oc_context *ctx, char *buf, const char *host, int port,
+	const char *method, const char *target);
+/* A TLS connection (CONNECT or transparent 443): host and port, and the
+ * SNI (NULL: judged as `host`). Method, path and headers are unknown to
+ * this layer, so rules that test them do not match. */
+OC_API int oc_context_for_tls(oc_context *ctx, char *buf, const char *host, int port,
+	const char *sni, char *sni_buf);
+/* A URL: http:// gives the HTTP layer, https:// the TLS layer (only the
+ * host and port are visible without interception). `method` may be NULL
+ * (GET). `target_buf` (at least strlen(url) + 2 bytes) receives the
+ * origin-form target. */
+OC_API int oc_context_for_url(oc_context *ctx, char *buf, char *target_buf, const char *url,
+	const char *method);
+
 #ifdef __cplusplus
 }
 #endif

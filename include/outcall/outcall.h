@@ -16,6 +16,8 @@
 #include <outcall/version.h>
 #include <outcall/error.h>
 #include <outcall/context.h>
+#include <outcall/policy.h>
+#include <outcall/engine.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -113,6 +113,26 @@ OC_API size_t oc_rule_index(const oc_rule *r);
 OC_API const char *oc_action_name(oc_action a);        /* "allow" / "block" */
 OC_API const char *oc_egress_mode_name(oc_egress_mode m); /* "proxy", ... */
 
+/*
+ * The live rule set: what every layer decides with. A reload publishes a
+ * new set with a new generation number; a layer acquires (set, generation)
+ * once at the start of a decision and decides on that pair, so DNS, proxy
+ * and kernel never mix two rule sets in one decision and always report the
+ * generation they used.
+ *
+ * Thread-safety: all calls may be made from any thread at any time.
+ * Ownership: publish takes its own reference; acquire returns a reference
+ * the caller must oc_ruleset_unref.
+ */
+typedef struct oc_live oc_live;
+OC_API oc_live *oc_live_new(void);
+OC_API void oc_live_free(oc_live *live);
+/* Makes rs the live set; returns its generation (1 for the first). */
+OC_API uint64_t oc_live_publish(oc_live *live, oc_ruleset *rs);
+/* The live set (NULL before the first publish) and its generation. */
+OC_API oc_ruleset *oc_live_acquire(oc_live *live, uint64_t *generation);
+OC_API uint64_t oc_live_generation(oc_live *live);
+
 #ifdef __cplusplus
 }
 #endif

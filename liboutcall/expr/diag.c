@@ -25,15 +25,14 @@ static void text_pos(const char *text, uint32_t off, int *line, int *col)
 }
 
 /* Where a position inside a text lies in the file, given where the text
- * starts: lines add up; the first line's columns are offset by the
- * text's own column. Unknown (0) when the start is unknown. */
+ * starts: lines add up and columns are offset by the text's own column.
+ * A text spans several lines only as a YAML block scalar, whose lines all
+ * lost the same indentation (the start column), so the offset holds on
+ * every line. Unknown (0) when the start is unknown. */
 static void file_pos(int base_line, int base_col, int tline, int tcol, int *line, int *col)
 {
 	*line = base_line > 0 ? base_line + tline - 1 : 0;
-	if (tline > 1)
-		*col = *line ? tcol : 0;
-	else
-		*col = base_col > 0 ? base_col + tcol - 1 : 0;
+	*col = base_line > 0 && base_col > 0 ? base_col + tcol - 1 : 0;
 }
 
 uint32_t oc_expr_vfail(oc_expr_compiler *c, uint32_t src, uint32_t off, const char *fmt, va_list ap)

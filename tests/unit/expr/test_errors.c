@@ -22,9 +22,9 @@ Test(errors, unknown_field)
 Test(errors, position_in_a_multi_line_condition)
 {
 	expect_error("http.host == \"a\" &&\n  http.pth == \"/\"",
-		"rules.yaml:11:3: rule 'r1': condition 2:3: unknown field 'http.pth'; did you mean 'http.path'?");
+		"rules.yaml:11:18: rule 'r1': condition 2:3: unknown field 'http.pth'; did you mean 'http.path'?");
 	cr_assert_eq(oc_error_last()->line, 11);
-	cr_assert_eq(oc_error_last()->column, 3);
+	cr_assert_eq(oc_error_last()->column, 18);
 }
 
 Test(errors, comparing_different_types)

@@ -1,0 +1,52 @@
+/* The outcall CLI: a table of commands, each with its options, from which
+ * argument parsing, --help and the bash completion are all derived. */
+#ifndef OC_CLI_H
+#define OC_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Exit codes (PRODUCT.md §8). */
+enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+
+#define CLI_MAX_OPTS 16
+
+typedef struct cli_opt {
+	const char *name;   /* long name without "--" */
+	const char *arg;    /* argument name for help, NULL for a flag */
+	const char *help;
+	bool repeat;        /* may be given several times (values collected) */
+} cli_opt;
+
+typedef struct cli_args {
+	const char *value[CLI_MAX_OPTS];   /* last value, or "" for a set flag */
+	const char **values[CLI_MAX_OPTS]; /* all values of a repeatable option */
+	size_t nvalues[CLI_MAX_OPTS];
+	char **pos;
+	int npos;
+	bool json;
+	const char *socket;
+} cli_args;
+
+typedef struct cli_cmd cli_cmd;
+struct cli_cmd {
+	const char *name;
+	const char *summary;    /* one line for the parent's listing */
+	const char *usage;      /* arguments after the command path */
+	const char *help;       /* paragraphs shown by --help */
+	const cli_opt *opts;    /* terminated by { NULL } */
+	int (*run)(const cli_cmd *cmd, cli_args *args);
+	const cli_cmd *subs;    /* terminated by { NULL } */
+};
+
+extern const cli_cmd cli_root;
+extern const cli_cmd cli_rules_cmds[];
+
+/* The value of option `name` of cmd, or NULL when not given. */
+const char *cli_opt_value(const cli_cmd *cmd, const cli_args *args, const char *name);
+bool cli_opt_set(const cli_cmd *cmd, const cli_args *args, const char *name);
+/* Prints "outcall: <message>" and a pointer to --help; returns EXIT_USAGE. */
+int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_print_completion(const cli_cmd *root);
+
+#endif

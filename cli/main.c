@@ -1,0 +1,242 @@
+/* outcall: argument parsing and dispatch over the command table. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <outcall/outcall.h>
+
+#include "cli.h"
+
+#define DEFAULT_SOCKET "/run/outcall/host.sock"
+
+static const cli_opt global_opts[] = {
+	{ "json", NULL, "print machine-readable JSON instead of text" },
+	{ "socket", "PATH", "the daemon's host socket (default " DEFAULT_SOCKET ")" },
+	{ "help", NULL, "show help for the command" },
+	{ NULL },
+};
+
+static int run_version(const cli_cmd *cmd, cli_args *args)
+{
+	(void)cmd;
+	if (args->json)
+		printf("{\"version\":\"%s\"}\n", oc_version());
+	else
+		printf("outcall %s\n", oc_version());
+	return EXIT_OK;
+}
+
+static int run_completion(const cli_cmd *cmd, cli_args *args)
+{
+	(void)args;
+	(void)cmd;
+	return cli_print_completion(&cli_root);
+}
+
+static const cli_cmd root_subs[] = {
+	{ "rules", "validate and test rule sets", "COMMAND", NULL, NULL, NULL, cli_rules_cmds },
+	{ "version", "print the version", "", NULL, NULL, run_version, NULL },
+	{ "completion", "print the bash completion script", "bash",
+		"Load it with: source <(outcall completion bash)", NULL, run_completion, NULL },
+	{ NULL },
+};
+
+const cli_cmd cli_root = {
+	"outcall", "operate Outcall, the egress firewall for agent containers", "COMMAND",
+	"Exit codes: 0 ok (allowed), 1 error (or blocked), 2 usage error, 3 daemon unreachable.",
+	NULL, NULL, root_subs,
+};
+
+static size_t opt_count(const cli_opt *o)
+{
+	size_t n = 0;
+	while (o && o[n].name)
+		n++;
+	return n;
+}
+
+static void print_opts(const cli_opt *opts)
+{
+	for (size_t i = 0; opts && opts[i].name; i++) {
+		char left[64];
+		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
+			opts[i].arg ? opts[i].arg : "");
+		printf("  %-28s %s\n", left, opts[i].help);
+	}
+}
+
+static void print_help(const cli_cmd *cmd, const char *path)
+{
+	printf("Usage: %s %s\n", path, cmd->usage ? cmd->usage : "");
+	printf("\n%s.\n", cmd->summary);
+	if (cmd->subs) {
+		printf("\nCommands:\n");
+		for (const cli_cmd *c = cmd->subs; c->name; c++)
+			printf("  %-14s %s\n", c->name, c->summary);
+	}
+	if (cmd->opts && cmd->opts[0].name) {
+		printf("\nOptions:\n");
+		print_opts(cmd->opts);
+	}
+	printf("\nGlobal options:\n");
+	print_opts(global_opts);
+	printf("  %-28s %s\n", "--version", "print the version");
+	if (cmd->help)
+		printf("\n%s\n", cmd->help);
+	if (cmd->subs)
+		printf("\nRun '%s COMMAND --help' for a command's options.\n", path);
+}
+
+static const char *usage_path;
+
+int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
+{
+	(void)cmd;
+	va_list ap;
+	fprintf(stderr, "outcall: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nRun '%s --help' for usage.\n", usage_path ? usage_path : "outcall");
+	return EXIT_USAGE;
+}
+
+static int find_opt(const cli_opt *opts, const char *name, size_t len)
+{
+	for (size_t i = 0; opts && opts[i].name; i++)
+		if (strlen(opts[i].name) == len && strncmp(opts[i].name, name, len) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *cli_opt_value(const cli_cmd *cmd, const cli_args *args, const char *name)
+{
+	int i = find_opt(cmd->opts, name, strlen(name));
+	return i < 0 ? NULL : args->value[i];
+}
+
+bool cli_opt_set(const cli_cmd *cmd, const cli_args *args, const char *name)
+{
+	return cli_opt_value(cmd, args, name) != NULL;
+}
+
+/* Parses options of `cmd` (and the global ones) anywhere among the
+ * arguments; "--" ends options. */
+static int parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a, bool *help)
+{
+	a->pos = calloc((size_t)argc + 1, sizeof(char *));
+	if (!a->pos)
+		return cli_usage_error(cmd, "out of memory");
+	bool opts_done = false;
+	for (int i = 0; i < argc; i++) {
+		char *arg = argv[i];
+		if (opts_done || arg[0] != '-' || strcmp(arg, "-") == 0) {
+			a->pos[a->npos++] = arg;
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			opts_done = true;
+			continue;
+		}
+		if (strcmp(arg, "-h") == 0) {
+			*help = true;
+			continue;
+		}
+		if (strncmp(arg, "--", 2) != 0)
+			return cli_usage_error(cmd, "unknown option '%s'", arg);
+		const char *name = arg + 2;
+		const char *eq = strchr(name, '=');
+		size_t len = eq ? (size_t)(eq - name) : strlen(name);
+		int k = find_opt(cmd->opts, name, len);
+		if (k < 0) {
+			int g = find_opt(global_opts, name, len);
+			if (g < 0)
+				return cli_usage_error(cmd, "unknown option '--%.*s'", (int)len, name);
+			if (strcmp(global_opts[g].name, "json") == 0)
+				a->json = true;
+			else if (strcmp(global_opts[g].name, "help") == 0)
+				*help = true;
+			else if (eq)
+				a->socket = eq + 1;
+			else if (i + 1 < argc)
+				a->socket = argv[++i];
+			else
+				return cli_usage_error(cmd, "--socket needs a PATH");
+			continue;
+		}
+		const char *val = "";
+		if (cmd->opts[k].arg) {
+			if (eq)
+				val = eq + 1;
+			else if (i + 1 < argc)
+				val = argv[++i];
+			else
+				return cli_usage_error(cmd, "--%s needs %s", cmd->opts[k].name,
+					cmd->opts[k].arg);
+		} else if (eq) {
+			return cli_usage_error(cmd, "--%s takes no value", cmd->opts[k].name);
+		}
+		if (a->value[k] && !cmd->opts[k].repeat)
+			return cli_usage_error(cmd, "--%s given twice", cmd->opts[k].name);
+		a->value[k] = val;
+		const char **grown = realloc(a->values[k], (a->nvalues[k] + 1) * sizeof(*grown));
+		if (!grown)
+			return cli_usage_error(cmd, "out of memory");
+		a->values[k] = grown;
+		a->values[k][a->nvalues[k]++] = val;
+	}
+	return EXIT_OK;
+}
+
+static void free_args(cli_args *a)
+{
+	for (size_t k = 0; k < CLI_MAX_OPTS; k++)
+		free(a->values[k]);
+	free(a->pos);
+}
+
+int main(int argc, char **argv)
+{
+	const cli_cmd *cmd = &cli_root;
+	static char path[256] = "outcall";
+	int i = 1;
+	/* Walk down the command tree over leading words. */
+	for (; i < argc && cmd->subs; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("outcall %s\n", oc_version());
+			return EXIT_OK;
+		}
+		if (argv[i][0] == '-')
+			break;
+		const cli_cmd *found = NULL;
+		for (const cli_cmd *c = cmd->subs; c->name; c++)
+			if (strcmp(c->name, argv[i]) == 0)
+				found = c;
+		if (!found) {
+			usage_path = path;
+			return cli_usage_error(cmd, "unknown command '%s'", argv[i]);
+		}
+		cmd = found;
+		size_t n = strlen(path);
+		snprintf(path + n, sizeof(path) - n, " %s", cmd->name);
+	}
+	usage_path = path;
+	if (opt_count(cmd->opts) > CLI_MAX_OPTS)
+		return cli_usage_error(cmd, "internal: too many options");
+	cli_args args = { .socket = getenv("OUTCALL_SOCKET") };
+	if (!args.socket)
+		args.socket = DEFAULT_SOCKET;
+	bool help = false;
+	int rc = parse(cmd, argc - i, argv + i, &args, &help);
+	if (rc == EXIT_OK) {
+		if (help || !cmd->run) {
+			print_help(cmd, path);
+			rc = help ? EXIT_OK : EXIT_USAGE;
+		} else {
+			rc = cmd->run(cmd, &args);
+		}
+	}
+	free_args(&args);
+	return rc;
+}
