@@ -35,7 +35,7 @@ run_build plain "--no-suite bench"
 if [ "${OC_TEST_QUICK:-0}" != 1 ]; then
 	run_build asan "--suite unit" -Db_sanitize=address,undefined -Db_lundef=false
 	if command -v clang >/dev/null 2>&1; then
-		CC=clang run_build fuzz "--suite fuzz" -Dfuzz=true -Db_lundef=false
+		CC=clang run_build fuzz "--suite fuzz" -Dfuzz=true -Dtests=disabled -Db_lundef=false
 	else
 		echo "test.sh: clang missing, fuzz targets not built" >&2
 		status=1

@@ -86,6 +86,7 @@ static void run(int n, bool mixed)
 			lat[i] = now_ns() - s;
 			sink += (size_t)d.rule;
 		}
+		(void)sink;
 		qsort(lat, (size_t)rounds, sizeof(double), cmp_double);
 		printf("%-6d rules  %-5s  %-5s  load+compile %8.2f ms   decide p50 %9.0f ns  p99 %9.0f ns\n",
 			n, mixed ? "mixed" : "host", mode == 0 ? "index" : "scan", load_ms,

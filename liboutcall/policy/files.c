@@ -94,7 +94,7 @@ static int expand_dir(oc_file_list *l, const char *dir, size_t max_files, bool t
 		n++;
 	}
 	closedir(d);
-	if (!rc)
+	if (!rc && n)
 		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n && !rc; i++) {
 		oc_buf p = OC_BUF_INIT;

@@ -300,7 +300,8 @@ static int finish(struct loader *ld)
 	int rc = check_duplicate_ids(rs);
 	if (rc)
 		return rc;
-	qsort(rs->rules, rs->nrules, sizeof(*rs->rules), cmp_priority);
+	if (rs->nrules)
+		qsort(rs->rules, rs->nrules, sizeof(*rs->rules), cmp_priority);
 	for (size_t i = 0; i < rs->nrules; i++)
 		rs->rules[i].index = i;
 	return oc_engine_index_build(rs);
