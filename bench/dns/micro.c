@@ -42,13 +42,9 @@ static bool allow_all(void *arg, const char *name)
 	return true;
 }
 
-/* A query for name/A with EDNS, as dig sends it. */
-static size_t make_query(const char *name, uint8_t *out)
+/* Copies p's wire form to out (512 bytes are enough here) and frees p. */
+static size_t to_wire(ldns_pkt *p, uint8_t *out)
 {
-	ldns_pkt *p = NULL;
-	ldns_pkt_query_new_frm_str(&p, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, LDNS_RD);
-	ldns_pkt_set_id(p, 0x4242);
-	ldns_pkt_set_edns_udp_size(p, 1232);
 	uint8_t *w;
 	size_t len;
 	ldns_pkt2wire(&w, p, &len);
@@ -56,6 +52,16 @@ static size_t make_query(const char *name, uint8_t *out)
 	free(w);
 	ldns_pkt_free(p);
 	return len;
+}
+
+/* A query for name/A with EDNS, as dig sends it. */
+static size_t make_query(const char *name, uint8_t *out)
+{
+	ldns_pkt *p = NULL;
+	ldns_pkt_query_new_frm_str(&p, name, LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN, LDNS_RD);
+	ldns_pkt_set_id(p, 0x4242);
+	ldns_pkt_set_edns_udp_size(p, 1232);
+	return to_wire(p, out);
 }
 
 /* What an upstream answers for www.example.com: a CNAME and two addresses. */
@@ -72,13 +78,7 @@ static size_t make_upstream_answer(uint8_t *out)
 		ldns_rr_new_frm_str(&rr, rrs[i], 0, NULL, NULL);
 		ldns_pkt_push_rr(p, LDNS_SECTION_ANSWER, rr);
 	}
-	uint8_t *w;
-	size_t len;
-	ldns_pkt2wire(&w, p, &len);
-	memcpy(out, w, len);
-	free(w);
-	ldns_pkt_free(p);
-	return len;
+	return to_wire(p, out);
 }
 
 int main(int argc, char **argv)
