@@ -66,9 +66,10 @@ static int follow_chain(struct build *b, const ldns_rr_list *an, const ldns_rdf 
 	const ldns_rdf *seen[OC_DNS_CHAIN_MAX + 1] = { qname };
 	*last = qname;
 	*cut = false;
-	if (b->q->qtype == OC_DNS_TYPE_CNAME)
-		return 0; /* the CNAME itself is what was asked for */
-	for (const ldns_rr *rr; (rr = cname_of(an, *last, b->q->qclass));) {
+	/* A query for the CNAME itself gets one link, whose target the agent
+	 * must still be allowed to see. */
+	bool one = b->q->qtype == OC_DNS_TYPE_CNAME;
+	for (const ldns_rr *rr; !(one && b->nlinks) && (rr = cname_of(an, *last, b->q->qclass));) {
 		const ldns_rdf *target = ldns_rr_rdf(rr, 0);
 		const char *bad = b->nlinks == OC_DNS_CHAIN_MAX ? "CNAME chain longer than 16 links" : NULL;
 		for (size_t i = 0; i <= b->nlinks && !bad; i++)
@@ -157,13 +158,18 @@ static int finish(struct build *b)
 {
 	uint8_t *wire = NULL;
 	size_t len = 0;
-	if (ldns_pkt2wire(&wire, b->out, &len) != LDNS_STATUS_OK)
+	ldns_status st = ldns_pkt2wire(&wire, b->out, &len);
+	if (st == LDNS_STATUS_MEM_ERR)
 		return oc_error_nomem();
 	const char *names[OC_DNS_CHAIN_MAX];
 	for (size_t i = 0; i < b->nlinks; i++)
 		names[i] = b->chain[i];
-	int rc = oc_dns_answer_new(wire, len, b->ttl, names, b->nlinks, &b->res->answer);
+	int rc = st == LDNS_STATUS_OK ?
+		oc_dns_answer_new(wire, len, b->ttl, names, b->nlinks, &b->res->answer) : OC_EINVAL;
 	free(wire);
+	/* Re-encoding can only fail on size (over 64 KiB): unusable, not fatal. */
+	if (rc == OC_EINVAL)
+		return fail(b->res, "filtered answer does not fit a DNS message");
 	return rc;
 }
 
@@ -180,7 +186,8 @@ static int filter_pkt(struct build *b, const ldns_pkt *in, const ldns_rdf *qname
 	if (rc != 0)
 		return rc < 0 ? rc : 0;
 	size_t count = 0;
-	if (!cut) {
+	bool cname_query_answered = b->q->qtype == OC_DNS_TYPE_CNAME && b->nlinks > 0;
+	if (!cut && !cname_query_answered) {
 		rc = add_final_records(b, an, last, allow_private, &count);
 		if (rc < 0)
 			return rc;

@@ -9,7 +9,8 @@
  *   of a negative answer) and the additional section are dropped. A CNAME
  *   target that is not a host name ends the chain there, as no rule can
  *   allow it. Whether the asking agent may see each target is decided per
- *   agent when the answer is written (answer.h), not here.
+ *   agent when the answer is written (answer.h), not here. A query for
+ *   type CNAME gets the first link only (its target is checked the same).
  * - A and AAAA records whose address the private-range policy calls
  *   private are removed unless `allow_private` (the matching rule's
  *   allow_private_ips). If that removes every address, the result is a

@@ -191,6 +191,20 @@ Test(filter, cut_answer_can_carry_ede)
 	oc_dns_answer_free(r.answer);
 }
 
+Test(filter, cname_query_gets_one_checked_link)
+{
+	oc_dns_query q;
+	oc_dns_filter_result r = run(&q, "b.example", LDNS_RR_TYPE_CNAME, false, LDNS_RCODE_NOERROR,
+		chain_an, NULL);
+	cr_assert_not_null(r.answer, "%s", r.why);
+	cr_assert_eq(r.answer->nlinks, 1);
+	cr_assert_str_eq(r.answer->chain[0], "c.example");
+	expect_answer(r.answer, &q, "b.example. CNAME c.example.");
+	int calls = 0;
+	cr_assert_eq(oc_dns_answer_links(r.answer, allow_all_but_c, &calls), 0);
+	oc_dns_answer_free(r.answer);
+}
+
 Test(filter, cname_loop_and_bad_target)
 {
 	oc_dns_query q;
