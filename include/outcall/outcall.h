@@ -18,6 +18,7 @@
 #include <outcall/context.h>
 #include <outcall/policy.h>
 #include <outcall/engine.h>
+#include <outcall/events.h>
 #include <outcall/addr.h>
 
 #ifdef __cplusplus

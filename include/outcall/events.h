@@ -1,0 +1,130 @@
+/*
+ * Events: one record per decision of every layer (PRODUCT.md §8), plus
+ * security events (an SNI that differs from its CONNECT host), access
+ * request lifecycle and reloads. Layers fill an oc_event and hand it to an
+ * oc_events hub, which numbers it, keeps the last N in a ring, appends it
+ * as a JSON line to the decision log file (if any), counts it for the
+ * metrics and calls the subscribers (an embedder's callback, the host
+ * API's `decisions follow`).
+ *
+ * Hot path: emitting copies the record into a preallocated ring slot under
+ * a mutex; nothing is allocated. JSON is produced only for the log file,
+ * for readers of the ring, and for subscribers that ask for it.
+ *
+ * Thread-safety: every function may be called from any thread.
+ * Ownership: the hub is owned by its creator (oc_events_free). Strings in an
+ * oc_event are borrowed for the duration of oc_events_emit only; the ring
+ * keeps truncated copies (hosts and paths to 255 bytes).
+ */
+#ifndef OUTCALL_EVENTS_H
+#define OUTCALL_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <outcall/common.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum oc_event_kind {
+	OC_EVENT_DECISION = 0, /* a layer allowed or blocked something */
+	OC_EVENT_SECURITY,     /* something an operator must look at */
+	OC_EVENT_REQUEST,      /* an access request was submitted, approved, ... */
+	OC_EVENT_RELOAD,       /* the rule set was (or failed to be) reloaded */
+} oc_event_kind;
+
+typedef struct oc_event {
+	oc_event_kind kind;
+	uint64_t id;            /* 0: assigned by oc_events_emit */
+	int64_t time_us;        /* 0: now (CLOCK_REALTIME, microseconds) */
+	const char *layer;      /* "dns", "http", "tls", "agent", "kernel", "requests", "rules" */
+	const char *agent;      /* agent.name; NULL for an unknown peer */
+	const char *container;  /* container name */
+	const char *peer;       /* "10.200.0.2:41000", or "pid=12 uid=0 gid=0" on a socket */
+	const char *host;
+	int port;
+	const char *method;
+	const char *path;
+	const char *verdict;    /* "allow", "block", "refused", "error", or an event's outcome */
+	const char *rule;       /* deciding rule id, "default", or NULL where no rule was asked */
+	uint64_t generation;    /* rule set generation the decision used (0: none) */
+	int64_t latency_us;     /* time to decide (and, for DNS, to answer) */
+	const char *reason;     /* short explanation ("rate limited", "sni mismatch", ...) */
+	/* Layer details; zero / NULL when they do not apply. */
+	const char *dns_type;
+	int dns_rcode;          /* rcode sent, -1 when not applicable */
+	int answers_kept, answers_removed;
+	int status;             /* HTTP status sent */
+	int64_t bytes_up, bytes_down;
+	int64_t duration_ms;
+} oc_event;
+
+/* Initialises ev to "nothing known" (dns_rcode -1, the rest zero). */
+OC_API void oc_event_init(oc_event *ev, oc_event_kind kind, const char *layer);
+
+typedef struct oc_events oc_events;
+
+/* A hub keeping the last `ring_size` events (0: 4096). */
+OC_API oc_events *oc_events_new(size_t ring_size);
+OC_API void oc_events_free(oc_events *hub);
+
+/* Appends every event as one JSON line to `path` (created 0600 if
+ * missing). NULL stops file logging. Reopening the same path after
+ * logrotate moved it is oc_events_reopen. */
+OC_API int oc_events_set_log_file(oc_events *hub, const char *path);
+OC_API int oc_events_reopen(oc_events *hub);
+
+/* A fresh decision id, for layers that must show it before emitting (the
+ * proxy's 403 page names it). Ids are unique within a hub and start from a
+ * random base, so ids of two daemon runs do not collide in a log. */
+OC_API uint64_t oc_events_next_id(oc_events *hub);
+
+/* Records ev; returns its id. Never fails: a full ring drops its oldest
+ * record, a failing log file is counted (oc_events_stats) and retried. */
+OC_API uint64_t oc_events_emit(oc_events *hub, const oc_event *ev);
+
+/* Subscribers are called after each emit, on the emitting thread, with the
+ * hub's lock released; they must be quick and must not emit. Returns a
+ * handle for oc_events_unsubscribe, or 0 on failure. */
+typedef void (*oc_event_fn)(const oc_event *ev, void *arg);
+OC_API uint64_t oc_events_subscribe(oc_events *hub, oc_event_fn fn, void *arg);
+OC_API void oc_events_unsubscribe(oc_events *hub, uint64_t handle);
+
+/* Reading the ring: calls fn for each kept event with sequence number >
+ * after_seq (oldest first) that passes the filter (NULL fields: any),
+ * up to `max` events; returns the sequence number of the last event seen
+ * (pass it as after_seq to continue). Sequence numbers start at 1. */
+typedef struct oc_event_filter {
+	const char *agent;
+	const char *layer;
+	const char *verdict;
+	int kind;               /* -1: any */
+} oc_event_filter;
+OC_API uint64_t oc_events_read(oc_events *hub, uint64_t after_seq, const oc_event_filter *filter,
+	size_t max, oc_event_fn fn, void *arg);
+
+/* The event as one JSON object (no newline) appended to *out, a buffer
+ * grown with realloc; *len is updated. Returns 0 or OC_ENOMEM. */
+OC_API int oc_event_to_json(const oc_event *ev, char **out, size_t *len, size_t *cap);
+
+typedef struct oc_events_stats {
+	uint64_t emitted;
+	uint64_t dropped_from_ring;  /* overwritten before anyone read them */
+	uint64_t log_write_errors;
+	uint64_t by_layer_verdict[8][4]; /* see oc_events_stat_layers / _verdicts */
+} oc_events_stats;
+OC_API void oc_events_get_stats(oc_events *hub, oc_events_stats *out);
+/* Decisions per deciding rule id (including "default"), for the metrics;
+ * at most 65,536 distinct ids are counted, later ones under "other". */
+OC_API void oc_events_rule_hits(oc_events *hub, void (*fn)(const char *rule, uint64_t hits,
+	void *arg), void *arg);
+/* Names behind the indexes of by_layer_verdict ("dns", ... / "allow", ...). */
+OC_API const char *const *oc_events_stat_layers(void);
+OC_API const char *const *oc_events_stat_verdicts(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

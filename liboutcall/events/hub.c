@@ -1,0 +1,408 @@
+/* The events hub (events.h): ring, decision log file, subscribers and
+ * counters behind one mutex. */
+#include <outcall/events.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/random.h"
+
+/* A ring slot owns truncated copies of the event's strings. */
+struct slot {
+	uint64_t seq;
+	oc_event ev;
+	char layer[16], agent[64], container[96], peer[64], host[256], method[24];
+	char path[256], verdict[16], rule[132], reason[128], dns_type[16];
+};
+
+struct sub {
+	uint64_t handle;
+	oc_event_fn fn;
+	void *arg;
+};
+
+struct rule_count {
+	char *rule;
+	uint64_t hits;
+};
+
+#define MAX_RULE_COUNTS 65536
+
+/* Rule ids come from the operator's rule files: FNV-1a is enough. */
+static size_t hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return (size_t)h;
+}
+
+struct oc_events {
+	pthread_mutex_t lock;
+	struct slot *ring;
+	size_t size;
+	uint64_t seq;             /* last sequence number written */
+	uint64_t next_id;
+	oc_events_stats stats;
+	struct sub *subs;
+	size_t nsubs;
+	uint64_t next_handle;
+	struct rule_count *rules; /* open addressing on the rule id */
+	size_t rules_cap, nrules;
+	uint64_t other_rule_hits;
+	pthread_mutex_t file_lock;
+	int fd;
+	char *path;
+	char *json;               /* serialisation buffer, under file_lock */
+	size_t json_cap;
+};
+
+static const char *const layer_names[] = { "dns", "http", "tls", "agent", "kernel", "requests",
+	"rules", NULL };
+static const char *const verdict_names[] = { "allow", "block", "refused", NULL };
+
+const char *const *oc_events_stat_layers(void) { return layer_names; }
+const char *const *oc_events_stat_verdicts(void) { return verdict_names; }
+
+static int name_index(const char *const *names, const char *v, int other)
+{
+	for (int i = 0; v && names[i]; i++)
+		if (strcmp(names[i], v) == 0)
+			return i;
+	return other;
+}
+
+void oc_event_init(oc_event *ev, oc_event_kind kind, const char *layer)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->kind = kind;
+	ev->layer = layer;
+	ev->dns_rcode = -1;
+}
+
+oc_events *oc_events_new(size_t ring_size)
+{
+	oc_events *h = calloc(1, sizeof(*h));
+	if (!h) {
+		oc_error_nomem();
+		return NULL;
+	}
+	h->size = ring_size ? ring_size : 4096;
+	h->ring = calloc(h->size, sizeof(*h->ring));
+	if (!h->ring) {
+		free(h);
+		oc_error_nomem();
+		return NULL;
+	}
+	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->file_lock, NULL);
+	h->fd = -1;
+	/* A random base keeps ids of separate runs apart; the low 32 bits
+	 * count. A failing getrandom leaves the base at 0, which is only less
+	 * unique. */
+	uint64_t base = 0;
+	oc_random_bytes(&base, sizeof(base));
+	h->next_id = base & ~0xffffffffull;
+	return h;
+}
+
+void oc_events_free(oc_events *h)
+{
+	if (!h)
+		return;
+	if (h->fd >= 0)
+		close(h->fd);
+	for (size_t i = 0; i < h->rules_cap; i++)
+		free(h->rules[i].rule);
+	free(h->rules);
+	free(h->subs);
+	free(h->ring);
+	free(h->path);
+	free(h->json);
+	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->file_lock);
+	free(h);
+}
+
+static int open_log(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		oc_error_os("cannot open decision log %s", path);
+	return fd;
+}
+
+int oc_events_set_log_file(oc_events *h, const char *path)
+{
+	int fd = -1;
+	char *copy = NULL;
+	if (path) {
+		if (!(copy = strdup(path)))
+			return oc_error_nomem();
+		if ((fd = open_log(path)) < 0) {
+			free(copy);
+			return OC_EOS;
+		}
+	}
+	pthread_mutex_lock(&h->file_lock);
+	if (h->fd >= 0)
+		close(h->fd);
+	free(h->path);
+	h->fd = fd;
+	h->path = copy;
+	pthread_mutex_unlock(&h->file_lock);
+	return 0;
+}
+
+int oc_events_reopen(oc_events *h)
+{
+	pthread_mutex_lock(&h->file_lock);
+	int rc = 0;
+	if (h->path) {
+		int fd = open_log(h->path);
+		if (fd < 0) {
+			rc = OC_EOS;
+		} else {
+			if (h->fd >= 0)
+				close(h->fd);
+			h->fd = fd;
+		}
+	}
+	pthread_mutex_unlock(&h->file_lock);
+	return rc;
+}
+
+uint64_t oc_events_next_id(oc_events *h)
+{
+	return __atomic_add_fetch(&h->next_id, 1, __ATOMIC_RELAXED);
+}
+
+static const char *keep(char *dst, size_t cap, const char *src)
+{
+	if (!src)
+		return NULL;
+	size_t n = strnlen(src, cap - 1);
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return dst;
+}
+
+static void count_rule(oc_events *h, const char *rule)
+{
+	if (h->nrules * 2 >= h->rules_cap) {
+		if (h->rules_cap >= MAX_RULE_COUNTS * 2) {
+			/* fall through to the lookup; new ids go to "other" */
+		} else {
+			size_t cap = h->rules_cap ? h->rules_cap * 2 : 64;
+			struct rule_count *t = calloc(cap, sizeof(*t));
+			if (!t) {
+				h->other_rule_hits++;
+				return;
+			}
+			for (size_t i = 0; i < h->rules_cap; i++) {
+				if (!h->rules[i].rule)
+					continue;
+				size_t j = hash_str(h->rules[i].rule) & (cap - 1);
+				while (t[j].rule)
+					j = (j + 1) & (cap - 1);
+				t[j] = h->rules[i];
+			}
+			free(h->rules);
+			h->rules = t;
+			h->rules_cap = cap;
+		}
+	}
+	size_t j = hash_str(rule) & (h->rules_cap - 1);
+	while (h->rules[j].rule) {
+		if (strcmp(h->rules[j].rule, rule) == 0) {
+			h->rules[j].hits++;
+			return;
+		}
+		j = (j + 1) & (h->rules_cap - 1);
+	}
+	if (h->nrules >= MAX_RULE_COUNTS || !(h->rules[j].rule = strdup(rule))) {
+		h->other_rule_hits++;
+		return;
+	}
+	h->rules[j].hits = 1;
+	h->nrules++;
+}
+
+static void write_log(oc_events *h, const oc_event *ev)
+{
+	pthread_mutex_lock(&h->file_lock);
+	if (h->fd >= 0) {
+		size_t len = 0;
+		if (oc_event_to_json(ev, &h->json, &len, &h->json_cap) == 0) {
+			h->json[len++] = '\n';
+			ssize_t w;
+			do
+				w = write(h->fd, h->json, len);
+			while (w < 0 && errno == EINTR);
+			if (w != (ssize_t)len)
+				__atomic_add_fetch(&h->stats.log_write_errors, 1, __ATOMIC_RELAXED);
+		}
+	}
+	pthread_mutex_unlock(&h->file_lock);
+}
+
+uint64_t oc_events_emit(oc_events *h, const oc_event *in)
+{
+	oc_event ev = *in;
+	if (!ev.id)
+		ev.id = oc_events_next_id(h);
+	if (!ev.time_us) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ev.time_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	}
+	pthread_mutex_lock(&h->lock);
+	h->seq++;
+	struct slot *s = &h->ring[h->seq % h->size];
+	if (s->seq)
+		h->stats.dropped_from_ring++;
+	s->seq = h->seq;
+	s->ev = ev;
+	s->ev.layer = keep(s->layer, sizeof(s->layer), ev.layer);
+	s->ev.agent = keep(s->agent, sizeof(s->agent), ev.agent);
+	s->ev.container = keep(s->container, sizeof(s->container), ev.container);
+	s->ev.peer = keep(s->peer, sizeof(s->peer), ev.peer);
+	s->ev.host = keep(s->host, sizeof(s->host), ev.host);
+	s->ev.method = keep(s->method, sizeof(s->method), ev.method);
+	s->ev.path = keep(s->path, sizeof(s->path), ev.path);
+	s->ev.verdict = keep(s->verdict, sizeof(s->verdict), ev.verdict);
+	s->ev.rule = keep(s->rule, sizeof(s->rule), ev.rule);
+	s->ev.reason = keep(s->reason, sizeof(s->reason), ev.reason);
+	s->ev.dns_type = keep(s->dns_type, sizeof(s->dns_type), ev.dns_type);
+	h->stats.emitted++;
+	if (ev.kind == OC_EVENT_DECISION) {
+		int l = name_index(layer_names, ev.layer, 7);
+		int v = name_index(verdict_names, ev.verdict, 3);
+		h->stats.by_layer_verdict[l][v]++;
+		if (ev.rule)
+			count_rule(h, ev.rule);
+	}
+	/* Subscribers run without the lock; copy the list (it is short). */
+	struct sub subs[16];
+	size_t nsubs = h->nsubs < 16 ? h->nsubs : 16;
+	memcpy(subs, h->subs, nsubs * sizeof(*subs));
+	pthread_mutex_unlock(&h->lock);
+
+	write_log(h, &ev);
+	for (size_t i = 0; i < nsubs; i++)
+		subs[i].fn(&ev, subs[i].arg);
+	return ev.id;
+}
+
+uint64_t oc_events_subscribe(oc_events *h, oc_event_fn fn, void *arg)
+{
+	pthread_mutex_lock(&h->lock);
+	uint64_t handle = 0;
+	if (h->nsubs < 16) {
+		struct sub *grown = realloc(h->subs, (h->nsubs + 1) * sizeof(*grown));
+		if (grown) {
+			h->subs = grown;
+			handle = ++h->next_handle;
+			h->subs[h->nsubs++] = (struct sub){ handle, fn, arg };
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (!handle)
+		oc_error_set(OC_ELIMIT, "cannot subscribe to events: at most 16 subscribers");
+	return handle;
+}
+
+void oc_events_unsubscribe(oc_events *h, uint64_t handle)
+{
+	pthread_mutex_lock(&h->lock);
+	for (size_t i = 0; i < h->nsubs; i++) {
+		if (h->subs[i].handle == handle) {
+			h->subs[i] = h->subs[--h->nsubs];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+}
+
+static bool passes(const oc_event *ev, const oc_event_filter *f)
+{
+	if (!f)
+		return true;
+	if (f->kind >= 0 && (int)ev->kind != f->kind)
+		return false;
+	if (f->agent && (!ev->agent || strcmp(f->agent, ev->agent) != 0))
+		return false;
+	if (f->layer && (!ev->layer || strcmp(f->layer, ev->layer) != 0))
+		return false;
+	if (f->verdict && (!ev->verdict || strcmp(f->verdict, ev->verdict) != 0))
+		return false;
+	return true;
+}
+
+uint64_t oc_events_read(oc_events *h, uint64_t after, const oc_event_filter *filter, size_t max,
+	oc_event_fn fn, void *arg)
+{
+	/* Copy matching slots out under the lock, call fn without it. */
+	pthread_mutex_lock(&h->lock);
+	uint64_t first = h->seq >= h->size ? h->seq - h->size + 1 : 1;
+	if (after + 1 > first)
+		first = after + 1;
+	uint64_t last = after;
+	size_t n = 0;
+	struct slot *copy = NULL;
+	size_t want = max && max < h->size ? max : h->size;
+	if (first <= h->seq)
+		copy = malloc(want * sizeof(*copy));
+	for (uint64_t s = first; copy && s <= h->seq && n < want; s++) {
+		const struct slot *sl = &h->ring[s % h->size];
+		last = s;
+		if (!passes(&sl->ev, filter))
+			continue;
+		copy[n] = *sl;
+		n++;
+	}
+	pthread_mutex_unlock(&h->lock);
+	for (size_t i = 0; i < n; i++) {
+		/* Re-point the strings at the copy. */
+		struct slot *c = &copy[i];
+		c->ev.layer = c->ev.layer ? c->layer : NULL;
+		c->ev.agent = c->ev.agent ? c->agent : NULL;
+		c->ev.container = c->ev.container ? c->container : NULL;
+		c->ev.peer = c->ev.peer ? c->peer : NULL;
+		c->ev.host = c->ev.host ? c->host : NULL;
+		c->ev.method = c->ev.method ? c->method : NULL;
+		c->ev.path = c->ev.path ? c->path : NULL;
+		c->ev.verdict = c->ev.verdict ? c->verdict : NULL;
+		c->ev.rule = c->ev.rule ? c->rule : NULL;
+		c->ev.reason = c->ev.reason ? c->reason : NULL;
+		c->ev.dns_type = c->ev.dns_type ? c->dns_type : NULL;
+		fn(&c->ev, arg);
+	}
+	free(copy);
+	return last;
+}
+
+void oc_events_get_stats(oc_events *h, oc_events_stats *out)
+{
+	pthread_mutex_lock(&h->lock);
+	*out = h->stats;
+	pthread_mutex_unlock(&h->lock);
+	out->log_write_errors = __atomic_load_n(&h->stats.log_write_errors, __ATOMIC_RELAXED);
+}
+
+void oc_events_rule_hits(oc_events *h, void (*fn)(const char *, uint64_t, void *), void *arg)
+{
+	pthread_mutex_lock(&h->lock);
+	for (size_t i = 0; i < h->rules_cap; i++)
+		if (h->rules[i].rule)
+			fn(h->rules[i].rule, h->rules[i].hits, arg);
+	if (h->other_rule_hits)
+		fn("other", h->other_rule_hits, arg);
+	pthread_mutex_unlock(&h->lock);
+}

@@ -1,0 +1,250 @@
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <outcall/events.h>
+#include "tmpfiles.h"
+
+static void teardown(void)
+{
+	tmp_cleanup();
+}
+
+TestSuite(events, .fini = teardown);
+
+static uint64_t emit(oc_events *h, const char *layer, const char *agent, const char *verdict,
+	const char *rule)
+{
+	oc_event ev;
+	oc_event_init(&ev, OC_EVENT_DECISION, layer);
+	ev.agent = agent;
+	ev.verdict = verdict;
+	ev.rule = rule;
+	ev.host = "x.example";
+	return oc_events_emit(h, &ev);
+}
+
+struct seen {
+	int n;
+	char hosts[16][300];
+	uint64_t ids[16];
+};
+
+static void collect(const oc_event *ev, void *arg)
+{
+	struct seen *s = arg;
+	if (s->n < 16) {
+		snprintf(s->hosts[s->n], sizeof(s->hosts[0]), "%s", ev->host ? ev->host : "");
+		s->ids[s->n] = ev->id;
+	}
+	s->n++;
+}
+
+Test(events, ids_are_unique_and_time_is_set)
+{
+	oc_events *h = oc_events_new(8);
+	uint64_t a = emit(h, "dns", "a", "allow", "r");
+	uint64_t b = emit(h, "dns", "a", "allow", "r");
+	uint64_t pre = oc_events_next_id(h);
+	cr_assert_neq(a, 0);
+	cr_assert_neq(a, b);
+	cr_assert_gt(pre, b);
+	oc_event ev;
+	oc_event_init(&ev, OC_EVENT_DECISION, "http");
+	ev.id = pre;
+	cr_assert_eq(oc_events_emit(h, &ev), pre, "a preassigned id is kept");
+	struct seen s = { 0 };
+	oc_events_read(h, 0, NULL, 0, collect, &s);
+	cr_assert_eq(s.n, 3);
+	cr_assert_eq(s.ids[2], pre);
+	oc_events_free(h);
+}
+
+Test(events, ring_keeps_the_last_n_and_reads_continue)
+{
+	oc_events *h = oc_events_new(4);
+	for (int i = 0; i < 10; i++) {
+		oc_event ev;
+		oc_event_init(&ev, OC_EVENT_DECISION, "http");
+		char host[32];
+		snprintf(host, sizeof(host), "h%d", i);
+		ev.host = host;
+		oc_events_emit(h, &ev);
+	}
+	struct seen s = { 0 };
+	uint64_t last = oc_events_read(h, 0, NULL, 0, collect, &s);
+	cr_assert_eq(s.n, 4);
+	cr_assert_str_eq(s.hosts[0], "h6");
+	cr_assert_str_eq(s.hosts[3], "h9");
+	cr_assert_eq(last, 10);
+	oc_events_stats st;
+	oc_events_get_stats(h, &st);
+	cr_assert_eq(st.emitted, 10);
+	cr_assert_eq(st.dropped_from_ring, 6);
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(oc_events_read(h, last, NULL, 0, collect, &s), 10);
+	cr_assert_eq(s.n, 0, "nothing new after the last sequence number");
+	memset(&s, 0, sizeof(s));
+	oc_events_read(h, 7, NULL, 1, collect, &s);
+	cr_assert_eq(s.n, 1);
+	cr_assert_str_eq(s.hosts[0], "h7");
+	oc_events_free(h);
+}
+
+Test(events, filters)
+{
+	oc_events *h = oc_events_new(16);
+	emit(h, "dns", "a", "allow", "r1");
+	emit(h, "http", "b", "block", "default");
+	emit(h, "http", "a", "block", "r2");
+	struct seen s = { 0 };
+	oc_event_filter f = { .agent = "a", .verdict = "block", .kind = -1 };
+	oc_events_read(h, 0, &f, 0, collect, &s);
+	cr_assert_eq(s.n, 1);
+	memset(&s, 0, sizeof(s));
+	f = (oc_event_filter){ .layer = "http", .kind = OC_EVENT_DECISION };
+	oc_events_read(h, 0, &f, 0, collect, &s);
+	cr_assert_eq(s.n, 2);
+	memset(&s, 0, sizeof(s));
+	f = (oc_event_filter){ .kind = OC_EVENT_SECURITY };
+	oc_events_read(h, 0, &f, 0, collect, &s);
+	cr_assert_eq(s.n, 0);
+	oc_events_free(h);
+}
+
+Test(events, long_strings_are_truncated_in_the_ring)
+{
+	oc_events *h = oc_events_new(4);
+	char big[1000];
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	oc_event ev;
+	oc_event_init(&ev, OC_EVENT_DECISION, "http");
+	ev.host = big;
+	ev.path = big;
+	oc_events_emit(h, &ev);
+	struct seen s = { 0 };
+	oc_events_read(h, 0, NULL, 0, collect, &s);
+	cr_assert_eq(strlen(s.hosts[0]), 255);
+	oc_events_free(h);
+}
+
+Test(events, json_is_valid_and_escaped)
+{
+	oc_event ev;
+	oc_event_init(&ev, OC_EVENT_DECISION, "http");
+	ev.id = 0xabcdef;
+	ev.time_us = 1700000000123456;
+	ev.host = "we\"ird\\host\n";
+	ev.path = "/\x01\xff\xc3\xa9";
+	ev.port = 80;
+	ev.verdict = "block";
+	ev.rule = "default";
+	ev.status = 403;
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	cr_assert_eq(oc_event_to_json(&ev, &buf, &len, &cap), 0);
+	json_error_t err;
+	json_t *j = json_loads(buf, 0, &err);
+	cr_assert_not_null(j, "%s: %s", buf, err.text);
+	cr_assert_str_eq(json_string_value(json_object_get(j, "host")), "we\"ird\\host\n");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "path")), "/\x01\xef\xbf\xbd\xc3\xa9");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "id")), "0000000000abcdef");
+	cr_assert_str_eq(json_string_value(json_object_get(j, "time")), "2023-11-14T22:13:20.123456Z");
+	cr_assert_eq(json_integer_value(json_object_get(j, "status")), 403);
+	cr_assert_null(json_object_get(j, "dns_rcode"), "absent details are left out");
+	json_decref(j);
+	free(buf);
+}
+
+Test(events, log_file_and_reopen_after_rotation)
+{
+	const char *d = tmp_dir();
+	char path[512], moved[512];
+	snprintf(path, sizeof(path), "%s/decisions.log", d);
+	snprintf(moved, sizeof(moved), "%s/decisions.log.1", d);
+	oc_events *h = oc_events_new(4);
+	cr_assert_eq(oc_events_set_log_file(h, path), 0);
+	emit(h, "dns", "a", "allow", "r1");
+	cr_assert_eq(rename(path, moved), 0);
+	emit(h, "dns", "a", "allow", "r2");   /* still goes to the moved file */
+	cr_assert_eq(oc_events_reopen(h), 0);
+	emit(h, "dns", "a", "block", "r3");
+	oc_events_free(h);
+	char line[1024];
+	FILE *f = fopen(moved, "r");
+	int n = 0;
+	while (fgets(line, sizeof(line), f)) {
+		json_t *j = json_loads(line, 0, NULL);
+		cr_assert_not_null(j, "not JSON: %s", line);
+		json_decref(j);
+		n++;
+	}
+	fclose(f);
+	cr_assert_eq(n, 2);
+	f = fopen(path, "r");
+	cr_assert_not_null(f);
+	cr_assert_not_null(fgets(line, sizeof(line), f));
+	cr_assert(strstr(line, "\"rule\":\"r3\""), "%s", line);
+	fclose(f);
+	struct stat st;
+	stat(path, &st);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+}
+
+static void count_sub(const oc_event *ev, void *arg)
+{
+	(void)ev;
+	(*(int *)arg)++;
+}
+
+Test(events, subscribers)
+{
+	oc_events *h = oc_events_new(4);
+	int n = 0;
+	uint64_t s = oc_events_subscribe(h, count_sub, &n);
+	cr_assert_neq(s, 0);
+	emit(h, "dns", "a", "allow", "r");
+	emit(h, "dns", "a", "allow", "r");
+	oc_events_unsubscribe(h, s);
+	emit(h, "dns", "a", "allow", "r");
+	cr_assert_eq(n, 2);
+	oc_events_free(h);
+}
+
+struct hits {
+	uint64_t r1, def;
+};
+
+static void hit(const char *rule, uint64_t n, void *arg)
+{
+	struct hits *h = arg;
+	if (strcmp(rule, "r1") == 0)
+		h->r1 = n;
+	if (strcmp(rule, "default") == 0)
+		h->def = n;
+}
+
+Test(events, counters_by_layer_verdict_and_rule)
+{
+	oc_events *h = oc_events_new(4);
+	for (int i = 0; i < 5; i++)
+		emit(h, "dns", "a", "allow", "r1");
+	emit(h, "http", "a", "block", "default");
+	emit(h, "http", "a", "block", "default");
+	oc_events_stats st;
+	oc_events_get_stats(h, &st);
+	cr_assert_eq(st.by_layer_verdict[0][0], 5);
+	cr_assert_eq(st.by_layer_verdict[1][1], 2);
+	cr_assert_str_eq(oc_events_stat_layers()[1], "http");
+	cr_assert_str_eq(oc_events_stat_verdicts()[1], "block");
+	struct hits x = { 0 };
+	oc_events_rule_hits(h, hit, &x);
+	cr_assert_eq(x.r1, 5);
+	cr_assert_eq(x.def, 2);
+	oc_events_free(h);
+}
