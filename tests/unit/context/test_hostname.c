@@ -132,7 +132,7 @@ Test(hostname, invalid_utf8_rejected)
 Test(hostname, control_and_special_bytes_rejected)
 {
 	const char *bad[] = { "a\tb.com", "a b.com", "a/b.com", "user@host", "a\x7f.com",
-		"a\x01", "*.example.com", "a\xc2\x85" "b.com", "a%2e.com" };
+		"a\x01", "*.example.com", ("a\xc2\x85" "b.com"), "a%2e.com" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		check(bad[i], NULL);
 	check("a b.com", NULL);
