@@ -174,7 +174,8 @@ static int ipv6_literal(const char *in, size_t len, char *out, size_t outsz)
 		text[i] = (char)lower((unsigned char)p[i]);
 	text[n] = '\0';
 	if (inet_pton(AF_INET6, text, &addr) != 1)
-		return fail(in, len, "is not a valid IPv6 address");
+		return fail(in, len, "is not a valid IPv6 address (':' appears only in IPv6 "
+			"literals: strip any port first)");
 	return deliver(in, len, text, n, out, outsz);
 }
 

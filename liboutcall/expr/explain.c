@@ -86,7 +86,7 @@ static void put_field(explainer *x, uint32_t operand, oc_field f)
 	}
 	switch (oc_field_type_of(f)) {
 	case OC_FTYPE_STRING: {
-		oc_sval s;
+		oc_sval s = { "", 0, false };
 		oc_expr_read_str(x->ctx, f, &s);
 		put(x, name);
 		put(x, " is ");
@@ -94,7 +94,7 @@ static void put_field(explainer *x, uint32_t operand, oc_field f)
 		break;
 	}
 	case OC_FTYPE_INT: {
-		int64_t i;
+		int64_t i = 0;
 		oc_expr_read_int(x->ctx, f, &i);
 		if (!x->rc)
 			x->rc = oc_buf_printf(x->out, "%s is %" PRId64, name, i);

@@ -111,6 +111,8 @@ static int check_source(const oc_expr_source *src)
 
 int oc_expr_compile(const oc_expr_source *src, oc_expr **out)
 {
+	if (!out)
+		return oc_error_set(OC_EINVAL, "oc_expr_compile: NULL output");
 	*out = NULL;
 	int rc = check_source(src);
 	if (rc)
@@ -128,7 +130,7 @@ int oc_expr_compile(const oc_expr_source *src, oc_expr **out)
 			oc_expr_node_at(&c, root)->type == OC_T_STRING ? "string" : "list or map");
 		root = OC_EXPR_NIL;
 	}
-	rc = root == OC_EXPR_NIL ? c.rc : finish(&c, root, out);
+	rc = root == OC_EXPR_NIL || c.rc ? c.rc : finish(&c, root, out);
 	compiler_free(&c);
 	return rc;
 }

@@ -5,9 +5,8 @@
 
 #define STR_FIELD(f, member) [OC_FIELD_##f] = offsetof(oc_context, member)
 
-/* Where each string field lives in the context (0: not a string field;
- * no string member sits at offset 0). */
-static const size_t str_offset[OC_FIELD_COUNT] = {
+/* 0 for fields that are not strings; no string member sits at offset 0. */
+const size_t oc_expr_str_offset[OC_FIELD_COUNT] = {
 	STR_FIELD(NETWORK_HOSTNAME, network_hostname),
 	STR_FIELD(NETWORK_IP, network_ip),
 	STR_FIELD(NETWORK_PROTOCOL, network_protocol),
@@ -26,23 +25,6 @@ static const size_t str_offset[OC_FIELD_COUNT] = {
 static bool known(const oc_context *ctx, oc_field f)
 {
 	return (ctx->known & OC_FIELD_BIT(f)) != 0;
-}
-
-bool oc_expr_read_str(const oc_context *ctx, oc_field f, oc_sval *out)
-{
-	if (!known(ctx, f))
-		return false;
-	const char *s = *(const char *const *)(const void *)((const char *)ctx + str_offset[f]);
-	out->fold = false;
-	if (!s) {
-		out->p = "";
-		out->n = 0;
-	} else {
-		out->p = s;
-		/* The body may hold NULs; it alone comes with a length. */
-		out->n = f == OC_FIELD_HTTP_BODY ? ctx->http_body_len : strlen(s);
-	}
-	return true;
 }
 
 bool oc_expr_read_int(const oc_context *ctx, oc_field f, int64_t *out)

@@ -8,11 +8,8 @@ static unsigned char at(const char *p, size_t i, bool fold)
 	return fold && c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-/* Compares n bytes of a and b; the plain case stays memcmp. */
-static int region_cmp(const char *a, bool fa, const char *b, bool fb, size_t n)
+int oc_str_fold_cmp(const char *a, bool fa, const char *b, bool fb, size_t n)
 {
-	if (!fa && !fb)
-		return n ? memcmp(a, b, n) : 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char x = at(a, i, fa), y = at(b, i, fb);
 		if (x != y)
@@ -21,28 +18,12 @@ static int region_cmp(const char *a, bool fa, const char *b, bool fb, size_t n)
 	return 0;
 }
 
-bool oc_str_eq(oc_sval a, oc_sval b)
-{
-	return a.n == b.n && region_cmp(a.p, a.fold, b.p, b.fold, a.n) == 0;
-}
-
 int oc_str_cmp(oc_sval a, oc_sval b)
 {
-	int r = region_cmp(a.p, a.fold, b.p, b.fold, a.n < b.n ? a.n : b.n);
+	int r = oc_str_region_cmp(a.p, a.fold, b.p, b.fold, a.n < b.n ? a.n : b.n);
 	if (r)
 		return r;
 	return a.n < b.n ? -1 : a.n > b.n;
-}
-
-bool oc_str_starts(oc_sval s, oc_sval prefix)
-{
-	return prefix.n <= s.n && region_cmp(s.p, s.fold, prefix.p, prefix.fold, prefix.n) == 0;
-}
-
-bool oc_str_ends(oc_sval s, oc_sval suffix)
-{
-	return suffix.n <= s.n &&
-		region_cmp(s.p + (s.n - suffix.n), s.fold, suffix.p, suffix.fold, suffix.n) == 0;
 }
 
 bool oc_str_contains(oc_sval s, oc_sval part)
@@ -52,7 +33,7 @@ bool oc_str_contains(oc_sval s, oc_sval part)
 	if (!s.fold && !part.fold)
 		return memmem(s.p, s.n, part.p, part.n) != NULL;
 	for (size_t i = 0; i + part.n <= s.n; i++)
-		if (region_cmp(s.p + i, s.fold, part.p, part.fold, part.n) == 0)
+		if (oc_str_region_cmp(s.p + i, s.fold, part.p, part.fold, part.n) == 0)
 			return true;
 	return false;
 }

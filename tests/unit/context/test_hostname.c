@@ -154,6 +154,8 @@ Test(hostname, ipv6_literals)
 	check("1:2:3", NULL);
 	check("[fe80::1%eth0]", NULL);
 	check("example.com:443", NULL);
+	cr_assert_str_eq(oc_error_last()->message, "host name \"example.com:443\": is not a valid IPv6 "
+		"address (':' appears only in IPv6 literals: strip any port first)");
 }
 
 Test(hostname, output_buffer_limits)

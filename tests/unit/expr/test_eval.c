@@ -156,3 +156,16 @@ Test(eval, conditional)
 	TRUE_("(http.method == \"GET\" ? 1 : 2) == 2");
 	TRUE_("http.method == \"POST\" ? http.path.startsWith(\"/repos\") : false");
 }
+
+Test(eval, fields_read)
+{
+	oc_expr *e = compile_ok("http.host == \"x\" && (network.port == 1 || "
+		"container.labels[http.headers[\"k\"]] == \"\" || [tls.sni].size() == 1)");
+	cr_assert_eq(oc_expr_fields(e), OC_FIELD_BIT(OC_FIELD_HTTP_HOST) | OC_FIELD_BIT(OC_FIELD_NETWORK_PORT) |
+		OC_FIELD_BIT(OC_FIELD_CONTAINER_LABELS) | OC_FIELD_BIT(OC_FIELD_HTTP_HEADERS) |
+		OC_FIELD_BIT(OC_FIELD_TLS_SNI));
+	oc_expr_free(e);
+	e = compile_ok("\"a\".matches(\"a\") || 1 < 2");
+	cr_assert_eq(oc_expr_fields(e), 0);
+	oc_expr_free(e);
+}
