@@ -15,6 +15,7 @@
 
 #include <outcall/version.h>
 #include <outcall/error.h>
+#include <outcall/loop.h>
 
 #ifdef __cplusplus
 extern "C" {
