@@ -19,16 +19,28 @@ uint64_t oc_loop_clock_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+void *oc_loop_grow(void *array, size_t *cap, size_t need, size_t size)
+{
+	if (need <= *cap)
+		return array;
+	size_t n = *cap ? *cap : 64;
+	while (n < need && n <= SIZE_MAX / 2)
+		n *= 2;
+	void *p = n < need || n > SIZE_MAX / size ? NULL : realloc(array, n * size);
+	if (!p) {
+		oc_error_nomem();
+		return NULL;
+	}
+	*cap = n;
+	return p;
+}
+
 int oc_loop_calls_push(struct oc_loop_calls *q, oc_loop_cb cb, void *arg)
 {
-	if (q->n == q->cap) {
-		size_t cap = q->cap ? q->cap * 2 : 16;
-		struct oc_loop_call *v = realloc(q->v, cap * sizeof(*v));
-		if (!v)
-			return oc_error_nomem();
-		q->v = v;
-		q->cap = cap;
-	}
+	struct oc_loop_call *v = oc_loop_grow(q->v, &q->cap, q->n + 1, sizeof(*v));
+	if (!v)
+		return OC_ENOMEM;
+	q->v = v;
 	q->v[q->n++] = (struct oc_loop_call){ cb, arg };
 	return 0;
 }
@@ -83,17 +95,12 @@ static unsigned from_epoll(uint32_t e)
 
 static int grow_watch(oc_loop *loop, int fd)
 {
-	if ((size_t)fd < loop->nwatch)
-		return 0;
-	size_t n = loop->nwatch ? loop->nwatch : 64;
-	while (n <= (size_t)fd)
-		n *= 2;
-	struct oc_loop_watch *w = realloc(loop->watch, n * sizeof(*w));
+	size_t old = loop->nwatch;
+	struct oc_loop_watch *w = oc_loop_grow(loop->watch, &loop->nwatch, (size_t)fd + 1, sizeof(*w));
 	if (!w)
-		return oc_error_nomem();
-	memset(w + loop->nwatch, 0, (n - loop->nwatch) * sizeof(*w));
+		return OC_ENOMEM;
+	memset(w + old, 0, (loop->nwatch - old) * sizeof(*w));
 	loop->watch = w;
-	loop->nwatch = n;
 	return 0;
 }
 

@@ -25,6 +25,11 @@ struct oc_loop_calls {
 
 int oc_loop_calls_push(struct oc_loop_calls *q, oc_loop_cb cb, void *arg);
 
+/* Grows an array of `size`-byte elements to hold at least `need` (capacity
+ * doubling from 64). Returns the possibly moved array and updates *cap, or
+ * returns NULL with the last error set and leaves array and *cap alone. */
+void *oc_loop_grow(void *array, size_t *cap, size_t need, size_t size);
+
 /* One watched fd, indexed by the fd number. `gen` changes on every add so
  * that an event epoll reported for an older registration of the same fd
  * number is recognised and dropped. */
@@ -52,12 +57,15 @@ struct oc_loop_heap_entry {
 
 struct oc_loop_timers {
 	struct oc_loop_timer *recs;
-	uint32_t nrecs, caprecs;
+	uint32_t nrecs;
+	size_t caprecs;
 	uint32_t free_head;  /* first free slot + 1; 0: none */
 	struct oc_loop_heap_entry *heap;
-	uint32_t nheap, capheap;
+	uint32_t nheap;
+	size_t capheap;
 	uint64_t *due;       /* ids taken off the heap, to fire this iteration */
-	uint32_t ndue, capdue;
+	uint32_t ndue;
+	size_t capdue;
 };
 
 struct oc_loop_signal {

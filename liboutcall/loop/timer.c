@@ -88,14 +88,10 @@ static void heap_remove(struct oc_loop_timers *t, uint32_t i)
 
 static int heap_push(struct oc_loop_timers *t, uint32_t slot, uint64_t key)
 {
-	if (t->nheap == t->capheap) {
-		uint32_t cap = t->capheap ? t->capheap * 2 : 64;
-		struct oc_loop_heap_entry *h = realloc(t->heap, cap * sizeof(*h));
-		if (!h)
-			return oc_error_nomem();
-		t->heap = h;
-		t->capheap = cap;
-	}
+	struct oc_loop_heap_entry *h = oc_loop_grow(t->heap, &t->capheap, t->nheap + 1, sizeof(*h));
+	if (!h)
+		return OC_ENOMEM;
+	t->heap = h;
 	uint32_t i = t->nheap++;
 	heap_set(t, i, (struct oc_loop_heap_entry){ key, slot });
 	sift_up(t, i);
@@ -110,16 +106,12 @@ static int alloc_slot(struct oc_loop_timers *t, uint32_t *slot)
 		t->free_head = t->recs[*slot].pos;
 		return 0;
 	}
-	if (t->nrecs == t->caprecs) {
-		if (t->caprecs >= MAX_TIMERS)
-			return oc_error_set(OC_ELIMIT, "event loop: too many timers");
-		uint32_t cap = t->caprecs ? t->caprecs * 2 : 64;
-		struct oc_loop_timer *r = realloc(t->recs, cap * sizeof(*r));
-		if (!r)
-			return oc_error_nomem();
-		t->recs = r;
-		t->caprecs = cap;
-	}
+	if (t->nrecs >= MAX_TIMERS)
+		return oc_error_set(OC_ELIMIT, "event loop: more than %u timers", MAX_TIMERS);
+	struct oc_loop_timer *r = oc_loop_grow(t->recs, &t->caprecs, t->nrecs + 1, sizeof(*r));
+	if (!r)
+		return OC_ENOMEM;
+	t->recs = r;
 	*slot = t->nrecs++;
 	t->recs[*slot] = (struct oc_loop_timer){ .gen = 0 };
 	return 0;
@@ -204,14 +196,10 @@ int64_t oc_loop_timers_wait(const oc_loop *loop, uint64_t now)
 
 static int push_due(struct oc_loop_timers *t, uint64_t id)
 {
-	if (t->ndue == t->capdue) {
-		uint32_t cap = t->capdue ? t->capdue * 2 : 64;
-		uint64_t *d = realloc(t->due, cap * sizeof(*d));
-		if (!d)
-			return oc_error_nomem();
-		t->due = d;
-		t->capdue = cap;
-	}
+	uint64_t *d = oc_loop_grow(t->due, &t->capdue, (size_t)t->ndue + 1, sizeof(*d));
+	if (!d)
+		return OC_ENOMEM;
+	t->due = d;
 	t->due[t->ndue++] = id;
 	return 0;
 }
