@@ -12,7 +12,7 @@ enum {
 	S_BWS,          /* whitespace that must lead to ';' */
 	S_EXT_NAME_PRE, /* after ';': BWS, then the name */
 	S_EXT_NAME,
-	S_EXT_AFTER_NAME, /* after name and BWS: '=', ';' or CR */
+	S_EXT_AFTER_NAME, /* after name and BWS: '=' or ';' */
 	S_EXT_VAL_PRE,  /* after '=': BWS, then token or quoted-string */
 	S_EXT_TOKEN,
 	S_EXT_QUOTED,
@@ -100,7 +100,7 @@ static int size_line_byte(oc_http_chunked *c, unsigned char b)
 			c->state = S_EXT_VAL_PRE;
 		else if (b == ';')
 			c->state = S_EXT_NAME_PRE;
-		else if (b == '\r')
+		else if (b == '\r' && c->state == S_EXT_NAME)
 			c->state = S_SIZE_LF;
 		else if (ws(b))
 			c->state = S_EXT_AFTER_NAME;
