@@ -17,7 +17,7 @@ bool oc_hostname_syntax_ok(const char *s, size_t len, bool trailing_dot);
 
 /* True if the last label (a trailing dot ignored) is a number: decimal
  * digits, or 0x and hex digits. No top-level domain is numeric, so such a
- * name is an IPv4 address in some notation ("127.1", "0x7f.1",
+ * name is an IPv4 address in some notation ("127.1", "0x7f.1", "0x",
  * "2130706433" all mean 127.0.0.1 to inet_aton), and callers either
  * require the canonical dotted quad or refuse it. */
 bool oc_hostname_ends_in_number(const char *s, size_t len);
