@@ -232,25 +232,27 @@ static int request_line(oc_http_request *r, const char *buf, uint16_t start, uin
 
 enum kind { K_OTHER, K_HOST, K_CONTENT_LENGTH, K_TRANSFER_ENCODING, K_CONNECTION, K_HOP };
 
+#define KNOWN(name, kind) { name, sizeof(name) - 1, kind }
 static const struct {
 	const char *name;
+	uint16_t len;
 	enum kind kind;
 } known[] = {
-	{ "host", K_HOST },
-	{ "content-length", K_CONTENT_LENGTH },
-	{ "transfer-encoding", K_TRANSFER_ENCODING },
-	{ "connection", K_CONNECTION },
-	{ "proxy-connection", K_HOP },
-	{ "keep-alive", K_HOP },
-	{ "te", K_HOP },
-	{ "upgrade", K_HOP },
-	{ "proxy-authorization", K_HOP },
+	KNOWN("host", K_HOST),
+	KNOWN("content-length", K_CONTENT_LENGTH),
+	KNOWN("transfer-encoding", K_TRANSFER_ENCODING),
+	KNOWN("connection", K_CONNECTION),
+	KNOWN("proxy-connection", K_HOP),
+	KNOWN("keep-alive", K_HOP),
+	KNOWN("te", K_HOP),
+	KNOWN("upgrade", K_HOP),
+	KNOWN("proxy-authorization", K_HOP),
 };
 
 static enum kind kind_of(const char *buf, oc_http_span name)
 {
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-		if (oc_http_span_ieq(buf, name, known[i].name))
+		if (known[i].len == name.len && !strncasecmp(buf + name.off, known[i].name, name.len))
 			return known[i].kind;
 	return K_OTHER;
 }
