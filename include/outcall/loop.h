@@ -38,8 +38,10 @@
  *
  * Thread-safety: a loop belongs to the thread that runs it. Only
  * oc_loop_stop, oc_loop_wakeup and oc_loop_post may be called from other
- * threads; every other function must be called from the loop's thread (or
- * before the loop is started, or from its callbacks).
+ * threads, and not once oc_loop_free may have started; every other
+ * function must be called from the loop's thread (or before the loop is
+ * started, or from its callbacks). Callbacks must not call oc_loop_run,
+ * oc_loop_run_once or oc_loop_free on their own loop.
  */
 #ifndef OUTCALL_LOOP_H
 #define OUTCALL_LOOP_H
