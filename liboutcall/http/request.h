@@ -47,6 +47,10 @@
  * Empty lines before the request line are skipped (RFC 9112 §2.2); they
  * count toward max_head.
  *
+ * Memory: an oc_http_request is about 1.1 KB (100 headers of 10 bytes);
+ * a proxy needs it only while a head is being read, not for the life of a
+ * connection or tunnel.
+ *
  * Thread-safety: an oc_http_request is plain data owned by the caller; the
  * functions keep no state elsewhere.
  */

@@ -29,6 +29,10 @@
  * ECH provider; the real name is encrypted and cannot be judged. The
  * caller decides whether to judge the outer name or refuse ECH.
  *
+ * Memory: an oc_tls_hello is about 560 bytes plus, only while a split
+ * hello is being gathered, a 16 KiB buffer; keep it only until the
+ * verdict.
+ *
  * Thread-safety: plain data owned by the caller.
  */
 #ifndef OC_TLS_CLIENTHELLO_H
