@@ -20,6 +20,7 @@
 #include <outcall/engine.h>
 #include <outcall/events.h>
 #include <outcall/addr.h>
+#include <outcall/loop.h>
 
 #ifdef __cplusplus
 extern "C" {
