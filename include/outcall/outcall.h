@@ -21,6 +21,7 @@
 #include <outcall/events.h>
 #include <outcall/addr.h>
 #include <outcall/loop.h>
+#include <outcall/proxy.h>
 
 #ifdef __cplusplus
 extern "C" {
