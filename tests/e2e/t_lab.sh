@@ -180,15 +180,16 @@ expect_lab_gone() {
 
 # A peer that holds its lab until signalled with $1.
 check_signal() {
-	local sig=$1 want=$2 p pids pid
+	local sig=$1 want=$2 p pids pid nss
 	start_peer hold "$LAB_DIR/peer-$sig.out"
 	lab_wait 20 "peer lab for SIG$sig" test -s "$LAB_DIR/peer-hold.prefix"
 	p=$(<"$LAB_DIR/peer-hold.prefix")
 	rm -f "$LAB_DIR/peer-hold.prefix"
-	pids=$(lab__ns_pids $(lab__namespaces "$p"))
+	mapfile -t nss < <(lab__namespaces "$p")
+	pids=$(lab__ns_pids "${nss[@]}")
 	expect_match "peer $p runs its servers" '[0-9]' "$pids"
 	kill "-$sig" "$peer_pid"
-	peer_wait
+	peer_wait 2>/dev/null # no "Killed" job notice: that is the point
 	if [ "$sig" = KILL ]; then
 		expect_eq "SIGKILL leaves the peer's lab behind" "$p-host" \
 			"$(lab__namespaces "$p" | grep -x "$p-host")"

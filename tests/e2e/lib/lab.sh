@@ -123,6 +123,7 @@ lab_bg() {
 		wait "${LAB_BG_PID[$name]}" 2>/dev/null
 	fi
 	ip netns exec "$LAB_P-$ns" "$@" </dev/null >"$LAB_DIR/$name.log" 2>&1 &
+	# shellcheck disable=SC2034 # for tests
 	LAB_LAST_PID=$!
 	LAB_BG_PID[$name]=$!
 }
@@ -149,6 +150,7 @@ lab_stop() {
 		lab_poll 2 lab__dead "$pid"
 	fi
 	wait "$pid" 2>/dev/null
+	# shellcheck disable=SC2034 # for tests
 	LAB_STOP_STATUS=$?
 	unset "LAB_BG_PID[$name]"
 }
@@ -201,10 +203,10 @@ lab__starttime() {
 # Picks a prefix nobody uses and claims it by creating its scratch
 # directory (mkdir is atomic, so two runs cannot claim the same one).
 lab__claim_prefix() {
-	local try p chars=abcdefghijklmnopqrstuvwxyz0123456789 i
-	for try in 1 2 3 4 5 6 7 8 9 10; do
+	local p chars=abcdefghijklmnopqrstuvwxyz0123456789 _
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		p=oc
-		for i in 1 2 3 4; do p=$p${chars:$((SRANDOM % 36)):1}; done
+		for _ in 1 2 3 4; do p=$p${chars:$((SRANDOM % 36)):1}; done
 		ip netns list | grep -q "^$p-" && continue
 		mkdir -m 0700 "$LAB_ROOT/oclab.$p" 2>/dev/null || continue
 		LAB_P=$p
@@ -238,6 +240,7 @@ lab_init() {
 	trap 'lab__on_signal HUP 129' HUP
 	# shellcheck disable=SC2086
 	[ -z "$LAB__PENDING" ] || lab__on_signal $LAB__PENDING
+	# shellcheck disable=SC2034 # for tests
 	LAB_CA=$LAB_DIR/ca.pem
 	LAB_WEB_LOG=$LAB_DIR/web-access.log
 	LAB_DNS_LOG=$LAB_DIR/dns.log
@@ -315,7 +318,7 @@ lab__remove() {
 				# shellcheck disable=SC2086
 				kill -KILL $pids 2>/dev/null
 				lab_poll 1 lab__no_pids "${nss[@]}" ||
-					echo "lab: processes still in $p namespaces:" $(lab__ns_pids "${nss[@]}") >&2
+					echo "lab: processes still in $p namespaces:" "$(lab__ns_pids "${nss[@]}")" >&2
 			fi
 		fi
 		for ns in "${nss[@]}"; do

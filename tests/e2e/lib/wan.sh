@@ -6,6 +6,7 @@
 
 # The fixed names (tests/e2e/README.md has this table for humans). Any
 # other name is NXDOMAIN, as on the internet.
+# shellcheck disable=SC2054 # the commas are dnsmasq's
 LAB_DNS_RECORDS=(
 	--host-record=web.lab.test,198.18.1.80
 	--host-record=api.lab.test,198.18.1.80
