@@ -178,30 +178,57 @@ expect_lab_gone() {
 	expect_fail "$what: scratch directory of $p is gone" test -e "$LAB_ROOT/oclab.$p"
 }
 
-# A peer that holds its lab until signalled with $1.
-check_signal() {
-	local sig=$1 want=$2 p pids pid nss
-	start_peer hold "$LAB_DIR/peer-$sig.out"
-	lab_wait 20 "peer lab for SIG$sig" test -s "$LAB_DIR/peer-hold.prefix"
+# Starts a peer that holds its lab; sets p (its prefix) and pids (of its
+# servers).
+hold_peer() {
+	local nss
+	start_peer hold "$LAB_DIR/peer-$1.out"
+	lab_wait 20 "peer lab for $1" test -s "$LAB_DIR/peer-hold.prefix"
 	p=$(<"$LAB_DIR/peer-hold.prefix")
 	rm -f "$LAB_DIR/peer-hold.prefix"
 	mapfile -t nss < <(lab__namespaces "$p")
 	pids=$(lab__ns_pids "${nss[@]}")
 	expect_match "peer $p runs its servers" '[0-9]' "$pids"
+}
+
+# SIGINT and SIGTERM: the test's own trap tears its lab down.
+check_signal() {
+	local sig=$1 want=$2 p pids
+	hold_peer "SIG$sig"
 	kill "-$sig" "$peer_pid"
-	peer_wait 2>/dev/null # no "Killed" job notice: that is the point
-	if [ "$sig" = KILL ]; then
-		expect_eq "SIGKILL leaves the peer's lab behind" "$p-host" \
-			"$(lab__namespaces "$p" | grep -x "$p-host")"
-		expect_ok "lab-clean runs" "$here/lab-clean"
-		expect_match "lab-clean spares the running lab $LAB_P" "$LAB_P belongs to a running test" "$LAB_OUT"
-		for pid in $pids; do
-			expect_fail "lab-clean stopped pid $pid of $p" lab__alive "$pid"
-		done
-	else
-		expect_eq "SIG$sig ends the peer with $want" "$want" "$peer_st"
-	fi
+	peer_wait
+	expect_eq "SIG$sig ends the peer with $want" "$want" "$peer_st"
 	expect_lab_gone "$p" "after SIG$sig"
+}
+
+expect_pids_dead() {
+	local pid
+	for pid in $2; do
+		expect_ok "$1: pid $pid of $p is gone" lab_poll 5 lab__dead "$pid"
+	done
+}
+
+# SIGKILL (what meson's timeout ends with): the lab's watchdog removes it;
+# without a watchdog, lab-clean does, and leaves running labs alone.
+check_kill() {
+	local p pids
+	hold_peer "SIGKILL"
+	kill -KILL "$peer_pid"
+	peer_wait 2>/dev/null # no "Killed" job notice: that is the point
+	expect_ok "the watchdog removes a SIGKILLed lab" lab_poll 5 \
+		test ! -e "$LAB_ROOT/oclab.$p"
+	expect_pids_dead "after SIGKILL" "$pids"
+	expect_lab_gone "$p" "after SIGKILL"
+
+	hold_peer "SIGKILL without watchdog"
+	kill -KILL "$(<"$LAB_ROOT/oclab.$p/watchdog.pid")" "$peer_pid"
+	peer_wait 2>/dev/null
+	expect_eq "SIGKILL without watchdog leaves the lab behind" "$p-host" \
+		"$(lab__namespaces "$p" | grep -x "$p-host")"
+	expect_ok "lab-clean runs" "$here/lab-clean"
+	expect_match "lab-clean spares the running lab $LAB_P" "$LAB_P belongs to a running test" "$LAB_OUT"
+	expect_pids_dead "after lab-clean" "$pids"
+	expect_lab_gone "$p" "after lab-clean"
 }
 
 if [ -n "${OC_LAB_PEER:-}" ]; then
@@ -237,7 +264,7 @@ expect_match "the second lab had its own prefix" "^oc[a-z0-9]{4}$" "$peer" &&
 expect_lab_gone "$peer" "after the second lab ended"
 check_signal INT 130
 check_signal TERM 143
-check_signal KILL ""
+check_kill
 basic_checks
 expect_eq "the machine's namespace is unchanged while the lab is up" "$before" "$(root_state 2>&1)"
 

@@ -46,6 +46,8 @@ LAB_TEARDOWN_HOOKS=()
 . "$LAB_LIB/wan.sh"
 # shellcheck source=tests/e2e/lib/capture.sh
 . "$LAB_LIB/capture.sh"
+# shellcheck source=tests/e2e/lib/cleanup.sh
+. "$LAB_LIB/cleanup.sh"
 
 # Proxy variables from the caller's environment would make curl and wget
 # inside the lab send requests to a proxy address outside it.
@@ -63,23 +65,22 @@ lab__secs_to_us() {
 }
 
 # lab_poll TIMEOUT CMD...: runs CMD until it succeeds or TIMEOUT seconds
-# pass; returns 0 or 1. Each try of CMD must itself be bounded. The output
-# of the last try is in LAB_POLL_OUT.
+# pass; returns CMD's last status. Each try of CMD must itself be bounded.
+# CMD runs in a subshell (it cannot change the test's variables); the
+# last lines of its last output are in LAB_POLL_OUT.
 lab_poll() {
-	local deadline pause=0.01 out rc
+	local deadline pause=0.01 rc
 	deadline=$(($(lab__now_us) + $(lab__secs_to_us "$1")))
 	shift
-	out=$(mktemp "${LAB_DIR:-$LAB_ROOT}/.poll.XXXXXX")
 	while :; do
-		"$@" >"$out" 2>&1
+		LAB_POLL_OUT=$("$@" 2>&1)
 		rc=$?
 		[ "$rc" = 0 ] && break
 		[ "$(lab__now_us)" -ge "$deadline" ] && break
 		sleep "$pause" # the poll interval, not synchronisation
 		[ "$pause" = 0.01 ] && pause=0.02 || pause=0.05
 	done
-	LAB_POLL_OUT=$(tail -n 5 "$out")
-	rm -f "$out"
+	LAB_POLL_OUT=$(tail -n 5 <<<"$LAB_POLL_OUT")
 	return "$rc"
 }
 
@@ -191,15 +192,6 @@ lab__need_tools() {
 		lab_fatal "the lab needs:$missing; install them with scripts/deps.sh test"
 }
 
-# Start time of a process, so a recycled pid is not mistaken for the owner.
-lab__starttime() {
-	local st
-	st=$(<"/proc/$1/stat") 2>/dev/null || return 1
-	st=${st##*) }
-	set -- $st
-	echo "${20}"
-}
-
 # Picks a prefix nobody uses and claims it by creating its scratch
 # directory (mkdir is atomic, so two runs cannot claim the same one).
 lab__claim_prefix() {
@@ -224,7 +216,7 @@ lab_init() {
 	local t0
 	t0=$(lab__now_us)
 	[ "$(id -u)" = 0 ] || lab_skip "the e2e lab needs root (it makes network namespaces)"
-	lab__need_tools ip dnsmasq nginx openssl curl dig tcpdump
+	lab__need_tools ip dnsmasq nginx openssl curl dig tcpdump setsid
 	LAB_TEST=$(basename "$0" .sh)
 	LAB_BG_PID=()
 	# A signal between claiming the prefix and recording it would leave the
@@ -234,7 +226,10 @@ lab_init() {
 	trap 'LAB__PENDING="TERM 143"' TERM
 	trap 'LAB__PENDING="HUP 129"' HUP
 	trap lab__on_exit EXIT
+	lab__clean_stale >&2
 	lab__claim_prefix
+	setsid -f bash -c '. "$1/lab.sh" && lab__watch "$2"' lab-watch "$LAB_LIB" "$LAB_P" \
+		</dev/null >/dev/null 2>&1 || lab_fatal "cannot start the lab's watchdog (setsid)"
 	trap 'lab__on_signal INT 130' INT
 	trap 'lab__on_signal TERM 143' TERM
 	trap 'lab__on_signal HUP 129' HUP
@@ -289,46 +284,6 @@ lab__net_up() {
 	lab__resolv_conf host "$LAB_IP_DNS"
 	lab__resolv_conf wan "$LAB_IP_DNS"
 }
-
-# Namespaces of the lab with prefix $1.
-lab__namespaces() {
-	ip netns list 2>/dev/null | awk -v p="$1-" 'index($1, p) == 1 { print $1 }'
-}
-
-lab__ns_pids() {
-	local ns
-	for ns in "$@"; do ip netns pids "$ns" 2>/dev/null; done
-}
-
-# Removes everything of the lab with prefix $1: its processes (TERM, then
-# KILL), namespaces, /etc/netns entries and scratch directory. Shared by
-# lab_teardown and lab-clean.
-lab__remove() {
-	local p=$1 nss pids
-	[[ $p =~ $LAB_PREFIX_RE ]] || return 1
-	mapfile -t nss < <(lab__namespaces "$p")
-	if [ "${#nss[@]}" -gt 0 ]; then
-		pids=$(lab__ns_pids "${nss[@]}")
-		if [ -n "$pids" ]; then
-			# shellcheck disable=SC2086
-			kill -TERM $pids 2>/dev/null
-			if ! lab_poll 1.5 lab__no_pids "${nss[@]}"; then
-				pids=$(lab__ns_pids "${nss[@]}")
-				echo "lab: killing processes that ignored SIGTERM in $p:" $pids >&2
-				# shellcheck disable=SC2086
-				kill -KILL $pids 2>/dev/null
-				lab_poll 1 lab__no_pids "${nss[@]}" ||
-					echo "lab: processes still in $p namespaces:" "$(lab__ns_pids "${nss[@]}")" >&2
-			fi
-		fi
-		for ns in "${nss[@]}"; do
-			ip netns delete "$ns" || echo "lab: could not delete namespace $ns" >&2
-		done
-	fi
-	rm -rf "$LAB_NETNS_ETC/$p"-*
-	rm -rf "${LAB_ROOT:?}/oclab.$p"
-}
-lab__no_pids() { [ -z "$(lab__ns_pids "$@")" ]; }
 
 # Copies the logs of a failed run where meson keeps its own, because the
 # scratch directory goes away with the lab.
