@@ -2,13 +2,13 @@
 # The lab itself: the DNS table, the web, evil and metadata servers, the
 # routing and isolation of its namespaces, captures; that it leaves the
 # machine's own namespace untouched, removes itself on a normal exit, on
-# SIGINT and SIGTERM (and through lab-clean after SIGKILL), and that two
-# labs run side by side.
+# SIGINT and SIGTERM (its trap), on SIGKILL (its watchdog, else
+# lab-clean), and that two labs run side by side.
 #
 # The same script plays a second lab ("peer") when OC_LAB_PEER is set:
 #   check  build a lab, run the basic checks, exit
 #   hold   build a lab, write its prefix to OC_LAB_PEER_FILE, wait to be
-#          killed (at most 60 s)
+#          killed (ends by itself when the main test is gone, or in 60 s)
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/lab.sh"
@@ -149,7 +149,7 @@ check_capture() {
 # peers that are killed on purpose from saving their logs as failures.
 start_peer() {
 	local mode=$1 out=$2
-	OC_LAB_PEER=$mode OC_LAB_PEER_FILE=$LAB_DIR/peer-$mode.prefix \
+	OC_LAB_PEER=$mode OC_LAB_PEER_FILE=$LAB_DIR/peer-$mode.prefix OC_LAB_PEER_PARENT=$BASHPID \
 		env --default-signal=INT -u OC_BUILD_ROOT -u OC_LAB_ARTIFACTS \
 		bash "$here/t_lab.sh" >"$out" 2>&1 &
 	peer_pid=$!
@@ -237,7 +237,7 @@ if [ -n "${OC_LAB_PEER:-}" ]; then
 	check) basic_checks ;;
 	hold)
 		echo "$LAB_P" >"$OC_LAB_PEER_FILE"
-		lab_poll 60 false
+		lab_poll 60 lab__dead "$OC_LAB_PEER_PARENT"
 		;;
 	esac
 	lab_done

@@ -210,8 +210,10 @@ lab__claim_prefix() {
 	lab_fatal "no free lab prefix after 10 tries; run tests/e2e/lab-clean"
 }
 
-# lab_init: builds the whole lab (host, wan and its servers) and arranges
-# for lab_teardown to run however the test ends.
+# lab_init: removes labs of dead runs, builds this run's lab (host, wan
+# and its servers) and arranges for it to go however the test ends: a
+# trap runs lab_teardown, and a detached watchdog removes the lab if the
+# test is killed before its trap could.
 lab_init() {
 	local t0
 	t0=$(lab__now_us)
