@@ -6,8 +6,8 @@
 # tests/e2e/README.md for the world it builds and the helpers it offers.
 #
 # Every lab resource carries the run's prefix ($LAB_P, "oc" + 4 characters)
-# so that runs coexist and tests/e2e/lab-clean can find the leftovers of a
-# run that was killed with SIGKILL.
+# so that runs coexist, and the run's watchdog, the next run or
+# tests/e2e/lab-clean can remove what a killed run left (cleanup.sh).
 
 [ -n "${LAB_SH_LOADED:-}" ] && return 0
 LAB_SH_LOADED=1
@@ -35,7 +35,7 @@ LAB_FAILS=0
 LAB_PASSES=0
 LAB_P=""
 LAB_DIR=""
-declare -A LAB_BG_PID=()
+declare -gA LAB_BG_PID=()
 LAB_TEARDOWN_HOOKS=()
 
 # shellcheck source=tests/e2e/lib/expect.sh
