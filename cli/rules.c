@@ -10,6 +10,8 @@
 #include <outcall/policy.h>
 
 #include "cli.h"
+#include "client.h"
+#include "table.h"
 
 #define DEFAULT_RULES "/etc/outcall/rules.d"
 
@@ -182,6 +184,52 @@ static int run_test(const cli_cmd *cmd, cli_args *a)
 	return rc;
 }
 
+static void human_rules(json_t *j)
+{
+	static const char *const h[] = { "ID", "ACTION", "PRIO", "EGRESS", "FILE", "DESCRIPTION" };
+	cli_table *t = cli_table_new(6, h);
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(j, "rules"), i, r) {
+		char prio[16], where[512];
+		snprintf(prio, sizeof(prio), "%lld", cli_jint(r, "priority"));
+		snprintf(where, sizeof(where), "%s:%lld", cli_jstr(r, "file"), cli_jint(r, "line"));
+		const char *action = cli_jstr(r, "action");
+		const char *row[] = { cli_jstr(r, "id"), action, prio,
+			strcmp(action, "allow") == 0 ? cli_jstr(json_object_get(r, "egress"), "mode") : "-",
+			where, cli_jstr(r, "description") };
+		cli_table_add(t, row);
+	}
+	printf("generation %lld\n", cli_jint(j, "generation"));
+	cli_table_print(t, "no rules: everything is blocked");
+}
+
+static int run_rules_list(const cli_cmd *cmd, cli_args *a)
+{
+	(void)cmd;
+	return cli_show(a, "GET", "/v1/rules", NULL, human_rules);
+}
+
+static int run_rules_show(const cli_cmd *cmd, cli_args *a)
+{
+	if (a->npos != 1)
+		return cli_usage_error(cmd, "give one rule id");
+	char path[512];
+	snprintf(path, sizeof(path), "/v1/rules/%s", a->pos[0]);
+	return cli_show(a, "GET", path, NULL, cli_human_flat);
+}
+
+static void human_reload(json_t *j)
+{
+	printf("reloaded: generation %lld, %lld rules\n", cli_jint(j, "generation"), cli_jint(j, "rules"));
+}
+
+static int run_rules_reload(const cli_cmd *cmd, cli_args *a)
+{
+	(void)cmd;
+	return cli_show(a, "POST", "/v1/rules/reload", NULL, human_reload);
+}
+
 static const cli_opt test_opts[] = {
 	{ "rules", "DIR", "rules directory or file (default " DEFAULT_RULES ")" },
 	{ "dns", "NAME", "a DNS query for NAME" },
@@ -197,6 +245,12 @@ static const cli_opt test_opts[] = {
 };
 
 const cli_cmd cli_rules_cmds[] = {
+	{ "list", "list the live rules of outcalld in evaluation order", "", NULL, NULL,
+		run_rules_list, NULL },
+	{ "show", "show one live rule", "ID", NULL, NULL, run_rules_show, NULL },
+	{ "reload", "make outcalld reload its rules directory now (all-or-nothing)", "",
+		"On an error nothing changes; the message names file:line and rule.",
+		NULL, run_rules_reload, NULL },
 	{ "validate", "check rule files and print errors and warnings", "[DIR|FILE...]",
 		"Loads the files exactly like outcalld does (default " DEFAULT_RULES ").\n"
 		"Exit code 0 when the set is valid, 1 otherwise.",
