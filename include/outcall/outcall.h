@@ -15,6 +15,9 @@
 
 #include <outcall/version.h>
 #include <outcall/error.h>
+#include <outcall/kernel.h>
+#include <outcall/identity.h>
+#include <outcall/network.h>
 
 #ifdef __cplusplus
 extern "C" {

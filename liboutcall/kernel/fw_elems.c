@@ -50,7 +50,8 @@ static int install(oc_firewall *fw)
 	struct oc_nft_direct *rules = malloc((fw->nrules ? fw->nrules : 1) * sizeof(*rules));
 	if (!rules)
 		return oc_error_nomem();
-	memcpy(rules, fw->rules, fw->nrules * sizeof(*rules));
+	if (fw->nrules)
+		memcpy(rules, fw->rules, fw->nrules * sizeof(*rules));
 	int rc = oc_fw_commit_replace(fw, rules, fw->nrules);
 	free(rules);
 	return rc;
@@ -191,7 +192,7 @@ int oc_firewall_nets(oc_firewall *fw, struct oc_nft_net **out, size_t *n)
 	*n = fw->nnets;
 	*out = malloc((*n ? *n : 1) * sizeof(**out));
 	int rc = *out ? 0 : oc_error_nomem();
-	if (!rc)
+	if (!rc && *n)
 		memcpy(*out, fw->nets, *n * sizeof(**out));
 	pthread_mutex_unlock(&fw->lock);
 	return rc;
@@ -203,7 +204,7 @@ int oc_firewall_members(oc_firewall *fw, struct oc_nft_member **out, size_t *n)
 	*n = fw->nmembers;
 	*out = malloc((*n ? *n : 1) * sizeof(**out));
 	int rc = *out ? 0 : oc_error_nomem();
-	if (!rc)
+	if (!rc && *n)
 		memcpy(*out, fw->members, *n * sizeof(**out));
 	pthread_mutex_unlock(&fw->lock);
 	return rc;

@@ -112,7 +112,8 @@ int oc_nl_talk(struct oc_nl *nl, struct nlmsghdr *req, mnl_cb_t cb, void *data,
 	if (kerr)
 		*kerr = 0;
 	req->nlmsg_seq = ++nl->seq;
-	if (!(req->nlmsg_flags & NLM_F_DUMP))
+	/* NLM_F_DUMP is two bits, one of which means NLM_F_EXCL in a NEW request */
+	if ((req->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
 		req->nlmsg_flags |= NLM_F_ACK;
 	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
 		return oc_error_os("sending %s to the kernel", what);
