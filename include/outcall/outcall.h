@@ -21,6 +21,9 @@
 #include <outcall/events.h>
 #include <outcall/addr.h>
 #include <outcall/loop.h>
+#include <outcall/kernel.h>
+#include <outcall/identity.h>
+#include <outcall/network.h>
 
 #ifdef __cplusplus
 extern "C" {
