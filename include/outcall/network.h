@@ -64,6 +64,8 @@ typedef struct oc_network_info {
 OC_API int oc_network_create(oc_networks *n, const char *name, oc_network_info *out);
 /* OC_ENOTFOUND if there is no such network. */
 OC_API int oc_network_get(oc_networks *n, const char *name, oc_network_info *out);
+/* Every network, ordered by index; free(*out). */
+OC_API int oc_networks_list(oc_networks *n, oc_network_info **out, size_t *count);
 /* Deletes the bridge and forgets the network; OC_ESTATE while containers
  * are attached to it. */
 OC_API int oc_network_delete(oc_networks *n, const char *name);

@@ -226,6 +226,36 @@ int oc_network_get(oc_networks *n, const char *name, oc_network_info *out)
 	return rc;
 }
 
+static int by_index(const void *a, const void *b)
+{
+	const oc_network_info *x = a, *y = b;
+	return x->index - y->index;
+}
+
+int oc_networks_list(oc_networks *n, oc_network_info **out, size_t *count)
+{
+	pthread_mutex_lock(&n->lock);
+	struct oc_nft_net *nets = NULL;
+	size_t nn = 0;
+	int rc = oc_firewall_nets(n->fw, &nets, &nn);
+	oc_network_info *l = NULL;
+	if (!rc && !(l = calloc(nn ? nn : 1, sizeof(*l))))
+		rc = oc_error_nomem();
+	for (size_t i = 0; !rc && i < nn; i++)
+		oc_net_info(oc_firewall_cfg(n->fw), &nets[i], &l[i]);
+	free(nets);
+	pthread_mutex_unlock(&n->lock);
+	if (rc) {
+		free(l);
+		return rc;
+	}
+	if (nn)
+		qsort(l, nn, sizeof(*l), by_index);
+	*out = l;
+	*count = nn;
+	return 0;
+}
+
 static size_t attached_to(oc_networks *n, const char *name)
 {
 	oc_container **l;
