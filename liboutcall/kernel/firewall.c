@@ -329,7 +329,12 @@ int oc_firewall_apply(oc_firewall *fw, const oc_direct_rule *rules, size_t n)
 
 int oc_firewall_installed(oc_firewall *fw)
 {
-	return fw && fw->installed;
+	if (!fw)
+		return 0;
+	pthread_mutex_lock(&fw->lock);
+	int installed = fw->installed;
+	pthread_mutex_unlock(&fw->lock);
+	return installed;
 }
 
 int oc_firewall_render(oc_firewall *fw, char **text)
