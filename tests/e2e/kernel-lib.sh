@@ -8,13 +8,17 @@ declare -gA AGENT_IP AGENT_MAC AGENT_VETH
 
 labctl() { lab_host "$LABCTL" "$@"; }
 
-# kernel_attach NAME...: makes agent namespaces and attaches them to the
-# default network (labctl apply must have run).
+# kernel_attach [--network NET] NAME...: makes agent namespaces and
+# attaches them to the network (labctl apply must have run).
 kernel_attach() {
-	local name out
+	local name out net=()
+	if [ "$1" = --network ]; then
+		net=(--network "$2")
+		shift 2
+	fi
 	for name in "$@"; do
 		lab_agent "$name"
-		out=$(labctl attach --name "$name" --netns "$(lab_netns "$name")") ||
+		out=$(labctl attach "${net[@]}" --name "$name" --netns "$(lab_netns "$name")") ||
 			lab_fatal "attaching $name: $out"
 		read -r "AGENT_IP[$name]" "AGENT_MAC[$name]" "AGENT_VETH[$name]" <<<"$out"
 	done

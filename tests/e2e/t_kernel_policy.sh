@@ -9,13 +9,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/lab.sh"
 . "$here/kernel-lib.sh"
 lab_init
-expect_ok "tables installed" labctl apply
+expect_ok "tables installed" labctl --network ci apply
 kernel_attach a1 a2
+kernel_attach --network ci a3
+expect_eq "a3 is on the second /24" 10.200.1.2 "${AGENT_IP[a3]}"
 expect_eq "a1 got the first address" 10.200.0.2 "${AGENT_IP[a1]}"
 expect_eq "a1's MAC is derived from it" 02:00:0a:c8:00:02 "${AGENT_MAC[a1]}"
 
 # Positive control: the explicit proxy port on the gateway answers.
-listen host proxy 8080 explicit-proxy 10.200.0.1
+listen host proxy 8080 explicit-proxy
 expect_ok "the explicit proxy port is reachable" tcp a1 10.200.0.1 8080 &&
 	expect_eq "and answers" explicit-proxy "$LAB_OUT"
 
@@ -77,6 +79,14 @@ lab_in a1 sh -c 'echo hi | timeout 2 socat - UDP-DATAGRAM:10.200.0.255:7777,broa
 lab_in a1 sh -c 'echo hi | timeout 2 socat - UDP-DATAGRAM:255.255.255.255:7777,broadcast' >/dev/null 2>&1
 expect_eq "no frame of a1 reached a2, broadcasts included" 0 "$(lab_capture_count a2rx)"
 expect_match "the bridge counted them" '^[1-9]' "$(counter bridge container-to-container)"
+
+# --- a second network: its own gateway only, no way to the first ------
+listen a3 a3-service 7777 a3-secret
+expect_ok "a3 reaches the services on its own gateway" tcp a3 10.200.1.1 8080
+expect_fail "but not on the other network's gateway" tcp a3 10.200.0.1 8080
+expect_fail "nor agents of the other network" tcp a3 "${AGENT_IP[a2]}" 7777
+expect_fail "nor they a3" tcp a1 "${AGENT_IP[a3]}" 7777
+expect_match "the forward chain counted them" '^[1-9]' "$(counter inet container-to-container)"
 
 # --- IPv6 does not leave -------------------------------------------------
 lab_in a1 ip -6 addr add 2001:db8:1::2/64 dev eth0 nodad
