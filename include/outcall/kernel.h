@@ -87,7 +87,7 @@ typedef struct oc_direct_rule {
  * previous list). Grants of a rule with the same id and rev are kept with
  * their remaining timeouts; the others are dropped with their sets. The
  * kernel's ruleset generation advances by exactly one. The named counters
- * start again from zero (they describe the policy now in force).
+ * keep their values.
  */
 OC_API int oc_firewall_apply(oc_firewall *fw, const oc_direct_rule *rules, size_t n);
 

@@ -48,6 +48,13 @@ struct oc_nft_grant_elem {
 	char note[OC_NOTE_MAX];
 };
 
+/* A named counter's value, carried over when the tables are replaced. */
+struct oc_nft_counter_val {
+	uint32_t family;
+	char name[64];
+	uint64_t packets, bytes;
+};
+
 struct oc_nft_desc {
 	const struct oc_kcfg *cfg;
 	const struct oc_nft_net *nets;
@@ -58,6 +65,8 @@ struct oc_nft_desc {
 	size_t nrules;
 	const struct oc_nft_grant_elem *grants;
 	size_t ngrants;
+	const struct oc_nft_counter_val *counters;  /* values to start from, or NULL */
+	size_t ncounters;
 };
 
 /* Emits both tables, complete, into sink. */

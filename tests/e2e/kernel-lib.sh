@@ -46,6 +46,7 @@ udp_send() {
 
 # counter FAMILY NAME: packets counted by a named counter.
 counter() {
-	labctl_nft list counter "$1" outcall "$2" | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+	labctl_nft list counter "$1" outcall "$2" |
+		sed -n 's/^[[:space:]]*packets \([0-9][0-9]*\) bytes.*/\1/p'
 }
 labctl_nft() { lab_host nft "$@"; }

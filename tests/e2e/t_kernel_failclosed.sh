@@ -47,10 +47,12 @@ granted_works "after SIGKILL"
 # Restart: one transaction; grants of the unchanged rule survive.
 lab_bg host monitor nft monitor tables
 lab_wait 5 "nft monitor" lab_host sh -c "pgrep -x nft >/dev/null"
+dropped0=$(counter inet forward-dropped)
 g0=$(labctl generation)
 expect_ok "restart replaces the tables" labctl --direct web:r1 apply
 g1=$(labctl generation)
 expect_eq "in exactly one transaction" "$((g0 + 1))" "$g1"
+expect_ok "the counters kept their values" test "$(counter inet forward-dropped)" -ge "$dropped0" -a "$dropped0" -gt 0
 expect_ok "the monitor saw the replace" lab_poll 3 grep -q 'add table bridge outcall' "$LAB_DIR/monitor.log"
 expect_match "grants survived, with their time" "^web 10\.200\.0\.2 198\.18\.1\.80 8080 [1-9]" "$(labctl grants)"
 policy_holds "after restart"
