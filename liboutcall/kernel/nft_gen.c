@@ -217,24 +217,19 @@ static int grant_elem(const struct oc_nft_set *s, const struct oc_nft_grant_elem
 	return sink->elem(sink->ctx, s, &e);
 }
 
-int oc_nft_gen_net(const struct oc_kcfg *cfg, const struct oc_nft_net *n,
-	const struct oc_nft_sink *sink)
+int oc_nft_gen_net(const struct oc_nft_net *n, const struct oc_nft_sink *sink)
 {
-	(void)cfg;
 	return net_elems(n, NULL, sink);
 }
 
-int oc_nft_gen_member(const struct oc_kcfg *cfg, const struct oc_nft_member *m,
-	const struct oc_nft_sink *sink)
+int oc_nft_gen_member(const struct oc_nft_member *m, const struct oc_nft_sink *sink)
 {
-	(void)cfg;
 	return member_elems(m, NULL, sink);
 }
 
-int oc_nft_gen_grant(const struct oc_kcfg *cfg, const struct oc_nft_direct *r,
-	const struct oc_nft_grant_elem *g, const struct oc_nft_sink *sink)
+int oc_nft_gen_grant(const struct oc_nft_direct *r, const struct oc_nft_grant_elem *g,
+	const struct oc_nft_sink *sink)
 {
-	(void)cfg;
 	char comment[128];
 	struct oc_nft_set s;
 	dip_set(r, comment, sizeof(comment), &s);
