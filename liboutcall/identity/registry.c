@@ -1,0 +1,209 @@
+/* The registry: two arrays of references, one sorted by IP and one by
+ * name, searched by bisection, behind a read-write lock. */
+#include <outcall/identity.h>
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+
+struct oc_registry {
+	pthread_rwlock_t lock;
+	oc_container **by_ip;    /* ascending IP (host order) */
+	oc_container **by_name;  /* ascending name */
+	size_t n, cap;
+};
+
+static uint32_t ip_of(const oc_container *c)
+{
+	return ntohl(oc_container_ip(c).s_addr);
+}
+
+/* Index of the first element not less than the key. */
+static size_t find_ip(const oc_registry *r, uint32_t ip)
+{
+	size_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (ip_of(r->by_ip[mid]) < ip)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static size_t find_name(const oc_registry *r, const char *name)
+{
+	size_t lo = 0, hi = r->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (strcmp(oc_container_name(r->by_name[mid]), name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static bool has_ip(const oc_registry *r, size_t i, uint32_t ip)
+{
+	return i < r->n && ip_of(r->by_ip[i]) == ip;
+}
+
+static bool has_name(const oc_registry *r, size_t i, const char *name)
+{
+	return i < r->n && strcmp(oc_container_name(r->by_name[i]), name) == 0;
+}
+
+static void insert_at(oc_container **a, size_t n, size_t i, oc_container *c)
+{
+	memmove(a + i + 1, a + i, (n - i) * sizeof(*a));
+	a[i] = c;
+}
+
+static void remove_at(oc_container **a, size_t n, size_t i)
+{
+	memmove(a + i, a + i + 1, (n - i - 1) * sizeof(*a));
+}
+
+int oc_registry_new(oc_registry **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return oc_error_nomem();
+	pthread_rwlock_init(&(*out)->lock, NULL);
+	return 0;
+}
+
+void oc_registry_free(oc_registry *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		oc_container_unref(r->by_ip[i]);
+	free(r->by_ip);
+	free(r->by_name);
+	pthread_rwlock_destroy(&r->lock);
+	free(r);
+}
+
+static int reserve(oc_registry *r)
+{
+	if (r->n < r->cap)
+		return 0;
+	size_t cap = r->cap ? r->cap * 2 : 16;
+	oc_container **a = realloc(r->by_ip, cap * sizeof(*a));
+	if (!a)
+		return oc_error_nomem();
+	r->by_ip = a;
+	oc_container **b = realloc(r->by_name, cap * sizeof(*b));
+	if (!b)
+		return oc_error_nomem();
+	r->by_name = b;
+	r->cap = cap;
+	return 0;
+}
+
+/* Removes the record at by_name[i] from both arrays; returns it. */
+static oc_container *take(oc_registry *r, size_t i)
+{
+	oc_container *c = r->by_name[i];
+	remove_at(r->by_name, r->n, i);
+	size_t j = find_ip(r, ip_of(c));
+	while (r->by_ip[j] != c)
+		j++;
+	remove_at(r->by_ip, r->n, j);
+	r->n--;
+	return c;
+}
+
+int oc_registry_put(oc_registry *r, oc_container *c)
+{
+	char buf[INET_ADDRSTRLEN];
+	uint32_t ip = ip_of(c);
+	oc_container *old = NULL;
+	pthread_rwlock_wrlock(&r->lock);
+	int rc = 0;
+	size_t i = find_ip(r, ip);
+	if (has_ip(r, i, ip) && strcmp(oc_container_name(r->by_ip[i]), oc_container_name(c)) != 0) {
+		struct in_addr a = oc_container_ip(c);
+		rc = oc_error_set(OC_EEXIST, "container '%s' cannot have %s: container '%s' has it",
+			oc_container_name(c), inet_ntop(AF_INET, &a, buf, sizeof(buf)),
+			oc_container_name(r->by_ip[i]));
+		goto out;
+	}
+	if ((rc = reserve(r)))
+		goto out;
+	size_t k = find_name(r, oc_container_name(c));
+	old = has_name(r, k, oc_container_name(c)) ? take(r, k) : NULL;
+	oc_container_ref(c);
+	insert_at(r->by_ip, r->n, find_ip(r, ip_of(c)), c);
+	insert_at(r->by_name, r->n, find_name(r, oc_container_name(c)), c);
+	r->n++;
+out:
+	pthread_rwlock_unlock(&r->lock);
+	oc_container_unref(old);
+	return rc;
+}
+
+int oc_registry_remove(oc_registry *r, const char *name)
+{
+	pthread_rwlock_wrlock(&r->lock);
+	size_t i = find_name(r, name);
+	oc_container *c = has_name(r, i, name) ? take(r, i) : NULL;
+	pthread_rwlock_unlock(&r->lock);
+	if (!c)
+		return oc_error_set(OC_ENOTFOUND, "no container named '%s' is registered", name);
+	oc_container_unref(c);
+	return 0;
+}
+
+oc_container *oc_registry_by_ip(oc_registry *r, struct in_addr ip)
+{
+	uint32_t h = ntohl(ip.s_addr);
+	pthread_rwlock_rdlock(&r->lock);
+	size_t i = find_ip(r, h);
+	oc_container *c = has_ip(r, i, h) ? oc_container_ref(r->by_ip[i]) : NULL;
+	pthread_rwlock_unlock(&r->lock);
+	return c;
+}
+
+oc_container *oc_registry_by_name(oc_registry *r, const char *name)
+{
+	pthread_rwlock_rdlock(&r->lock);
+	size_t i = find_name(r, name);
+	oc_container *c = has_name(r, i, name) ? oc_container_ref(r->by_name[i]) : NULL;
+	pthread_rwlock_unlock(&r->lock);
+	return c;
+}
+
+size_t oc_registry_count(oc_registry *r)
+{
+	pthread_rwlock_rdlock(&r->lock);
+	size_t n = r->n;
+	pthread_rwlock_unlock(&r->lock);
+	return n;
+}
+
+int oc_registry_list(oc_registry *r, oc_container ***out, size_t *n)
+{
+	pthread_rwlock_rdlock(&r->lock);
+	*n = r->n;
+	*out = malloc((r->n ? r->n : 1) * sizeof(**out));
+	if (*out)
+		for (size_t i = 0; i < r->n; i++)
+			(*out)[i] = oc_container_ref(r->by_ip[i]);
+	pthread_rwlock_unlock(&r->lock);
+	return *out ? 0 : oc_error_nomem();
+}
+
+void oc_container_list_free(oc_container **list, size_t n)
+{
+	for (size_t i = 0; list && i < n; i++)
+		oc_container_unref(list[i]);
+	free(list);
+}

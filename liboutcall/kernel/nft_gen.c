@@ -1,0 +1,577 @@
+/*
+ * The policy of PRODUCT.md §5.1, written once. Every table, counter, set,
+ * chain and rule Outcall puts in the kernel is emitted here; the back-ends
+ * only translate. Comments on the rules are the documentation an operator
+ * reads in `nft list table inet outcall`, so they say what and why.
+ */
+#include "kernel/nft_desc.h"
+
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <netinet/in.h>
+#include <net/ethernet.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/error.h"
+
+const enum oc_nft_field oc_nft_gateways_key[2] = { OC_F_IIFNAME, OC_F_IP_DADDR };
+const enum oc_nft_field oc_nft_containers_key[3] = { OC_F_IIFNAME, OC_F_ETHER_SADDR, OC_F_IP_SADDR };
+const enum oc_nft_field oc_nft_dip_key[3] = { OC_F_IP_SADDR, OC_F_IP_DADDR, OC_F_TH_DPORT };
+
+#define CT_INVALID NF_CT_STATE_INVALID_BIT
+#define CT_EST_REL (NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
+
+/* Named counters: the statistics an operator looks at first. */
+#define C_DNS "dns-redirected"
+#define C_HTTP "http-redirected"
+#define C_HTTPS "https-redirected"
+#define C_BLOCKED "blocked-prefix"
+#define C_IPV6 "ipv6-dropped"
+#define C_INVALID "invalid-dropped"
+#define C_GATEWAY "gateway-dropped"
+#define C_C2C "container-to-container"
+#define C_INBOUND "inbound-dropped"
+#define C_DIRECT "direct-ip-accepted"
+#define C_FORWARD "forward-dropped"
+#define C_HOST "host-to-container-dropped"
+#define C_SPOOFED "spoofed"
+
+/* Set names. */
+#define S_BRIDGES "bridges"
+#define S_GATEWAYS "gateways"
+#define S_PORTS "ports"
+#define S_CONTAINERS "containers"
+
+struct gen {
+	const struct oc_nft_desc *d;
+	const struct oc_nft_sink *sink;
+	enum oc_nft_family family;
+	struct oc_nft_rule r;
+};
+
+static void rule_start(struct gen *g, const char *chain, const char *comment)
+{
+	memset(&g->r, 0, sizeof(g->r));
+	g->r.family = g->family;
+	g->r.chain = chain;
+	g->r.comment = comment;
+}
+
+static struct oc_nft_match *add(struct gen *g, enum oc_nft_match_kind kind, bool neg)
+{
+	/* OC_NFT_MAX_MATCH bounds what this file writes; a rule with more
+	 * matches is a bug here, caught by the unit tests. */
+	struct oc_nft_match *m = &g->r.match[g->r.nmatch++];
+	m->kind = kind;
+	m->neg = neg;
+	return m;
+}
+
+static void in_set(struct gen *g, enum oc_nft_field f, const char *set, bool neg)
+{
+	struct oc_nft_match *m = add(g, OC_M_LOOKUP, neg);
+	m->fields[0] = f;
+	m->nfields = 1;
+	m->set = set;
+}
+
+static void in_concat(struct gen *g, const enum oc_nft_field *f, size_t n, const char *set)
+{
+	struct oc_nft_match *m = add(g, OC_M_LOOKUP, false);
+	memcpy(m->fields, f, n * sizeof(*f));
+	m->nfields = n;
+	m->set = set;
+}
+
+static void cmp(struct gen *g, enum oc_nft_field f, uint32_t v)
+{
+	struct oc_nft_match *m = add(g, OC_M_CMP, false);
+	m->fields[0] = f;
+	m->nfields = 1;
+	m->value.num = v;
+}
+
+static void bits(struct gen *g, enum oc_nft_field f, uint32_t mask)
+{
+	struct oc_nft_match *m = add(g, OC_M_BITS, false);
+	m->fields[0] = f;
+	m->nfields = 1;
+	m->value.num = mask;
+}
+
+static void prefix(struct gen *g, enum oc_nft_field f, const struct oc_prefix *p)
+{
+	struct oc_nft_match *m = add(g, OC_M_PREFIX, false);
+	m->fields[0] = f;
+	m->nfields = 1;
+	m->value.num = p->addr;
+	m->plen = p->len;
+}
+
+static void anon(struct gen *g, enum oc_nft_field f, const uint32_t *v, size_t n, bool neg)
+{
+	struct oc_nft_match *m = add(g, OC_M_ANON, neg);
+	m->fields[0] = f;
+	m->nfields = 1;
+	for (size_t i = 0; i < n; i++)
+		m->anon[i].num = v[i];
+	m->nanon = n;
+}
+
+static int emit(struct gen *g, const char *counter, enum oc_nft_verdict v)
+{
+	g->r.counter = counter;
+	g->r.verdict = v;
+	return g->sink->rule(g->sink->ctx, &g->r);
+}
+
+static int emit_redirect(struct gen *g, const char *counter, uint16_t port)
+{
+	g->r.port = port;
+	return emit(g, counter, OC_V_REDIRECT);
+}
+
+#define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
+
+static int counter(struct gen *g, const char *name, const char *comment)
+{
+	struct oc_nft_counter c = { g->family, name, comment, 0, 0 };
+	return g->sink->counter(g->sink->ctx, &c);
+}
+
+static int chain(struct gen *g, const char *name, const char *type, enum oc_nft_hook hook,
+	int prio, bool drop, const char *comment)
+{
+	struct oc_nft_chain c = { g->family, name, true, type, hook, prio, drop, comment };
+	return g->sink->chain(g->sink->ctx, &c);
+}
+
+/* ---- elements: shared by the full ruleset and incremental updates ---- */
+
+static const struct oc_nft_set set_bridges = { OC_NFT_INET, S_BRIDGES, { OC_F_IIFNAME }, 1, 0,
+	"the Outcall bridges, one per network" };
+static const struct oc_nft_set set_gateways = { OC_NFT_INET, S_GATEWAYS,
+	{ OC_F_IIFNAME, OC_F_IP_DADDR }, 2, 0,
+	"each bridge with its gateway address: the only host address containers may reach" };
+static const struct oc_nft_set set_ports = { OC_NFT_BRIDGE, S_PORTS, { OC_F_IIFNAME }, 1, 0,
+	"host-side veth of each attached container" };
+static const struct oc_nft_set set_containers = { OC_NFT_BRIDGE, S_CONTAINERS,
+	{ OC_F_IIFNAME, OC_F_ETHER_SADDR, OC_F_IP_SADDR }, 3, 0,
+	"each container port with the MAC and IPv4 address Outcall gave it" };
+
+static int net_elems(const struct oc_nft_net *n, const struct oc_nft_set *only,
+	const struct oc_nft_sink *sink)
+{
+	struct oc_nft_elem e = { .comment = n->name };
+	snprintf(e.key[0].name, IFNAMSIZ, "%s", n->bridge);
+	if (!only || only == &set_bridges)
+		TRY(sink->elem(sink->ctx, &set_bridges, &e));
+	e.key[1].num = n->gateway;
+	if (!only || only == &set_gateways)
+		TRY(sink->elem(sink->ctx, &set_gateways, &e));
+	return 0;
+}
+
+static int member_elems(const struct oc_nft_member *m, const struct oc_nft_set *only,
+	const struct oc_nft_sink *sink)
+{
+	struct oc_nft_elem e = { .comment = m->name };
+	snprintf(e.key[0].name, IFNAMSIZ, "%s", m->port);
+	if (!only || only == &set_ports)
+		TRY(sink->elem(sink->ctx, &set_ports, &e));
+	memcpy(e.key[1].mac, m->mac, 6);
+	e.key[2].num = m->ip;
+	if (!only || only == &set_containers)
+		TRY(sink->elem(sink->ctx, &set_containers, &e));
+	return 0;
+}
+
+static void dip_set(const struct oc_nft_direct *r, char *comment, size_t size,
+	struct oc_nft_set *s)
+{
+	oc_nft_direct_comment(r, comment, size);
+	*s = (struct oc_nft_set){ OC_NFT_INET, r->set,
+		{ OC_F_IP_SADDR, OC_F_IP_DADDR, OC_F_TH_DPORT }, 3, OC_NFT_SET_TIMEOUT, comment };
+}
+
+static int grant_elem(const struct oc_nft_set *s, const struct oc_nft_grant_elem *ge,
+	const struct oc_nft_sink *sink)
+{
+	struct oc_nft_elem e = {
+		.timeout_ms = ge->timeout_ms,
+		.expires_ms = ge->expires_ms,
+		.comment = ge->note[0] ? ge->note : NULL,
+	};
+	e.key[0].num = ge->container;
+	e.key[1].num = ge->dest;
+	e.key[2].num = ge->port;
+	return sink->elem(sink->ctx, s, &e);
+}
+
+int oc_nft_gen_net(const struct oc_kcfg *cfg, const struct oc_nft_net *n,
+	const struct oc_nft_sink *sink)
+{
+	(void)cfg;
+	return net_elems(n, NULL, sink);
+}
+
+int oc_nft_gen_member(const struct oc_kcfg *cfg, const struct oc_nft_member *m,
+	const struct oc_nft_sink *sink)
+{
+	(void)cfg;
+	return member_elems(m, NULL, sink);
+}
+
+int oc_nft_gen_grant(const struct oc_kcfg *cfg, const struct oc_nft_direct *r,
+	const struct oc_nft_grant_elem *g, const struct oc_nft_sink *sink)
+{
+	(void)cfg;
+	char comment[128];
+	struct oc_nft_set s;
+	dip_set(r, comment, sizeof(comment), &s);
+	return grant_elem(&s, g, sink);
+}
+
+/* ---- table inet outcall ---- */
+
+static const uint32_t tcp_udp[] = { IPPROTO_TCP, IPPROTO_UDP };
+
+/* `meta l4proto { tcp, udp } ip saddr . ip daddr . th dport @dip-<rule>` */
+static void match_grant(struct gen *g, const struct oc_nft_direct *r)
+{
+	anon(g, OC_F_L4PROTO, tcp_udp, 2, false);
+	in_concat(g, oc_nft_dip_key, 3, r->set);
+}
+
+static int inet_sets(struct gen *g)
+{
+	const struct oc_nft_desc *d = g->d;
+	TRY(g->sink->set(g->sink->ctx, &set_bridges));
+	for (size_t i = 0; i < d->nnets; i++)
+		TRY(net_elems(&d->nets[i], &set_bridges, g->sink));
+	TRY(g->sink->set(g->sink->ctx, &set_gateways));
+	for (size_t i = 0; i < d->nnets; i++)
+		TRY(net_elems(&d->nets[i], &set_gateways, g->sink));
+	for (size_t i = 0; i < d->nrules; i++) {
+		char comment[128];
+		struct oc_nft_set s;
+		dip_set(&d->rules[i], comment, sizeof(comment), &s);
+		TRY(g->sink->set(g->sink->ctx, &s));
+		for (size_t j = 0; j < d->ngrants; j++)
+			if (d->grants[j].rule == i)
+				TRY(grant_elem(&s, &d->grants[j], g->sink));
+	}
+	return 0;
+}
+
+static int inet_guard(struct gen *g)
+{
+	const struct oc_kcfg *cfg = g->d->cfg;
+	rule_start(g, "guard", "IPv6 from containers is dropped: Outcall networks are IPv4 only");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+	cmp(g, OC_F_NFPROTO, 10 /* NFPROTO_IPV6 */);
+	TRY(emit(g, C_IPV6, OC_V_DROP));
+	for (size_t i = 0; i < cfg->nblocked; i++) {
+		rule_start(g, "guard", "never reachable from containers, not even through a "
+			"direct_ip grant (cloud metadata lives here)");
+		in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+		prefix(g, OC_F_IP_DADDR, &cfg->blocked[i]);
+		TRY(emit(g, C_BLOCKED, OC_V_DROP));
+	}
+	return 0;
+}
+
+static int inet_redirect(struct gen *g)
+{
+	const struct oc_nft_desc *d = g->d;
+	const struct oc_kcfg *cfg = d->cfg;
+	for (size_t i = 0; i < d->nrules; i++) {
+		rule_start(g, "redirects", "a flow granted by direct_ip goes out directly, "
+			"not through the proxy");
+		in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+		match_grant(g, &d->rules[i]);
+		TRY(emit(g, NULL, OC_V_ACCEPT));
+	}
+	rule_start(g, "redirects", "DNS to any resolver goes to the DNS filter");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+	cmp(g, OC_F_UDP_DPORT, 53);
+	TRY(emit_redirect(g, C_DNS, cfg->dns_port));
+	rule_start(g, "redirects", "DNS over TCP to any resolver goes to the DNS filter");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+	cmp(g, OC_F_TCP_DPORT, 53);
+	TRY(emit_redirect(g, C_DNS, cfg->dns_port));
+	rule_start(g, "redirects", "HTTP to anywhere goes to the transparent proxy");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+	cmp(g, OC_F_TCP_DPORT, 80);
+	TRY(emit_redirect(g, C_HTTP, cfg->tproxy_http_port));
+	rule_start(g, "redirects", "HTTPS to anywhere goes to the transparent proxy");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+	cmp(g, OC_F_TCP_DPORT, 443);
+	return emit_redirect(g, C_HTTPS, cfg->tproxy_https_port);
+}
+
+/* Accepts tcp or udp `port` on the gateway of the packet's own bridge. */
+static int gateway_port(struct gen *g, enum oc_nft_field dport, uint16_t port, const char *why)
+{
+	rule_start(g, "host-in", why);
+	in_concat(g, oc_nft_gateways_key, 2, S_GATEWAYS);
+	cmp(g, dport, port);
+	return emit(g, NULL, OC_V_ACCEPT);
+}
+
+/* Invalid packets dropped, replies accepted: the stateful part of a chain. */
+static int conntrack(struct gen *g, const char *chain, const char *replies)
+{
+	rule_start(g, chain, "packets conntrack cannot place are dropped");
+	bits(g, OC_F_CT_STATE, CT_INVALID);
+	TRY(emit(g, C_INVALID, OC_V_DROP));
+	rule_start(g, chain, replies);
+	bits(g, OC_F_CT_STATE, CT_EST_REL);
+	return emit(g, NULL, OC_V_ACCEPT);
+}
+
+static int inet_input(struct gen *g)
+{
+	const struct oc_kcfg *cfg = g->d->cfg;
+	rule_start(g, "host-in", "not from an Outcall bridge: left to the host's other firewalls");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, true);
+	TRY(emit(g, NULL, OC_V_ACCEPT));
+	TRY(conntrack(g, "host-in", "replies on connections the host accepted"));
+	TRY(gateway_port(g, OC_F_UDP_DPORT, cfg->dns_port, "the DNS filter"));
+	TRY(gateway_port(g, OC_F_TCP_DPORT, cfg->dns_port, "the DNS filter, over TCP"));
+	TRY(gateway_port(g, OC_F_TCP_DPORT, cfg->proxy_port, "the explicit HTTP proxy"));
+	TRY(gateway_port(g, OC_F_TCP_DPORT, cfg->tproxy_http_port,
+		"the transparent proxy, for redirected HTTP"));
+	TRY(gateway_port(g, OC_F_TCP_DPORT, cfg->tproxy_https_port,
+		"the transparent proxy, for redirected HTTPS"));
+	if (cfg->nservice_ports) {
+		uint32_t ports[OC_KCFG_MAX_PORTS];
+		for (size_t i = 0; i < cfg->nservice_ports; i++)
+			ports[i] = cfg->service_ports[i];
+		rule_start(g, "host-in", "agent-facing services on the gateway");
+		in_concat(g, oc_nft_gateways_key, 2, S_GATEWAYS);
+		anon(g, OC_F_TCP_DPORT, ports, cfg->nservice_ports, false);
+		TRY(emit(g, NULL, OC_V_ACCEPT));
+	}
+	rule_start(g, "host-in", "anything else from containers to the host: other ports, ICMP, "
+		"the host's other addresses");
+	return emit(g, C_GATEWAY, OC_V_DROP);
+}
+
+static int inet_forward(struct gen *g)
+{
+	const struct oc_nft_desc *d = g->d;
+	rule_start(g, "forward", "neither from nor to an Outcall bridge: left to the host's "
+		"other firewalls");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, true);
+	in_set(g, OC_F_OIFNAME, S_BRIDGES, true);
+	TRY(emit(g, NULL, OC_V_ACCEPT));
+	TRY(conntrack(g, "forward", "replies on flows a direct_ip grant accepted"));
+	rule_start(g, "forward", "nothing outside may open a connection to a container");
+	in_set(g, OC_F_OIFNAME, S_BRIDGES, false);
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, true);
+	TRY(emit(g, C_INBOUND, OC_V_DROP));
+	rule_start(g, "forward", "containers never reach each other, not even across networks");
+	in_set(g, OC_F_OIFNAME, S_BRIDGES, false);
+	TRY(emit(g, C_C2C, OC_V_DROP));
+	for (size_t i = 0; i < d->nrules; i++) {
+		rule_start(g, "forward", "container . destination . port granted by direct_ip");
+		match_grant(g, &d->rules[i]);
+		TRY(emit(g, C_DIRECT, OC_V_ACCEPT));
+	}
+	rule_start(g, "forward", "anything else from containers is dropped (so is the policy)");
+	return emit(g, C_FORWARD, OC_V_DROP);
+}
+
+static int inet_output(struct gen *g)
+{
+	rule_start(g, "host-out", "not to an Outcall bridge: left to the host's other firewalls");
+	in_set(g, OC_F_OIFNAME, S_BRIDGES, true);
+	TRY(emit(g, NULL, OC_V_ACCEPT));
+	rule_start(g, "host-out", "replies of the Outcall services and related ICMP errors");
+	bits(g, OC_F_CT_STATE, CT_EST_REL);
+	TRY(emit(g, NULL, OC_V_ACCEPT));
+	rule_start(g, "host-out", "the host opens nothing towards containers");
+	return emit(g, C_HOST, OC_V_DROP);
+}
+
+static int inet_masquerade(struct gen *g)
+{
+	const struct oc_nft_desc *d = g->d;
+	for (size_t i = 0; i < d->nrules; i++) {
+		rule_start(g, "nat-out", "direct_ip flows leave with the host's address");
+		match_grant(g, &d->rules[i]);
+		TRY(emit(g, NULL, OC_V_MASQUERADE));
+	}
+	return 0;
+}
+
+static int gen_inet(struct gen *g)
+{
+	g->family = OC_NFT_INET;
+	struct oc_nft_table t = { OC_NFT_INET, g->d->cfg->table,
+		"Outcall egress policy for agent containers. Written by outcalld; "
+		"replaced whole on each start" };
+	TRY(g->sink->table(g->sink->ctx, &t));
+	TRY(counter(g, C_DNS, "DNS from containers sent to the DNS filter"));
+	TRY(counter(g, C_HTTP, "HTTP from containers sent to the transparent proxy"));
+	TRY(counter(g, C_HTTPS, "HTTPS from containers sent to the transparent proxy"));
+	TRY(counter(g, C_BLOCKED, "container packets to never-reachable prefixes"));
+	TRY(counter(g, C_IPV6, "IPv6 packets from containers"));
+	TRY(counter(g, C_INVALID, "packets from or to containers that conntrack cannot place"));
+	TRY(counter(g, C_GATEWAY, "container packets to the host other than the Outcall services"));
+	TRY(counter(g, C_INBOUND, "connections from outside towards containers"));
+	TRY(counter(g, C_C2C, "routed packets from one container to another"));
+	TRY(counter(g, C_DIRECT, "new flows accepted by a direct_ip grant"));
+	TRY(counter(g, C_FORWARD, "container packets to the outside without a direct_ip grant"));
+	TRY(counter(g, C_HOST, "packets the host started towards a container"));
+	TRY(inet_sets(g));
+	TRY(chain(g, "guard", "filter", OC_HOOK_PREROUTING, -150, false,
+		"first look at container packets, before any redirect"));
+	TRY(chain(g, "redirects", "nat", OC_HOOK_PREROUTING, -100, false,
+		"containers meet the policy even when they ignore their resolver or proxy settings"));
+	TRY(chain(g, "host-in", "filter", OC_HOOK_INPUT, 0, false,
+		"from containers the host accepts only the Outcall services on the gateway"));
+	TRY(chain(g, "forward", "filter", OC_HOOK_FORWARD, 0, true,
+		"containers reach the outside only through direct_ip grants"));
+	TRY(chain(g, "host-out", "filter", OC_HOOK_OUTPUT, 0, false,
+		"the host sends containers only replies"));
+	TRY(chain(g, "nat-out", "nat", OC_HOOK_POSTROUTING, 100, false,
+		"direct_ip flows are translated to the host's address"));
+	TRY(inet_guard(g));
+	TRY(inet_redirect(g));
+	TRY(inet_input(g));
+	TRY(inet_forward(g));
+	TRY(inet_output(g));
+	TRY(inet_masquerade(g));
+	return g->sink->end(g->sink->ctx, &t);
+}
+
+/* ---- table bridge outcall ---- */
+
+static int gen_bridge(struct gen *g)
+{
+	const struct oc_nft_desc *d = g->d;
+	g->family = OC_NFT_BRIDGE;
+	struct oc_nft_table t = { OC_NFT_BRIDGE, d->cfg->table,
+		"Outcall layer 2 isolation: containers reach only the gateway, with the MAC "
+		"and IP they were given" };
+	TRY(g->sink->table(g->sink->ctx, &t));
+	TRY(counter(g, C_SPOOFED, "frames from a container port with a forged MAC or IP, "
+		"or neither IPv4 nor ARP"));
+	TRY(counter(g, C_IPV6, "IPv6 frames from or to container ports"));
+	TRY(counter(g, C_C2C, "frames bridged between container ports"));
+	TRY(g->sink->set(g->sink->ctx, &set_ports));
+	for (size_t i = 0; i < d->nmembers; i++)
+		TRY(member_elems(&d->members[i], &set_ports, g->sink));
+	TRY(g->sink->set(g->sink->ctx, &set_containers));
+	for (size_t i = 0; i < d->nmembers; i++)
+		TRY(member_elems(&d->members[i], &set_containers, g->sink));
+	TRY(chain(g, "prerouting", "filter", OC_HOOK_PREROUTING, -200, false,
+		"anti-spoofing: a frame from a container port carries that container's MAC and IP"));
+	TRY(chain(g, "forward", "filter", OC_HOOK_FORWARD, -200, false,
+		"containers never reach each other; the gateway is reached through input, "
+		"not forward"));
+	TRY(chain(g, "output", "filter", OC_HOOK_OUTPUT, -200, false,
+		"the host sends containers no IPv6 (no router advertisements)"));
+
+	rule_start(g, "prerouting", "not a container port: left to the host's other firewalls");
+	in_set(g, OC_F_IIFNAME, S_PORTS, true);
+	TRY(emit(g, NULL, OC_V_ACCEPT));
+	rule_start(g, "prerouting", "IPv6 from containers is dropped");
+	cmp(g, OC_F_ETHER_TYPE, ETHERTYPE_IPV6);
+	TRY(emit(g, C_IPV6, OC_V_DROP));
+	rule_start(g, "prerouting", "IPv4 with the port's own MAC and IP");
+	in_concat(g, oc_nft_containers_key, 3, S_CONTAINERS);
+	TRY(emit(g, NULL, OC_V_ACCEPT));
+	rule_start(g, "prerouting", "ARP that tells the truth about the port's MAC and IP");
+	static const enum oc_nft_field arp_frame[3] = { OC_F_IIFNAME, OC_F_ETHER_SADDR, OC_F_ARP_SADDR_IP };
+	static const enum oc_nft_field arp_sender[3] = { OC_F_IIFNAME, OC_F_ARP_SADDR_ETHER, OC_F_ARP_SADDR_IP };
+	in_concat(g, arp_frame, 3, S_CONTAINERS);
+	in_concat(g, arp_sender, 3, S_CONTAINERS);
+	TRY(emit(g, NULL, OC_V_ACCEPT));
+	rule_start(g, "prerouting", "anything else from a container port: forged addresses, "
+		"other protocols");
+	TRY(emit(g, C_SPOOFED, OC_V_DROP));
+
+	rule_start(g, "forward", "from a container port to any other port");
+	in_set(g, OC_F_IIFNAME, S_PORTS, false);
+	TRY(emit(g, C_C2C, OC_V_DROP));
+	rule_start(g, "forward", "to a container port from any other port");
+	in_set(g, OC_F_OIFNAME, S_PORTS, false);
+	TRY(emit(g, C_C2C, OC_V_DROP));
+
+	rule_start(g, "output", "IPv6 from the host to containers is dropped");
+	in_set(g, OC_F_OIFNAME, S_PORTS, false);
+	cmp(g, OC_F_ETHER_TYPE, ETHERTYPE_IPV6);
+	TRY(emit(g, C_IPV6, OC_V_DROP));
+	return g->sink->end(g->sink->ctx, &t);
+}
+
+int oc_nft_generate(const struct oc_nft_desc *d, const struct oc_nft_sink *sink)
+{
+	struct gen g = { .d = d, .sink = sink };
+	TRY(gen_inet(&g));
+	return gen_bridge(&g);
+}
+
+/* ---- direct_ip rule <-> set ---- */
+
+static bool valid_rule_id(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n >= OC_RULE_ID_MAX)
+		return false;
+	return strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+int oc_nft_direct_init(struct oc_nft_direct *r, const char *id, const char *rev)
+{
+	if (!id || !valid_rule_id(id))
+		return oc_error_set(OC_EINVAL, "direct_ip rule id '%s' is not a rule id "
+			"([A-Za-z0-9._-], 1 to 128 characters)", id ? id : "(null)");
+	rev = rev ? rev : "";
+	if (strlen(rev) >= OC_REV_MAX || (rev[0] && !valid_rule_id(rev)))
+		return oc_error_set(OC_EINVAL, "direct_ip rule '%s': revision '%s' must be up to "
+			"32 characters of [A-Za-z0-9._-]", id, rev);
+	memset(r, 0, sizeof(*r));
+	oc_copy(r->id, sizeof(r->id), id);
+	oc_copy(r->rev, sizeof(r->rev), rev);
+	snprintf(r->set, sizeof(r->set), OC_DIP_PREFIX "%s", id);
+	return 0;
+}
+
+/* "direct_ip grants of rule <id> (rev <rev>)". The set's name holds the
+ * whole id; the comment names it for reading and carries the revision,
+ * which decides on restart whether grants are still valid. A long id is
+ * shortened in the comment only (nft limits comments to 127 bytes). */
+void oc_nft_direct_comment(const struct oc_nft_direct *r, char *buf, size_t size)
+{
+	char rev[48] = "";
+	if (r->rev[0])
+		snprintf(rev, sizeof(rev), " (rev %s)", r->rev);
+	const char *head = "direct_ip grants of rule ";
+	size_t room = 127 - strlen(head) - strlen(rev);
+	if (strlen(r->id) <= room)
+		snprintf(buf, size, "%s%s%s", head, r->id, rev);
+	else
+		snprintf(buf, size, "%s%.*s...%s", head, (int)(room - 3), r->id, rev);
+}
+
+int oc_nft_direct_parse(const char *set, const char *comment, struct oc_nft_direct *out)
+{
+	size_t plen = strlen(OC_DIP_PREFIX);
+	if (strncmp(set, OC_DIP_PREFIX, plen) != 0)
+		return OC_ENOTFOUND;
+	char rev[OC_REV_MAX] = "";
+	const char *r = comment ? strstr(comment, " (rev ") : NULL;
+	if (r) {
+		r += strlen(" (rev ");
+		size_t n = strcspn(r, ")");
+		if (n < sizeof(rev)) {
+			memcpy(rev, r, n);
+			rev[n] = '\0';
+		}
+	}
+	return oc_nft_direct_init(out, set + plen, rev);
+}
