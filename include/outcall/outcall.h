@@ -21,6 +21,8 @@
 #include <outcall/events.h>
 #include <outcall/addr.h>
 #include <outcall/loop.h>
+#include <outcall/services.h>
+#include <outcall/dns.h>
 
 #ifdef __cplusplus
 extern "C" {
