@@ -34,6 +34,10 @@ static const char rules_yaml[] =
 	"    condition: 'dns.query.endsWith(\".direct.test\")'\n"
 	"    action: allow\n"
 	"    egress: { mode: direct_ip, ports: [443, 8443] }\n"
+	"  - id: dip-gw\n"
+	"    condition: 'dns.query == \"gw.direct2.test\"'\n"
+	"    action: allow\n"
+	"    egress: { mode: direct_ip, ports: [53], allow_private_ips: true }\n"
 	"  - id: coder-only\n"
 	"    condition: 'dns.query == \"coder.only.test\" && agent.name == \"coder\" && "
 	"container.labels[\"team\"] == \"blue\"'\n"
@@ -81,8 +85,9 @@ static const struct fu_name names[] = {
 	{ "a.direct.test", L("a.direct.test. 120 IN A 93.184.216.40",
 		"a.direct.test. 60 IN A 93.184.216.41", "a.direct.test. 60 IN A 10.9.9.9"),
 		NULL, 0, 0, 0 },
+	{ "gw.direct2.test", L("gw.direct2.test. 60 IN A " GW), NULL, 0, 0, 0 },
 	{ "v6.direct.test", L("v6.direct.test. 120 IN AAAA 2606:2800:220:1::1"), NULL, 0, 0, 0 },
-	{ "slow.allowed.test", L("slow.allowed.test. 300 IN A 93.184.216.58"), NULL, 0, 0, 300 },
+	{ "slow.allowed.test", L("slow.allowed.test. 300 IN A 93.184.216.58"), NULL, 0, 0, 150 },
 };
 
 static struct {
@@ -191,8 +196,8 @@ void h_start(const struct h_opts *o)
 	cr_assert_eq(oc_addr_policy_new(NULL, &H.priv), 0);
 	if (o && o->firewall) {
 		H.fw = fwtest_open(o->kcfg);
-		oc_direct_rule dip = { "dip", "r1" };
-		cr_assert_eq(oc_firewall_apply(H.fw, &dip, 1), 0, "%s", oc_error_last()->message);
+		oc_direct_rule dip[] = { { "dip", "r1" }, { "dip-gw", "r1" } };
+		cr_assert_eq(oc_firewall_apply(H.fw, dip, 2), 0, "%s", oc_error_last()->message);
 	}
 	oc_services svc = { .rules = H.live, .registry = H.reg, .events = H.events,
 		.firewall = H.fw, .private_ranges = H.priv };
@@ -277,6 +282,37 @@ static void do_flush(void *arg)
 void h_flush(void)
 {
 	call(do_flush, NULL);
+}
+
+struct cache_list {
+	struct h_cache_entry *e;
+	size_t max, n;
+};
+
+static void list_entry(const char *name, const char *type, uint32_t ttl_left, size_t bytes,
+	void *arg)
+{
+	struct cache_list *cl = arg;
+	if (cl->n < cl->max) {
+		struct h_cache_entry *e = &cl->e[cl->n];
+		copy(e->name, sizeof(e->name), name);
+		copy(e->type, sizeof(e->type), type);
+		e->ttl_left = ttl_left;
+		e->bytes = bytes;
+	}
+	cl->n++;
+}
+
+static void do_list(void *arg)
+{
+	oc_dns_server_cache_list(H.srv, list_entry, arg);
+}
+
+size_t h_cache_list(struct h_cache_entry *e, size_t max)
+{
+	struct cache_list cl = { e, max, 0 };
+	call(do_list, &cl);
+	return cl.n;
 }
 
 struct fakeup *h_fakeup(void)

@@ -24,7 +24,8 @@
 
 struct h_opts {
 	const oc_dns_config *cfg;     /* NULL: h_config() */
-	bool firewall;                /* a real oc_firewall with a "dip" direct_ip rule */
+	bool firewall;                /* a real oc_firewall with the direct_ip rules
+	                               * "dip" and "dip-gw" */
 	const oc_kernel_config *kcfg; /* for that firewall; NULL: defaults */
 };
 
@@ -54,6 +55,13 @@ bool h_tcp_closed_within(int fd, int ms);
 /* Server state, read on the server's thread. */
 void h_stats(oc_dns_stats *st);
 void h_flush(void);
+struct h_cache_entry {
+	char name[256], type[16];
+	uint32_t ttl_left;
+	size_t bytes;
+};
+/* oc_dns_server_cache_list into e[0..max); returns the entries seen. */
+size_t h_cache_list(struct h_cache_entry *e, size_t max);
 
 /* The last decision record the server emitted, and how many so far. */
 struct h_event {
