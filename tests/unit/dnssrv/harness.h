@@ -9,8 +9,9 @@
 #ifndef OC_TEST_DNSSRV_HARNESS_H
 #define OC_TEST_DNSSRV_HARNESS_H
 
-#include <ldns/ldns.h>
+/* stdbool before ldns, which otherwise defines bool as signed char */
 #include <stdbool.h>
+#include <ldns/ldns.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <outcall/dns.h>
