@@ -24,6 +24,8 @@
 #include <outcall/kernel.h>
 #include <outcall/identity.h>
 #include <outcall/network.h>
+#include <outcall/services.h>
+#include <outcall/dns.h>
 
 #ifdef __cplusplus
 extern "C" {
