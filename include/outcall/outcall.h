@@ -26,6 +26,7 @@
 #include <outcall/network.h>
 #include <outcall/services.h>
 #include <outcall/dns.h>
+#include <outcall/proxy.h>
 
 #ifdef __cplusplus
 extern "C" {
