@@ -21,6 +21,11 @@
 #include <outcall/events.h>
 #include <outcall/addr.h>
 #include <outcall/loop.h>
+#include <outcall/kernel.h>
+#include <outcall/identity.h>
+#include <outcall/network.h>
+#include <outcall/services.h>
+#include <outcall/dns.h>
 #include <outcall/proxy.h>
 
 #ifdef __cplusplus
