@@ -27,6 +27,7 @@
 #include <outcall/services.h>
 #include <outcall/dns.h>
 #include <outcall/proxy.h>
+#include <outcall/daemon.h>
 
 #ifdef __cplusplus
 extern "C" {
