@@ -34,12 +34,12 @@ oc_cli() {
 	lab_host "$OC_OUTCALL" --socket "$OC_SOCK" "$@"
 }
 
-# oc_attach NAME [NETWORK]: attach the lab agent NAME; fails the test if
-# it does not work.
+# oc_attach NAME [NETWORK [CONTAINER]]: attach the lab agent NAME (as the
+# container CONTAINER, default NAME); fails the test if it does not work.
 oc_attach() {
 	local ns
 	ns=$(lab_netns "$1")
-	lab_host "$OC_OUTCALL" --socket "$OC_SOCK" attach --netns "$ns" --name "$1" \
+	lab_host "$OC_OUTCALL" --socket "$OC_SOCK" attach --netns "$ns" --name "${3:-$1}" \
 		${2:+--network "$2"} >/dev/null || lab_fatal "cannot attach $1"
 }
 
