@@ -279,7 +279,7 @@ static void on_signal(oc_loop *loop, int signo, void *arg)
 	switch (signo) {
 	case SIGHUP:
 		oc_daemon_log(d, OC_LOG_INFO, "SIGHUP: reloading rules");
-		oc_daemon_reload(d);
+		oc_daemon_reload_async(d, NULL, NULL);
 		break;
 	case SIGUSR1:
 		if (oc_events_reopen(d->events) != 0)
@@ -307,6 +307,7 @@ void oc_daemon_free(oc_daemon *d)
 	if (!d)
 		return;
 	oc_daemon_unwatch_rules(d);
+	oc_daemon_reload_wait(d);
 	oc_api_server_free(d->api);
 	oc_hostapi_free_followers(d);
 	oc_proxy_free(d->proxy);
