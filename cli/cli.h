@@ -16,6 +16,7 @@ typedef struct cli_opt {
 	const char *arg;    /* argument name for help, NULL for a flag */
 	const char *help;
 	bool repeat;        /* may be given several times (values collected) */
+	char short_name;    /* -X alias of a flag, or 0 */
 } cli_opt;
 
 typedef struct cli_args {
@@ -41,6 +42,18 @@ struct cli_cmd {
 
 extern const cli_cmd cli_root;
 extern const cli_cmd cli_rules_cmds[];
+extern const cli_cmd cli_dns_cmds[];
+extern const cli_cmd cli_proxy_cmds[];
+extern const cli_cmd cli_nft_cmds[];
+extern const cli_cmd cli_network_cmds[];
+extern const cli_opt cli_attach_opts[];
+extern const cli_opt cli_log_opts[];
+int cli_run_status(const cli_cmd *cmd, cli_args *a);
+int cli_run_grants(const cli_cmd *cmd, cli_args *a);
+int cli_run_attach(const cli_cmd *cmd, cli_args *a);
+int cli_run_detach(const cli_cmd *cmd, cli_args *a);
+int cli_run_containers(const cli_cmd *cmd, cli_args *a);
+int cli_run_log(const cli_cmd *cmd, cli_args *a);
 
 /* The value of option `name` of cmd, or NULL when not given. */
 const char *cli_opt_value(const cli_cmd *cmd, const cli_args *args, const char *name);

@@ -35,7 +35,19 @@ static int run_completion(const cli_cmd *cmd, cli_args *args)
 }
 
 static const cli_cmd root_subs[] = {
-	{ "rules", "validate and test rule sets", "COMMAND", NULL, NULL, NULL, cli_rules_cmds },
+	{ "status", "is outcalld ready; rules, tables, networks", "", NULL, NULL, cli_run_status, NULL },
+	{ "rules", "validate, test, list and reload rules", "COMMAND", NULL, NULL, NULL, cli_rules_cmds },
+	{ "dns", "the DNS filter: counters, cache", "COMMAND", NULL, NULL, NULL, cli_dns_cmds },
+	{ "proxy", "the proxy: counters", "COMMAND", NULL, NULL, NULL, cli_proxy_cmds },
+	{ "network", "Outcall networks (bridges)", "COMMAND", NULL, NULL, NULL, cli_network_cmds },
+	{ "attach", "attach a network namespace as a container", "--name NAME (--netns PATH | --pid PID) "
+		"[--network NET]", NULL, cli_attach_opts, cli_run_attach, NULL },
+	{ "detach", "detach a container", "NAME", NULL, NULL, cli_run_detach, NULL },
+	{ "containers", "list attached containers", "", NULL, NULL, cli_run_containers, NULL },
+	{ "log", "recent decisions, or follow them live", "[-f] [--agent NAME] [--blocked] "
+		"[--layer LAYER] [--limit N]", NULL, cli_log_opts, cli_run_log, NULL },
+	{ "nft", "the kernel tables", "COMMAND", NULL, NULL, NULL, cli_nft_cmds },
+	{ "grants", "list live direct_ip grants", "", NULL, NULL, cli_run_grants, NULL },
 	{ "version", "print the version", "", NULL, NULL, run_version, NULL },
 	{ "completion", "print the bash completion script", "bash",
 		"Load it with: source <(outcall completion bash)", NULL, run_completion, NULL },
@@ -143,6 +155,16 @@ static int parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a, bool *h
 			*help = true;
 			continue;
 		}
+		if (arg[1] && !arg[2] && arg[1] != '-') {
+			int k = -1;
+			for (size_t j = 0; cmd->opts && cmd->opts[j].name; j++)
+				if (cmd->opts[j].short_name == arg[1] && !cmd->opts[j].arg)
+					k = (int)j;
+			if (k < 0)
+				return cli_usage_error(cmd, "unknown option '%s'", arg);
+			a->value[k] = "";
+			continue;
+		}
 		if (strncmp(arg, "--", 2) != 0)
 			return cli_usage_error(cmd, "unknown option '%s'", arg);
 		const char *name = arg + 2;
@@ -201,11 +223,23 @@ int main(int argc, char **argv)
 	const cli_cmd *cmd = &cli_root;
 	static char path[256] = "outcall";
 	int i = 1;
+	/* Global options may come before the command: keep them aside. */
+	char *lead[8];
+	int nlead = 0;
 	/* Walk down the command tree over leading words. */
 	for (; i < argc && cmd->subs; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("outcall %s\n", oc_version());
 			return EXIT_OK;
+		}
+		if (nlead < 6 && strcmp(argv[i], "--json") == 0) {
+			lead[nlead++] = argv[i];
+			continue;
+		}
+		if (nlead < 6 && strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
+			lead[nlead++] = argv[i++];
+			lead[nlead++] = argv[i];
+			continue;
 		}
 		if (argv[i][0] == '-')
 			break;
@@ -228,7 +262,13 @@ int main(int argc, char **argv)
 	if (!args.socket)
 		args.socket = DEFAULT_SOCKET;
 	bool help = false;
-	int rc = parse(cmd, argc - i, argv + i, &args, &help);
+	/* The leading global options and the command's own arguments. */
+	char **rest = calloc((size_t)(argc - i + nlead + 1), sizeof(char *));
+	if (!rest)
+		return EXIT_ERR;
+	memcpy(rest, lead, (size_t)nlead * sizeof(char *));
+	memcpy(rest + nlead, argv + i, (size_t)(argc - i) * sizeof(char *));
+	int rc = parse(cmd, argc - i + nlead, rest, &args, &help);
 	if (rc == EXIT_OK) {
 		if (help || !cmd->run) {
 			print_help(cmd, path);
@@ -238,5 +278,6 @@ int main(int argc, char **argv)
 		}
 	}
 	free_args(&args);
+	free(rest);
 	return rc;
 }

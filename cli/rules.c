@@ -10,6 +10,8 @@
 #include <outcall/policy.h>
 
 #include "cli.h"
+#include "client.h"
+#include "table.h"
 
 #define DEFAULT_RULES "/etc/outcall/rules.d"
 
@@ -91,163 +93,34 @@ static int run_validate(const cli_cmd *cmd, cli_args *a)
 	return rc ? EXIT_ERR : EXIT_OK;
 }
 
-/* Storage for one test request: contexts point into these. */
-struct test_req {
-	oc_context ctx;
-	char host[OC_HOSTNAME_MAX];
-	char sni[OC_HOSTNAME_MAX];
-	char *target;
-	json_t *context_json; /* keeps --context strings alive */
-	oc_kv headers[32];
-	oc_kv labels[32];
-	char header_names[32][128];
-	char norm[4][OC_HOSTNAME_MAX];
-};
-
-static int set_string_field(oc_context *c, const char *key, const char *v)
+/* The flags describe a sample request; the library builds and judges it
+ * exactly like the evaluate endpoint of outcalld does. */
+static int sample_from_flags(const cli_cmd *cmd, cli_args *a, oc_sample **out)
 {
-	static const struct { const char *name; size_t off; } fields[] = {
-		{ "network.hostname", offsetof(oc_context, network_hostname) },
-		{ "network.ip", offsetof(oc_context, network_ip) },
-		{ "network.protocol", offsetof(oc_context, network_protocol) },
-		{ "dns.query", offsetof(oc_context, dns_query) },
-		{ "dns.record_type", offsetof(oc_context, dns_record_type) },
-		{ "http.host", offsetof(oc_context, http_host) },
-		{ "http.method", offsetof(oc_context, http_method) },
-		{ "http.path", offsetof(oc_context, http_path) },
-		{ "tls.sni", offsetof(oc_context, tls_sni) },
-		{ "agent.name", offsetof(oc_context, agent_name) },
-		{ "container.id", offsetof(oc_context, container_id) },
-		{ "container.image", offsetof(oc_context, container_image) },
+	static const char *const keys[][2] = {
+		{ "dns", "dns" }, { "type", "type" }, { "http", "http" }, { "method", "method" },
+		{ "connect", "connect" }, { "sni", "sni" }, { "agent", "agent" },
 	};
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		if (strcmp(fields[i].name, key) == 0) {
-			*(const char **)((char *)c + fields[i].off) = v;
-			return 0;
+	json_t *j = json_object();
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = cli_opt_value(cmd, a, keys[i][0]);
+		if (v)
+			json_object_set_new(j, keys[i][1], json_string(v));
+	}
+	const char *ctx = cli_opt_value(cmd, a, "context");
+	if (ctx) {
+		json_error_t err;
+		json_t *c = json_loads(ctx, 0, &err);
+		if (!c) {
+			json_decref(j);
+			return cli_usage_error(cmd, "--context is not JSON: %s", err.text);
 		}
+		json_object_set_new(j, "context", c);
 	}
-	return -1;
-}
-
-/* Header names are lower case in a context; `names` (if given) holds the
- * lower-cased copies. */
-static int map_from_json(json_t *obj, oc_kv *items, char (*names)[128], size_t cap, oc_map *out)
-{
-	const char *k;
-	json_t *v;
-	size_t n = 0;
-	json_object_foreach(obj, k, v) {
-		if (!json_is_string(v) || n == cap || strlen(k) >= 128)
-			return -1;
-		if (names) {
-			size_t i = 0;
-			for (; k[i]; i++)
-				names[n][i] = (char)(k[i] >= 'A' && k[i] <= 'Z' ? k[i] + 32 : k[i]);
-			names[n][i] = '\0';
-			k = names[n];
-		}
-		items[n++] = (oc_kv){ k, json_string_value(v) };
-	}
-	*out = (oc_map){ items, n };
-	return 0;
-}
-
-/* --context '{"http.host": "x", "http.headers": {"a": "b"}, ...}': every
- * field known, as for a rule test that names each field itself. Host
- * fields are normalised like a layer would. */
-static int context_from_json(const cli_cmd *cmd, struct test_req *t, const char *text)
-{
-	json_error_t err;
-	json_t *j = json_loads(text, 0, &err);
-	if (!j || !json_is_object(j)) {
-		json_decref(j);
-		return cli_usage_error(cmd, "--context must be a JSON object of field names to "
-			"values: %s", j ? "not an object" : err.text);
-	}
-	t->context_json = j;
-	oc_context_init(&t->ctx, OC_LAYER_ALL);
-	const char *k;
-	json_t *v;
-	json_object_foreach(j, k, v) {
-		int bad = 0;
-		if (strcmp(k, "network.port") == 0 || strcmp(k, "http.body_size") == 0) {
-			if (!json_is_integer(v))
-				return cli_usage_error(cmd, "--context: '%s' must be a number", k);
-			if (k[0] == 'n')
-				t->ctx.network_port = json_integer_value(v);
-			else
-				t->ctx.http_body_size = json_integer_value(v);
-		} else if (strcmp(k, "http.headers") == 0) {
-			bad = !json_is_object(v) || map_from_json(v, t->headers, t->header_names, 32,
-				&t->ctx.http_headers);
-		} else if (strcmp(k, "container.labels") == 0) {
-			bad = !json_is_object(v) || map_from_json(v, t->labels, NULL, 32,
-				&t->ctx.container_labels);
-		} else if (strcmp(k, "http.body") == 0) {
-			bad = !json_is_string(v);
-			if (!bad) {
-				t->ctx.http_body = json_string_value(v);
-				t->ctx.http_body_len = json_string_length(v);
-			}
-		} else if (!json_is_string(v)) {
-			return cli_usage_error(cmd, "--context: '%s' must be a string", k);
-		} else if (set_string_field(&t->ctx, k, json_string_value(v)) != 0) {
-			return cli_usage_error(cmd, "--context: unknown field '%s'", k);
-		}
-		if (bad)
-			return cli_usage_error(cmd, "--context: '%s' must be an object of strings "
-				"(at most 32, names under 128 bytes)", k);
-	}
-	/* Rules compare normalised hosts; normalise them like every layer. */
-	const char **hosts[] = { &t->ctx.network_hostname, &t->ctx.dns_query, &t->ctx.http_host,
-		&t->ctx.tls_sni };
-	for (size_t i = 0; i < 4; i++) {
-		if (!*hosts[i] || !**hosts[i])
-			continue;
-		if (oc_hostname_normalize(*hosts[i], t->norm[i], OC_HOSTNAME_MAX) < 0)
-			return cli_usage_error(cmd, "--context: %s", oc_error_last()->message);
-		*hosts[i] = t->norm[i];
-	}
-	return EXIT_OK;
-}
-
-static int build_request(const cli_cmd *cmd, cli_args *a, struct test_req *t)
-{
-	const char *dns = cli_opt_value(cmd, a, "dns");
-	const char *http = cli_opt_value(cmd, a, "http");
-	const char *conn = cli_opt_value(cmd, a, "connect");
-	const char *ctxj = cli_opt_value(cmd, a, "context");
-	if (!!dns + !!http + !!conn + !!ctxj != 1)
-		return cli_usage_error(cmd, "give exactly one of --dns, --http, --connect, --context");
-	if (cli_opt_set(cmd, a, "type") && !dns)
-		return cli_usage_error(cmd, "--type goes with --dns");
-	if (cli_opt_set(cmd, a, "method") && !http)
-		return cli_usage_error(cmd, "--method goes with --http");
-	if (cli_opt_set(cmd, a, "sni") && !conn)
-		return cli_usage_error(cmd, "--sni goes with --connect");
-	int rc = 0;
-	if (dns) {
-		rc = oc_context_for_dns(&t->ctx, t->host, dns, cli_opt_value(cmd, a, "type"));
-	} else if (http) {
-		t->target = malloc(strlen(http) + 2);
-		if (!t->target)
-			return EXIT_ERR;
-		rc = oc_context_for_url(&t->ctx, t->host, t->target, http,
-			cli_opt_value(cmd, a, "method"));
-	} else if (conn) {
-		const char *colon = strrchr(conn, ':');
-		char host[OC_HOSTNAME_MAX];
-		char *end;
-		long port = colon ? strtol(colon + 1, &end, 10) : 0;
-		if (!colon || colon == conn || (size_t)(colon - conn) >= sizeof(host) || *end)
-			return cli_usage_error(cmd, "--connect needs HOST:PORT");
-		memcpy(host, conn, (size_t)(colon - conn));
-		host[colon - conn] = '\0';
-		rc = oc_context_for_tls(&t->ctx, t->host, host, (int)port,
-			cli_opt_value(cmd, a, "sni"), t->sni);
-	} else {
-		return context_from_json(cmd, t, ctxj);
-	}
+	char *text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	int rc = text ? oc_sample_from_json(text, out) : OC_ENOMEM;
+	free(text);
 	if (rc)
 		return cli_usage_error(cmd, "%s", oc_error_last()->message);
 	return EXIT_OK;
@@ -262,39 +135,16 @@ static void print_decision(const cli_args *a, const oc_context *ctx, const oc_de
 	const oc_trace *trace)
 {
 	if (a->json) {
-		json_t *j = json_pack("{s:s, s:s, s:s}", "verdict", oc_action_name(d->verdict),
-			"rule", d->rule_id, "layer", oc_layer_name(ctx->layer));
-		if (d->file) {
-			json_object_set_new(j, "file", json_string(d->file));
-			json_object_set_new(j, "line", json_integer(d->line));
-		}
-		if (d->verdict == OC_ACTION_ALLOW) {
-			json_t *ports = json_array();
-			for (size_t i = 0; i < d->egress.nports; i++)
-				json_array_append_new(ports, json_integer(d->egress.ports[i]));
-			json_object_set_new(j, "egress", json_pack("{s:s, s:o, s:b}",
-				"mode", oc_egress_mode_name(d->egress.mode), "ports", ports,
-				"allow_private_ips", d->egress.allow_private_ips));
-		}
-		if (trace) {
-			json_t *steps = json_array();
-			for (size_t i = 0; i < oc_trace_count(trace); i++) {
-				const oc_trace_step *s = oc_trace_get(trace, i);
-				json_array_append_new(steps, json_pack("{s:s, s:s, s:s}",
-					"rule", oc_rule_id(s->rule), "result", tri_name(s->result),
-					"why", s->why));
-			}
-			json_object_set_new(j, "trace", steps);
-		}
-		print_json(j);
+		char *text = oc_decision_to_json(ctx, d, trace, 0);
+		if (text)
+			puts(text);
+		free(text);
 		return;
 	}
-	if (trace) {
-		for (size_t i = 0; i < oc_trace_count(trace); i++) {
-			const oc_trace_step *s = oc_trace_get(trace, i);
-			printf("  %-7s %s (%s:%d): %s\n", tri_name(s->result), oc_rule_id(s->rule),
-				oc_rule_file(s->rule), oc_rule_line(s->rule), s->why);
-		}
+	for (size_t i = 0; i < oc_trace_count(trace); i++) {
+		const oc_trace_step *s = oc_trace_get(trace, i);
+		printf("  %-7s %s (%s:%d): %s\n", tri_name(s->result), oc_rule_id(s->rule),
+			oc_rule_file(s->rule), oc_rule_line(s->rule), s->why);
 	}
 	if (d->rule)
 		printf("%s by rule '%s' (%s:%d) at the %s layer\n", oc_action_name(d->verdict),
@@ -307,35 +157,77 @@ static int run_test(const cli_cmd *cmd, cli_args *a)
 {
 	if (a->npos)
 		return cli_usage_error(cmd, "unexpected argument '%s'", a->pos[0]);
-	struct test_req t = { 0 };
-	int rc = build_request(cmd, a, &t);
-	const char *agent = cli_opt_value(cmd, a, "agent");
-	if (rc == EXIT_OK && agent)
-		t.ctx.agent_name = agent;
+	oc_sample *sample = NULL;
+	int rc = sample_from_flags(cmd, a, &sample);
+	if (rc != EXIT_OK)
+		return rc;
+	const char *dir = cli_opt_value(cmd, a, "rules");
+	const char *paths[] = { dir ? dir : DEFAULT_RULES };
 	oc_ruleset *rs = NULL;
-	if (rc == EXIT_OK) {
-		const char *dir = cli_opt_value(cmd, a, "rules");
-		const char *paths[] = { dir ? dir : DEFAULT_RULES };
-		if (oc_ruleset_load(paths, 1, NULL, &rs, NULL) != 0) {
-			fprintf(stderr, "error: %s\n", oc_error_last()->message);
-			rc = EXIT_ERR;
-		}
+	if (oc_ruleset_load(paths, 1, NULL, &rs, NULL) != 0) {
+		fprintf(stderr, "error: %s\n", oc_error_last()->message);
+		oc_sample_free(sample);
+		return EXIT_ERR;
 	}
-	if (rc == EXIT_OK) {
-		oc_decision d;
-		oc_trace *trace = NULL;
-		if (cli_opt_set(cmd, a, "explain"))
-			oc_engine_trace(rs, &t.ctx, &d, &trace);
-		else
-			oc_engine_decide(rs, &t.ctx, &d);
-		print_decision(a, &t.ctx, &d, trace);
-		oc_trace_free(trace);
-		rc = d.verdict == OC_ACTION_ALLOW ? EXIT_OK : EXIT_ERR;
-	}
+	const oc_context *ctx = oc_sample_context(sample);
+	oc_decision d;
+	oc_trace *trace = NULL;
+	if (cli_opt_set(cmd, a, "explain"))
+		oc_engine_trace(rs, ctx, &d, &trace);
+	else
+		oc_engine_decide(rs, ctx, &d);
+	print_decision(a, ctx, &d, trace);
+	rc = d.verdict == OC_ACTION_ALLOW ? EXIT_OK : EXIT_ERR;
+	oc_trace_free(trace);
 	oc_ruleset_unref(rs);
-	free(t.target);
-	json_decref(t.context_json);
+	oc_sample_free(sample);
 	return rc;
+}
+
+static void human_rules(json_t *j)
+{
+	static const char *const h[] = { "ID", "ACTION", "PRIO", "EGRESS", "FILE", "DESCRIPTION" };
+	cli_table *t = cli_table_new(6, h);
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(j, "rules"), i, r) {
+		char prio[16], where[512];
+		snprintf(prio, sizeof(prio), "%lld", cli_jint(r, "priority"));
+		snprintf(where, sizeof(where), "%s:%lld", cli_jstr(r, "file"), cli_jint(r, "line"));
+		const char *action = cli_jstr(r, "action");
+		const char *row[] = { cli_jstr(r, "id"), action, prio,
+			strcmp(action, "allow") == 0 ? cli_jstr(json_object_get(r, "egress"), "mode") : "-",
+			where, cli_jstr(r, "description") };
+		cli_table_add(t, row);
+	}
+	printf("generation %lld\n", cli_jint(j, "generation"));
+	cli_table_print(t, "no rules: everything is blocked");
+}
+
+static int run_rules_list(const cli_cmd *cmd, cli_args *a)
+{
+	(void)cmd;
+	return cli_show(a, "GET", "/v1/rules", NULL, human_rules);
+}
+
+static int run_rules_show(const cli_cmd *cmd, cli_args *a)
+{
+	if (a->npos != 1)
+		return cli_usage_error(cmd, "give one rule id");
+	char path[512];
+	snprintf(path, sizeof(path), "/v1/rules/%s", a->pos[0]);
+	return cli_show(a, "GET", path, NULL, cli_human_flat);
+}
+
+static void human_reload(json_t *j)
+{
+	printf("reloaded: generation %lld, %lld rules\n", cli_jint(j, "generation"), cli_jint(j, "rules"));
+}
+
+static int run_rules_reload(const cli_cmd *cmd, cli_args *a)
+{
+	(void)cmd;
+	return cli_show(a, "POST", "/v1/rules/reload", NULL, human_reload);
 }
 
 static const cli_opt test_opts[] = {
@@ -353,6 +245,12 @@ static const cli_opt test_opts[] = {
 };
 
 const cli_cmd cli_rules_cmds[] = {
+	{ "list", "list the live rules of outcalld in evaluation order", "", NULL, NULL,
+		run_rules_list, NULL },
+	{ "show", "show one live rule", "ID", NULL, NULL, run_rules_show, NULL },
+	{ "reload", "make outcalld reload its rules directory now (all-or-nothing)", "",
+		"On an error nothing changes; the message names file:line and rule.",
+		NULL, run_rules_reload, NULL },
 	{ "validate", "check rule files and print errors and warnings", "[DIR|FILE...]",
 		"Loads the files exactly like outcalld does (default " DEFAULT_RULES ").\n"
 		"Exit code 0 when the set is valid, 1 otherwise.",

@@ -88,6 +88,29 @@ OC_API int oc_context_for_tls(oc_context *ctx, char *buf, const char *host, int 
 OC_API int oc_context_for_url(oc_context *ctx, char *buf, char *target_buf, const char *url,
 	const char *method);
 
+/*
+ * Sample requests, for `outcall rules test` and the host API's evaluate:
+ * one JSON object naming exactly one of
+ *   {"dns": NAME, "type": "A"}            the DNS layer
+ *   {"http": URL, "method": "GET"}        plain HTTP (https:// URLs: TLS)
+ *   {"connect": "HOST:PORT", "sni": NAME} a CONNECT tunnel (TLS layer)
+ *   {"context": {"http.host": "x", "http.headers": {...}, ...}}
+ *                                         every field known, as given
+ * plus optionally "agent": NAME (agent.name). Built with the context
+ * builders above, so a sample is judged like the real request.
+ * Ownership: the sample owns every string its context points to.
+ */
+typedef struct oc_sample oc_sample;
+OC_API int oc_sample_from_json(const char *json, oc_sample **out);
+OC_API const oc_context *oc_sample_context(const oc_sample *s);
+OC_API void oc_sample_free(oc_sample *s);
+
+/* A decision (and its trace, may be NULL) as one JSON object:
+ * {"verdict", "rule", "layer", "file", "line", "egress", "trace": [...]}.
+ * free() the result; NULL on allocation failure. */
+OC_API char *oc_decision_to_json(const oc_context *ctx, const oc_decision *d, const oc_trace *trace,
+	uint64_t generation);
+
 #ifdef __cplusplus
 }
 #endif

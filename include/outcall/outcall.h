@@ -21,8 +21,13 @@
 #include <outcall/events.h>
 #include <outcall/addr.h>
 #include <outcall/loop.h>
+#include <outcall/kernel.h>
+#include <outcall/identity.h>
+#include <outcall/network.h>
 #include <outcall/services.h>
 #include <outcall/dns.h>
+#include <outcall/proxy.h>
+#include <outcall/daemon.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -99,11 +99,11 @@ static int commit(oc_firewall *fw, const struct planned *p, size_t n, int *kerr_
 	oc_nft_elems_init(&add, &b, fw->cfg.table, false);
 	for (size_t i = 0; !rc && i < n; i++)
 		if (p[i].replace)
-			rc = oc_nft_gen_grant(&fw->cfg, &fw->rules[p[i].rule], &p[i].e, &del.sink);
+			rc = oc_nft_gen_grant(&fw->rules[p[i].rule], &p[i].e, &del.sink);
 	if (!rc)
 		rc = oc_nft_elems_flush(&del);
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = oc_nft_gen_grant(&fw->cfg, &fw->rules[p[i].rule], &p[i].e, &add.sink);
+		rc = oc_nft_gen_grant(&fw->rules[p[i].rule], &p[i].e, &add.sink);
 	if (!rc)
 		rc = oc_nft_elems_flush(&add);
 	if (!rc)
@@ -169,9 +169,9 @@ struct oc_grant_list {
 
 static int cmp_items(const void *a, const void *b)
 {
-	const oc_grant_info *x = &((const struct grant_item *)a)->pub;
-	const oc_grant_info *y = &((const struct grant_item *)b)->pub;
-	int c = strcmp(x->rule_id, y->rule_id);
+	const struct grant_item *ia = a, *ib = b;
+	const oc_grant_info *x = &ia->pub, *y = &ib->pub;
+	int c = strcmp(ia->rule, ib->rule);
 	if (c)
 		return c;
 	uint32_t xs[3] = { ntohl(x->container.s_addr), ntohl(x->dest.s_addr), x->port };
@@ -221,12 +221,9 @@ int oc_firewall_grants(oc_firewall *fw, oc_grant_list **out)
 		oc_grant_list_free(l);
 		return rc;
 	}
+	if (l->n)
+		qsort(l->items, l->n, sizeof(*l->items), cmp_items);
 	/* pointers into the items are set once the array stops moving */
-	for (size_t i = 0; i < l->n; i++) {
-		l->items[i].pub.rule_id = l->items[i].rule;
-		l->items[i].pub.note = l->items[i].note;
-	}
-	qsort(l->items, l->n, sizeof(*l->items), cmp_items);
 	for (size_t i = 0; i < l->n; i++) {
 		l->items[i].pub.rule_id = l->items[i].rule;
 		l->items[i].pub.note = l->items[i].note;

@@ -2,6 +2,8 @@
 
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/prctl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,32 +39,28 @@ void nstest_enter(void)
 
 void nstest_peer_new(struct nstest_peer *p)
 {
-	int fds[2], ready[2];
-	cr_assert_eq(pipe(fds), 0);
-	cr_assert_eq(pipe(ready), 0);
+	int ready[2];
+	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
 	pid_t pid = fork();
 	cr_assert_neq(pid, -1);
 	if (pid == 0) {
-		close(fds[1]);
 		close(ready[0]);
+		/* the parked child must not outlive the test worker */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (unshare(CLONE_NEWNET) != 0)
 			_exit(1);
 		char c = 1;
 		if (write(ready[1], &c, 1) != 1)
 			_exit(1);
 		close(ready[1]);
-		/* parked until the parent closes its end (or dies) */
-		while (read(fds[0], &c, 1) < 0 && errno == EINTR)
-			;
-		_exit(0);
+		for (;;)
+			pause();
 	}
-	close(fds[0]);
 	close(ready[1]);
 	char c;
 	cr_assert_eq(read(ready[0], &c, 1), 1, "peer namespace child failed");
 	close(ready[0]);
 	p->pid = pid;
-	p->release = fds[1];
 	snprintf(p->path, sizeof(p->path), "/proc/%d/ns/net", (int)pid);
 }
 
@@ -70,7 +68,7 @@ void nstest_peer_free(struct nstest_peer *p)
 {
 	if (p->pid <= 0)
 		return;
-	close(p->release);
+	kill(p->pid, SIGKILL);
 	waitpid(p->pid, NULL, 0);
 	p->pid = 0;
 }

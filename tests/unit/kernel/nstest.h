@@ -19,8 +19,7 @@
 void nstest_enter(void);
 
 struct nstest_peer {
-	pid_t pid;
-	int release;  /* write end: closing it ends the child */
+	pid_t pid;    /* parked in pause(); killed by nstest_peer_free or with us */
 	char path[64];  /* /proc/<pid>/ns/net */
 };
 void nstest_peer_new(struct nstest_peer *p);

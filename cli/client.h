@@ -1,0 +1,34 @@
+/* Talking to outcalld's host socket: one request, one JSON answer (or a
+ * stream of JSON lines for `log -f`). */
+#ifndef OC_CLI_CLIENT_H
+#define OC_CLI_CLIENT_H
+
+#include <jansson.h>
+#include "cli.h"
+
+/* Sends METHOD path with an optional JSON body (stolen). On success
+ * returns EXIT_OK with *status and *out (the parsed answer; NULL for a
+ * non-JSON body, whose text is in *text when text is not NULL). When the
+ * daemon cannot be reached, prints how to start it and returns
+ * EXIT_UNREACHABLE. */
+int cli_call(const cli_args *a, const char *method, const char *path, json_t *body,
+	int *status, json_t **out, char **text);
+
+/* For answers >= 400: prints the error's message and returns EXIT_ERR. */
+int cli_api_error(int status, json_t *answer);
+
+/* Streams a chunked NDJSON answer, calling fn for each line until the
+ * daemon ends it or fn returns non-zero. */
+int cli_stream(const cli_args *a, const char *path, int (*fn)(json_t *line, void *arg), void *arg);
+
+/* Prints j compactly on one line (for --json) and releases it. */
+void cli_print_json(json_t *j);
+
+/* Calls the API: prints the JSON answer with --json, else hands it to
+ * `human` (NULL: as JSON); API errors print their message (EXIT_ERR). */
+int cli_show(cli_args *a, const char *method, const char *path, json_t *body,
+	void (*human)(json_t *j));
+const char *cli_jstr(json_t *o, const char *k);
+long long cli_jint(json_t *o, const char *k);
+
+#endif

@@ -1,0 +1,93 @@
+/* outcall log [-f]: decisions from the daemon's ring, or live. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "client.h"
+
+const cli_opt cli_log_opts[] = {
+	{ "follow", NULL, "keep printing decisions as they happen (also -f)", false, 'f' },
+	{ "agent", "NAME", "only this agent's decisions" },
+	{ "blocked", NULL, "only blocks" },
+	{ "layer", "LAYER", "only dns, http, tls, agent, ..." },
+	{ "limit", "N", "the newest N (default 100)" },
+	{ NULL },
+};
+
+static const char *or_dash(const char *s)
+{
+	return s ? s : "-";
+}
+
+/* One line per decision: time, layer, agent, verdict, rule, what. */
+static void print_line(json_t *e)
+{
+	const char *time = cli_jstr(e, "time"), *host = cli_jstr(e, "host");
+	const char *method = cli_jstr(e, "method"), *path = cli_jstr(e, "path");
+	const char *dns_type = cli_jstr(e, "dns_type"), *reason = cli_jstr(e, "reason");
+	long long port = cli_jint(e, "port");
+	char target[700];
+	if (dns_type)
+		snprintf(target, sizeof(target), "%s %s", dns_type, or_dash(host));
+	else if (port)
+		snprintf(target, sizeof(target), "%s%s%s:%lld%s", method ? method : "",
+			method ? " " : "", or_dash(host), port, path ? path : "");
+	else
+		snprintf(target, sizeof(target), "%s", or_dash(host));
+	printf("%s  %-5s %-12s %-7s %-24s %s%s%s\n", time && strlen(time) > 11 ? time + 11 : "-",
+		or_dash(cli_jstr(e, "layer")), cli_jstr(e, "agent") ? cli_jstr(e, "agent") : "(unknown)",
+		or_dash(cli_jstr(e, "verdict")), or_dash(cli_jstr(e, "rule")), target,
+		reason ? "  # " : "", reason ? reason : "");
+}
+
+static int follow_line(json_t *line, void *arg)
+{
+	const cli_args *a = arg;
+	if (a->json) {
+		char *s = json_dumps(line, JSON_COMPACT);
+		if (s)
+			puts(s);
+		free(s);
+	} else {
+		print_line(line);
+	}
+	fflush(stdout);
+	return 0;
+}
+
+int cli_run_log(const cli_cmd *cmd, cli_args *a)
+{
+	bool follow = cli_opt_set(cmd, a, "follow");
+	if (a->npos)
+		return cli_usage_error(cmd, "unexpected argument '%s'", a->pos[0]);
+	char path[512];
+	const char *agent = cli_opt_value(cmd, a, "agent"), *layer = cli_opt_value(cmd, a, "layer");
+	const char *limit = cli_opt_value(cmd, a, "limit");
+	/* Agent names and layers are [A-Za-z0-9._-]: no escaping needed. */
+	snprintf(path, sizeof(path), "/v1/decisions%s?kind=decision%s%s%s%s%s%s%s",
+		follow ? "/follow" : "", agent ? "&agent=" : "", agent ? agent : "",
+		layer ? "&layer=" : "", layer ? layer : "",
+		cli_opt_set(cmd, a, "blocked") ? "&verdict=block" : "",
+		limit && !follow ? "&limit=" : "", limit && !follow ? limit : "");
+	if (follow)
+		return cli_stream(a, path, follow_line, a);
+	int status;
+	json_t *j = NULL;
+	int rc = cli_call(a, "GET", path, NULL, &status, &j, NULL);
+	if (rc != EXIT_OK)
+		return rc;
+	if (status >= 400)
+		return cli_api_error(status, j);
+	if (a->json) {
+		cli_print_json(j);
+		return EXIT_OK;
+	}
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(j, "decisions"), i, e)
+		print_line(e);
+	if (json_array_size(json_object_get(j, "decisions")) == 0)
+		printf("no decisions recorded yet\n");
+	json_decref(j);
+	return EXIT_OK;
+}
