@@ -79,6 +79,15 @@ int oc_req_ask_check(const oc_req_ask *a)
 	return rc;
 }
 
+int oc_req_take_port(json_t *v, int *out)
+{
+	json_int_t p = json_integer_value(v);
+	if (!json_is_integer(v) || p < 1 || p > 65535)
+		return oc_error_set(OC_EINVAL, "field 'port' must be an integer from 1 to 65535");
+	*out = (int)p;
+	return 0;
+}
+
 static int take_string(json_t *v, const char *key, char **out)
 {
 	if (!json_is_string(v))
@@ -108,13 +117,8 @@ static int take_field(oc_req_ask *a, const char *key, json_t *v)
 {
 	if (strcmp(key, "host") == 0)
 		return take_host(v, &a->host);
-	if (strcmp(key, "port") == 0) {
-		json_int_t p = json_integer_value(v);
-		if (!json_is_integer(v) || p < 1 || p > 65535)
-			return oc_error_set(OC_EINVAL, "field 'port' must be an integer from 1 to 65535");
-		a->port = (int)p;
-		return 0;
-	}
+	if (strcmp(key, "port") == 0)
+		return oc_req_take_port(v, &a->port);
 	if (strcmp(key, "method") == 0)
 		return take_string(v, key, &a->method);
 	if (strcmp(key, "path_prefix") == 0)

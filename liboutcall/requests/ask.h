@@ -23,6 +23,9 @@
  */
 int oc_req_ask_parse(json_t *body, oc_req_ask *out);
 
+/* A JSON "port" field: an integer from 1 to 65535, else OC_EINVAL. */
+int oc_req_take_port(json_t *v, int *out);
+
 /* Checks the forms of a filled ask (also of records read back from disk,
  * before a rule is generated from them). OC_EINVAL naming the field. */
 int oc_req_ask_check(const oc_req_ask *a);

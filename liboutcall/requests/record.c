@@ -1,6 +1,7 @@
 /* Request records: ids, JSON for the state file and the two API views. */
 #include "requests/request.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -123,9 +124,25 @@ json_t *oc_req_to_json(const oc_req *r)
 	return o;
 }
 
+static json_t *with_derived(json_t *o, const oc_req *r)
+{
+	if (!o)
+		return NULL;
+	char rule_id[32];
+	snprintf(rule_id, sizeof(rule_id), "req-%s", r->id);
+	json_object_set_new(o, "rule_id", json_string(rule_id));
+	set_str(o, "note", oc_req_note(&r->ask));
+	return o;
+}
+
+json_t *oc_req_to_operator_json(const oc_req *r)
+{
+	return with_derived(oc_req_to_json(r), r);
+}
+
 json_t *oc_req_to_agent_json(const oc_req *r)
 {
-	return common_json(r);
+	return with_derived(common_json(r), r);
 }
 
 static int dup_opt(const char *s, char **out)

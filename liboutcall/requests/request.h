@@ -65,9 +65,12 @@ bool oc_req_id_valid(const char *id);
 /* A fresh random id. Returns 0 or OC_EOS. */
 int oc_req_id_new(char id[OC_REQ_ID_LEN + 1]);
 
-/* The record as stored and as the operator sees it. */
+/* The record as stored. */
 json_t *oc_req_to_json(const oc_req *r);
-/* The agent's view: its own request, without the operator's details. */
+/* What the API shows: the stored record (operator) or the agent's view of
+ * its own request (without submitter and approver), both with "rule_id"
+ * and, where it applies, "note". */
+json_t *oc_req_to_operator_json(const oc_req *r);
 json_t *oc_req_to_agent_json(const oc_req *r);
 /* Reads a stored record back; OC_ECORRUPT naming `what` (the file) on any
  * missing or ill-typed field. */
