@@ -1,9 +1,9 @@
 /* POST /v1/check: the verdict a request would get, decided by the live
  * rules on the context the real layer would build (engine.h builders),
- * with the caller's identity from its socket. */
+ * with the caller's identity from its socket, and refused where the proxy
+ * would refuse what a rule allows (proxy/policy.h). */
 #include "agent/internal.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +12,7 @@
 #include <outcall/engine.h>
 
 #include "core/error.h"
+#include "proxy/policy.h"
 #include "requests/ask.h"
 
 /* Longest method accepted in a check (anything longer is no method). */
@@ -98,20 +99,24 @@ static int64_t now_us(void)
 	return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
 }
 
+/* `refusal`: why the proxy would not open what the rule allowed. */
 static void reason_text(const oc_agent_call *k, const oc_context *ctx, const oc_decision *d,
-	char *buf, size_t size)
+	const char *refusal, char *buf, size_t size)
 {
 	char where[300] = "";
 	if (d->file)
 		snprintf(where, sizeof(where), " (%s:%d)", d->file, d->line);
-	if (d->verdict == OC_ACTION_ALLOW) {
+	if (d->verdict == OC_ACTION_ALLOW && !refusal) {
 		snprintf(buf, size, "allowed by rule \"%s\"%s", d->rule_id, where);
 		return;
 	}
 	char cmd[OC_HOSTNAME_MAX + 96];
 	oc_agent_request_command(k->a, ctx->network_hostname, (int)ctx->network_port, cmd,
 		sizeof(cmd));
-	if (d->rule)
+	if (refusal)
+		snprintf(buf, size, "rule \"%s\"%s allows it, but %s; ask for access: %s", d->rule_id,
+			where, refusal, cmd);
+	else if (d->rule)
 		snprintf(buf, size, "blocked by rule \"%s\"%s; ask for access: %s", d->rule_id, where,
 			cmd);
 	else
@@ -133,9 +138,12 @@ static void decide(oc_agent_call *k, oc_context *ctx)
 	}
 	oc_decision d;
 	oc_engine_decide(rs, ctx, &d);
-	bool allowed = d.verdict == OC_ACTION_ALLOW;
-	char reason[1024], layer_reason[48], id[17];
-	reason_text(k, ctx, &d, reason, sizeof(reason));
+	/* A TLS-layer check is the tunnel an agent opens through the proxy. */
+	const char *refusal = ctx->layer == OC_LAYER_DNS ? NULL
+		: px_allow_refusal(ctx, &d, ctx->layer == OC_LAYER_TLS);
+	bool allowed = d.verdict == OC_ACTION_ALLOW && !refusal;
+	char reason[1024], layer_reason[48], id[OC_EVENT_ID_LEN];
+	reason_text(k, ctx, &d, refusal, reason, sizeof(reason));
 	snprintf(layer_reason, sizeof(layer_reason), "check as %s", oc_layer_name(ctx->layer));
 	oc_event ev;
 	oc_event_init(&ev, OC_EVENT_DECISION, "agent");
@@ -146,14 +154,14 @@ static void decide(oc_agent_call *k, oc_context *ctx)
 	ev.port = (int)ctx->network_port;
 	ev.method = ctx->http_method;
 	ev.path = ctx->http_path;
-	ev.verdict = oc_action_name(d.verdict);
+	ev.verdict = allowed ? "allow" : "block";
 	ev.rule = d.rule_id;
 	ev.generation = gen;
 	ev.latency_us = now_us() - t0;
 	ev.reason = layer_reason;
-	snprintf(id, sizeof(id), "%016" PRIx64, oc_events_emit(k->a->svc.events, &ev));
+	oc_event_id_format(oc_events_emit(k->a->svc.events, &ev), id);
 	json_t *o = json_pack("{s:b, s:s, s:s, s:s, s:s, s:s, s:I, s:s}", "allowed", allowed,
-		"verdict", oc_action_name(d.verdict), "layer", oc_layer_name(ctx->layer), "rule",
+		"verdict", allowed ? "allow" : "block", "layer", oc_layer_name(ctx->layer), "rule",
 		d.rule_id, "reason", reason, "decision_id", id, "generation", (json_int_t)gen, "host",
 		ctx->network_hostname);
 	if (o && ctx->network_port)

@@ -136,6 +136,22 @@ Test(sockets, check_uses_the_layer_that_would_see_it)
 	json_decref(j);
 }
 
+Test(sockets, check_refuses_what_the_proxy_would_refuse)
+{
+	/* "web" names the host only: the proxy opens it for HTTPS on 443. */
+	json_t *j = check("coder-1", "{\"host\": \"web.example\", \"port\": 8443}", 200);
+	cr_assert(json_is_false(json_object_get(j, "allowed")));
+	cr_assert_str_eq(h_str(j, "rule"), "web");
+	cr_assert(strstr(h_str(j, "reason"), "does not name the port"), "%s", h_str(j, "reason"));
+	json_decref(j);
+	j = check("coder-1", "{\"url\": \"https://web.example:8443/\"}", 200);
+	cr_assert(json_is_false(json_object_get(j, "allowed")));
+	json_decref(j);
+	j = check("coder-1", "{\"host\": \"web.example\", \"port\": 443}", 200);
+	cr_assert(json_is_true(json_object_get(j, "allowed")));
+	json_decref(j);
+}
+
 Test(sockets, identity_is_the_socket_not_the_body)
 {
 	json_t *j = check("coder-1", "{\"url\": \"https://only-coder.example/\"}", 200);
