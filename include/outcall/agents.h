@@ -92,7 +92,9 @@ OC_API int oc_agents_new(oc_loop *loop, const oc_services *svc, const oc_agents_
 	oc_agents **out);
 /* Reads the request records, arms the expiry of approved rules (expiring
  * at once what expired while stopped), and opens a socket for every
- * container in the registry. */
+ * container in the registry. A socket that cannot be opened does not fail
+ * the start: it is reported as an OC_EVENT_SECURITY record (layer "agent",
+ * verdict "error", the container and the cause). */
 OC_API int oc_agents_start(oc_agents *a);
 /* Closes every socket (their files are removed; directories stay for the
  * mounts) and frees everything. Records and rule files stay. */

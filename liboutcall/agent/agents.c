@@ -256,18 +256,22 @@ int oc_agents_start(oc_agents *a)
 		rc = oc_registry_list(a->svc.registry, &list, &n);
 	if (rc)
 		return rc;
-	/* One container's broken directory must not keep the others' sockets
-	 * closed: open all that can be, report the first failure. */
-	int first = 0;
-	char msg[1024] = "";
+	/* One container's broken directory must not keep the daemon or the
+	 * others' sockets down: it is reported, and the rest open. */
 	for (size_t i = 0; i < n; i++) {
-		if (oc_agents_attach(a, oc_container_name(list[i])) != 0 && !first) {
-			first = oc_error_last()->code;
-			snprintf(msg, sizeof(msg), "%s", oc_error_last()->message);
-		}
+		const char *name = oc_container_name(list[i]);
+		if (oc_agents_attach(a, name) == 0)
+			continue;
+		oc_event ev;
+		oc_event_init(&ev, OC_EVENT_SECURITY, "agent");
+		ev.container = name;
+		ev.agent = oc_container_agent_name(list[i]);
+		ev.verdict = "error";
+		ev.reason = oc_error_last()->message;
+		oc_events_emit(a->svc.events, &ev);
 	}
 	oc_container_list_free(list, n);
-	return first ? oc_error_set(first, "%s", msg) : 0;
+	return 0;
 }
 
 void oc_agents_free(oc_agents *a)
