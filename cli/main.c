@@ -44,6 +44,8 @@ static const cli_cmd root_subs[] = {
 		"[--network NET]", NULL, cli_attach_opts, cli_run_attach, NULL },
 	{ "detach", "detach a container", "NAME", NULL, NULL, cli_run_detach, NULL },
 	{ "containers", "list attached containers", "", NULL, NULL, cli_run_containers, NULL },
+	{ "requests", "agents' access requests: list, show, approve, reject", "COMMAND", NULL, NULL,
+		NULL, cli_requests_cmds },
 	{ "log", "recent decisions, or follow them live", "[-f] [--agent NAME] [--blocked] "
 		"[--layer LAYER] [--limit N]", NULL, cli_log_opts, cli_run_log, NULL },
 	{ "nft", "the kernel tables", "COMMAND", NULL, NULL, NULL, cli_nft_cmds },

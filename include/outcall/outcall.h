@@ -28,6 +28,7 @@
 #include <outcall/dns.h>
 #include <outcall/proxy.h>
 #include <outcall/daemon.h>
+#include <outcall/agents.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -37,6 +37,10 @@ void oc_hostapi_dns_cache(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_dns_flush(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_proxy_status(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_metrics(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_requests_list(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_requests_get(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_requests_approve(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_requests_reject(oc_daemon *d, oc_api_request *r, const char *name);
 
 json_t *oc_hostapi_container_json(oc_container *c);
 json_t *oc_hostapi_network_json(const oc_network_info *n);

@@ -1,8 +1,10 @@
 /* The inside of oc_daemon, shared by its files: lifecycle (daemon.c),
- * reloads (reload.c), the host API (hostapi*.c) and metrics (metrics.c). */
+ * reloads (reload.c), the host API (hostapi*.c) and metrics (metrics.c).
+ * The agent sockets and access requests are liboutcall/agent. */
 #ifndef OC_DAEMON_INTERNAL_H
 #define OC_DAEMON_INTERNAL_H
 
+#include <outcall/agents.h>
 #include <outcall/daemon.h>
 #include <outcall/services.h>
 #include <time.h>
@@ -21,6 +23,7 @@ struct oc_daemon {
 	oc_dns_server *dns;
 	oc_proxy *proxy;
 	oc_api_server *api;          /* host API */
+	oc_agents *agents;           /* agent sockets and access requests */
 	char state_path[4096];
 	char host_socket[4096];
 	gid_t operator_gid;
