@@ -27,6 +27,8 @@
 #include <outcall/services.h>
 #include <outcall/dns.h>
 #include <outcall/proxy.h>
+#include <outcall/daemon.h>
+#include <outcall/agents.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -62,8 +62,8 @@ int px_page_blocked(oc_buf *out, const char *command, const struct px_record *re
 	bool keep, bool head)
 {
 	oc_buf body = OC_BUF_INIT;
-	char id[24];
-	snprintf(id, sizeof(id), "%llu", (unsigned long long)rec->id);
+	char id[OC_EVENT_ID_LEN];
+	oc_event_id_format(rec->id, id);
 	int rc = oc_buf_puts(&body, refused ? "Outcall refused " : "Outcall blocked ");
 	if (!rc)
 		rc = target(&body, rec);

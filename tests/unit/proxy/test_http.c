@@ -58,8 +58,8 @@ Test(proxy_http, blocked_host_gets_403_with_decision_rule_and_command)
 	cr_assert(pxlab_event_after(n, OC_EVENT_DECISION, &e));
 	cr_assert_str_eq(e.verdict, "block");
 	cr_assert_str_eq(e.rule, "default");
-	char eid[32];
-	snprintf(eid, sizeof(eid), "%llu", e.id);
+	char eid[OC_EVENT_ID_LEN];
+	oc_event_id_format(e.id, eid);
 	cr_assert_str_eq(eid, idcopy, "the page names the record's decision id");
 	resp_free(&r);
 }
