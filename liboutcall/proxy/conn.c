@@ -156,6 +156,8 @@ void px_conn_close(struct px_conn *c, const char *reason)
 	px_buf_release(p, &c->uin);
 	free(c->req);
 	c->req = NULL;
+	free(c->res);
+	c->res = NULL;
 	if (c->hello) {
 		oc_tls_hello_free(c->hello);
 		free(c->hello);

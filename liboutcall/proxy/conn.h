@@ -266,7 +266,7 @@ struct px_conn {
 	struct px_dir up, down;   /* client -> upstream, upstream -> client */
 	bool up_done, down_done;
 	struct px_buf uin;        /* upstream bytes not yet used (response heads) */
-	px_response res;          /* response head being read */
+	px_response *res;         /* response head being read (HTTP connections only) */
 	bool head_method;         /* the request was HEAD: responses have no body */
 	bool res_started;         /* bytes of a response reached the proxy */
 	bool res_head_done;       /* the final (non-1xx) response head is through */

@@ -13,13 +13,19 @@
 #include "proxy/conn.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 void px_exchange_start(struct px_conn *c)
 {
 	c->res_started = c->res_head_done = c->up_done = c->down_done = false;
-	px_response_init(&c->res);
+	/* Kept across the requests of a connection, freed by a tunnel. */
+	if (!c->res && !(c->res = malloc(sizeof(*c->res)))) {
+		px_conn_close(c, "out of memory");
+		return;
+	}
+	px_response_init(c->res);
 	px_conn_enter(c, PH_EXCHANGE);
 }
 
@@ -33,7 +39,7 @@ static void broken(struct px_conn *c, const char *why)
  * response cannot be relayed. */
 static bool frame(struct px_conn *c)
 {
-	const px_response *r = &c->res;
+	const px_response *r = c->res;
 	struct px_dir *d = &c->down;
 	if (c->head_method || r->status == 204 || r->status == 304) {
 		d->body = BODY_NONE;
@@ -56,7 +62,7 @@ static bool frame(struct px_conn *c)
  * the framing. Returns false when the exchange was ended. */
 static bool take_head(struct px_conn *c)
 {
-	px_response *r = &c->res;
+	px_response *r = c->res;
 	int rc = px_response_parse(r, c->uin.data, c->uin.len, 65535);
 	if (rc == OC_HTTP_MORE)
 		return true;

@@ -190,6 +190,8 @@ void px_tunnel_start(struct px_conn *c)
 	c->hello = NULL;
 	free(c->req);
 	c->req = NULL;
+	free(c->res);
+	c->res = NULL;
 	/* The hello (and anything after it) is the first thing upstream. */
 	px_buf_release(p, &c->up.q);
 	c->up.q = c->in;
