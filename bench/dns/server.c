@@ -10,24 +10,13 @@
  * No rate limit (the benchmark is one client at full speed) and no
  * decision log file: records go to the events hub's ring only.
  */
-#include <arpa/inet.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <outcall/outcall.h>
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench-dns-server: %s: %s\n", what, oc_error_last()->message);
-	exit(1);
-}
+#include "services.h"
 
-static void on_signal(oc_loop *loop, int signo, void *arg)
-{
-	oc_loop_stop(loop);
-}
+#define PROG "bench-dns-server"
 
 static void report(oc_dns_server *srv)
 {
@@ -67,27 +56,9 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
-	oc_ruleset *rs;
-	oc_live *live = oc_live_new();
-	oc_registry *reg;
-	oc_addr_policy *priv;
-	oc_events *events = oc_events_new(4096);
-	if (oc_ruleset_load((const char *const *)argv + optind, (size_t)(argc - optind), NULL, &rs,
-			NULL) < 0)
-		die("rules");
-	if (!live || !events || oc_registry_new(&reg) < 0 || oc_addr_policy_new(NULL, &priv) < 0)
-		die("setup");
-	oc_live_publish(live, rs);
-	oc_ruleset_unref(rs);
-	oc_container_spec spec = { .name = "bench-1", .network = "default", .veth = "bench0" };
-	if (inet_pton(AF_INET, client, &spec.ip) != 1) {
-		fprintf(stderr, "bench-dns-server: --client %s is not an IPv4 address\n", client);
-		return 2;
-	}
-	oc_container *c;
-	if (oc_container_new(&spec, &c) < 0 || oc_registry_put(reg, c) < 0)
-		die("client container");
-	oc_container_unref(c);
+	struct bench_services b;
+	bench_services_init(&b, PROG, (const char *const *)argv + optind, (size_t)(argc - optind),
+		&client, 1, NULL);
 
 	oc_dns_config cfg;
 	oc_dns_config_init(&cfg);
@@ -96,24 +67,17 @@ int main(int argc, char **argv)
 	cfg.cache_entries = 200000;
 	cfg.cache_bytes = 256u << 20;
 	cfg.max_pending = 16384;
-	oc_services svc = { .rules = live, .registry = reg, .events = events,
-		.private_ranges = priv };
 	oc_loop *loop = oc_loop_new();
 	oc_dns_server *srv;
-	if (!loop || oc_dns_server_new(loop, &cfg, &svc, &srv) < 0)
-		die("server");
+	if (!loop || oc_dns_server_new(loop, &cfg, &b.svc, &srv) < 0)
+		bench_die(PROG, "server");
 	if (oc_dns_server_listen(srv, listen) < 0)
-		die("listen");
-	if (oc_loop_add_signal(loop, SIGINT, on_signal, NULL) < 0 ||
-		oc_loop_add_signal(loop, SIGTERM, on_signal, NULL) < 0)
-		die("signals");
+		bench_die(PROG, "listen");
+	bench_stop_on_signals(PROG, loop);
 	int rc = oc_loop_run(loop);
 	report(srv);
 	oc_dns_server_free(srv);
 	oc_loop_free(loop);
-	oc_events_free(events);
-	oc_registry_free(reg);
-	oc_live_free(live);
-	oc_addr_policy_free(priv);
+	bench_services_fini(&b);
 	return rc < 0 ? 1 : 0;
 }

@@ -16,31 +16,20 @@
  * from one client) and so is the descriptor limit. Records go to the
  * events hub's ring only.
  */
-#include <arpa/inet.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/resource.h>
 #include <outcall/outcall.h>
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench-proxy: %s: %s\n", what, oc_error_last()->message);
-	exit(1);
-}
+#include "services.h"
 
-static void on_signal(oc_loop *loop, int signo, void *arg)
-{
-	oc_loop_stop(loop);
-}
+#define PROG "bench-proxy"
 
 static void report(oc_proxy *p)
 {
 	oc_proxy_stats s;
 	oc_proxy_get_stats(p, &s);
-	fprintf(stderr, "bench-proxy: connections %llu (refused %llu); requests allowed %llu, "
+	fprintf(stderr, PROG ": connections %llu (refused %llu); requests allowed %llu, "
 		"blocked %llu, refused %llu, invalid %llu; tunnels %llu; upstream errors %llu; "
 		"timeouts %llu; bytes up %llu, down %llu\n",
 		(unsigned long long)s.conns_total, (unsigned long long)s.conns_refused,
@@ -72,8 +61,8 @@ int main(int argc, char **argv)
 			return 2;
 	}
 	if (!listen || !upstream || !nclients || !ranges || optind == argc) {
-		fprintf(stderr, "usage: bench-proxy --listen IP:PORT --upstream DNS-IP[:PORT] "
-			"--client IP --private-ranges CIDRS RULES...\n");
+		fprintf(stderr, "usage: " PROG " --listen IP:PORT --upstream DNS-IP[:PORT] "
+			"--client IP... --private-ranges CIDRS RULES...\n");
 		return 2;
 	}
 	struct rlimit nofile;
@@ -81,56 +70,26 @@ int main(int argc, char **argv)
 		nofile.rlim_cur = nofile.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
-
-	oc_ruleset *rs;
-	oc_live *live = oc_live_new();
-	oc_registry *reg;
-	oc_addr_policy *priv;
-	oc_events *events = oc_events_new(4096);
-	if (oc_ruleset_load((const char *const *)argv + optind, (size_t)(argc - optind), NULL, &rs,
-			NULL) < 0)
-		die("rules");
-	if (!live || !events || oc_registry_new(&reg) < 0 || oc_addr_policy_new(ranges, &priv) < 0)
-		die("setup");
-	oc_live_publish(live, rs);
-	oc_ruleset_unref(rs);
-	for (size_t i = 0; i < nclients; i++) {
-		char name[16];
-		snprintf(name, sizeof(name), "bench-%zu", i + 1);
-		oc_container_spec spec = { .name = name, .network = "default", .veth = "bench0" };
-		if (inet_pton(AF_INET, clients[i], &spec.ip) != 1) {
-			fprintf(stderr, "bench-proxy: --client %s is not an IPv4 address\n", clients[i]);
-			return 2;
-		}
-		oc_container *c;
-		if (oc_container_new(&spec, &c) < 0 || oc_registry_put(reg, c) < 0)
-			die("client container");
-		oc_container_unref(c);
-	}
+	struct bench_services b;
+	bench_services_init(&b, PROG, (const char *const *)argv + optind, (size_t)(argc - optind),
+		clients, nclients, ranges);
 
 	oc_proxy_config cfg;
 	oc_proxy_config_init(&cfg);
 	cfg.upstreams = upstream;
 	cfg.max_conns = 200000;
 	cfg.max_conns_per_container = 200000;
-	oc_services svc = { .rules = live, .registry = reg, .events = events,
-		.private_ranges = priv };
 	oc_loop *loop = oc_loop_new();
 	oc_proxy *proxy;
-	if (!loop || oc_proxy_new(loop, &cfg, &svc, &proxy) < 0)
-		die("proxy");
+	if (!loop || oc_proxy_new(loop, &cfg, &b.svc, &proxy) < 0)
+		bench_die(PROG, "proxy");
 	if (oc_proxy_listen(proxy, OC_PROXY_EXPLICIT, listen) < 0)
-		die("listen");
-	if (oc_loop_add_signal(loop, SIGINT, on_signal, NULL) < 0 ||
-		oc_loop_add_signal(loop, SIGTERM, on_signal, NULL) < 0)
-		die("signals");
+		bench_die(PROG, "listen");
+	bench_stop_on_signals(PROG, loop);
 	int rc = oc_loop_run(loop);
 	report(proxy);
 	oc_proxy_free(proxy);
 	oc_loop_free(loop);
-	oc_events_free(events);
-	oc_registry_free(reg);
-	oc_live_free(live);
-	oc_addr_policy_free(priv);
+	bench_services_fini(&b);
 	return rc < 0 ? 1 : 0;
 }
