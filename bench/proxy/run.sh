@@ -58,7 +58,7 @@ OUTCALL=10.98.0.1 SQUID=10.98.0.2 TINY=10.98.0.3 CLIENT=10.98.0.100 DNS=10.98.0.
 WEB=198.18.7.80 SINK=198.18.7.81
 ip link set lo up
 for a in $OUTCALL $SQUID $TINY $CLIENT $DNS $WEB $SINK; do
-	ip addr add $a/32 dev lo
+	ip addr add "$a/32" dev lo
 done
 # Each proxy holds two descriptors per tunnel: the hard limit bounds the
 # idle-tunnel count (BENCH_TUNNELS).
