@@ -61,7 +61,8 @@ for a in $OUTCALL $SQUID $TINY $CLIENT $DNS $WEB $SINK; do
 	ip addr add "$a/32" dev lo
 done
 # Each proxy holds two descriptors per tunnel: the hard limit bounds the
-# idle-tunnel count (BENCH_TUNNELS).
+# idle-tunnel count (BENCH_TUNNELS). dash and bash both have ulimit -n.
+# shellcheck disable=SC3045
 ulimit -n "$(ulimit -Hn)"
 
 work=$(mktemp -d /tmp/oc-bench-proxy.XXXXXX)
@@ -283,5 +284,6 @@ idle_run outcall "$outcall_pid" $OUTCALL:8080
 idle_run squid "$squid_pid" $SQUID:3128
 idle_run tinyproxy "$tiny_pid" $TINY:8888
 
-kill "$outcall_pid" && wait "$outcall_pid" 2>/dev/null || true
+kill "$outcall_pid"
+wait "$outcall_pid" 2>/dev/null || true
 cat "$work/outcall.log"
