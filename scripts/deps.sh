@@ -11,7 +11,7 @@ build_pkgs="meson ninja-build pkg-config gcc libc6-dev libnftnl-dev libmnl-dev
 # Run time of the demo: the kernel tools the lab uses and its fake internet.
 run_pkgs="nftables iproute2 dnsmasq-base nginx-light openssl curl procps"
 test_pkgs="libcriterion-dev clang libclang-rt-14-dev wget dnsutils tcpdump socat
-  busybox-static python3 jq"
+  busybox-static python3 jq docker.io"
 bench_pkgs="dnsperf dnsmasq-base unbound squid tinyproxy wrk hyperfine"
 
 case "$what" in
