@@ -24,6 +24,7 @@
 #include <outcall/kernel.h>
 #include <outcall/identity.h>
 #include <outcall/network.h>
+#include <outcall/docker.h>
 
 #ifdef __cplusplus
 extern "C" {
