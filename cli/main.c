@@ -223,11 +223,23 @@ int main(int argc, char **argv)
 	const cli_cmd *cmd = &cli_root;
 	static char path[256] = "outcall";
 	int i = 1;
+	/* Global options may come before the command: keep them aside. */
+	char *lead[8];
+	int nlead = 0;
 	/* Walk down the command tree over leading words. */
 	for (; i < argc && cmd->subs; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("outcall %s\n", oc_version());
 			return EXIT_OK;
+		}
+		if (nlead < 6 && strcmp(argv[i], "--json") == 0) {
+			lead[nlead++] = argv[i];
+			continue;
+		}
+		if (nlead < 6 && strcmp(argv[i], "--socket") == 0 && i + 1 < argc) {
+			lead[nlead++] = argv[i++];
+			lead[nlead++] = argv[i];
+			continue;
 		}
 		if (argv[i][0] == '-')
 			break;
@@ -250,7 +262,13 @@ int main(int argc, char **argv)
 	if (!args.socket)
 		args.socket = DEFAULT_SOCKET;
 	bool help = false;
-	int rc = parse(cmd, argc - i, argv + i, &args, &help);
+	/* The leading global options and the command's own arguments. */
+	char **rest = calloc((size_t)(argc - i + nlead + 1), sizeof(char *));
+	if (!rest)
+		return EXIT_ERR;
+	memcpy(rest, lead, (size_t)nlead * sizeof(char *));
+	memcpy(rest + nlead, argv + i, (size_t)(argc - i) * sizeof(char *));
+	int rc = parse(cmd, argc - i + nlead, rest, &args, &help);
 	if (rc == EXIT_OK) {
 		if (help || !cmd->run) {
 			print_help(cmd, path);
@@ -260,5 +278,6 @@ int main(int argc, char **argv)
 		}
 	}
 	free_args(&args);
+	free(rest);
 	return rc;
 }

@@ -1,24 +1,51 @@
-#!/bin/sh
-# Sets everything up on a fresh Debian 12 machine, builds Outcall and runs
-# the demo: the example rule set is validated and sample requests are
-# decided against it, with the reasons.
+#!/bin/bash
+# Sets everything up on a fresh Debian 12 machine (as root), builds Outcall
+# and runs outcalld with the example rules plus a demo: in a world of
+# network namespaces (the e2e lab: a host, a fake internet, an agent), an
+# agent container "coder-1" (agent name "coder") is attached, makes one allowed and one blocked
+# request, and `outcall log` shows both decisions. outcalld keeps running
+# for you to explore; Ctrl-C stops it and removes everything.
+# Nothing is added to the machine's own network namespace.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-"$here/scripts/deps.sh" build
+"$here/scripts/deps.sh" run
 build="$here/build-demo"
-[ -d "$build" ] || meson setup "$build" "$here" >/dev/null
+[ -d "$build" ] || meson setup "$build" "$here" -Dtests=disabled >/dev/null
 ninja -C "$build" >/dev/null
-outcall="$build/cli/outcall"
-rules="$here/examples/rules.d"
+export OC_BUILD_ROOT=$build OC_SOURCE_ROOT=$here
 
-say() { printf '\n$ %s\n' "$*"; }
-run() { say "outcall $*"; "$outcall" "$@" || true; }
+. "$here/tests/e2e/lib/lab.sh"
+lab_init
+. "$here/tests/e2e/lib/outcall.sh"
+cp "$here"/examples/rules.d/*.yaml "$here/examples/demo/90-lab.yaml" "$OC_RULES/"
 
-run rules validate "$rules"
-run rules test --rules "$rules" --http https://api.openai.com/v1/chat/completions
-run rules test --rules "$rules" --dns api.anthropic.com
-run rules test --rules "$rules" --http http://deb.debian.org/debian/dists/bookworm/Release
-run rules test --rules "$rules" --http http://deb.debian.org/upload --method POST --explain
-run rules test --rules "$rules" --connect api.github.com:443 --agent coder
-run rules test --rules "$rules" --connect api.github.com:443 --agent reviewer
-run rules test --rules "$rules" --http http://169.254.169.254/latest/meta-data/
+say() { printf '\n\033[1m# %s\033[0m\n' "$*"; }
+show() { printf '$ %s\n' "$*"; "$@" || true; }
+
+say "outcalld starts with the example rules (log: $LAB_DIR/outcalld.log)"
+oc_start
+lab_agent coder
+oc_attach coder default coder-1
+show oc_cli status
+
+say "allowed: the agent fetches http://web.lab.test/ (transparently proxied)"
+show lab_in coder curl -sS --max-time 5 http://web.lab.test/hello
+say "blocked: the agent tries http://evil.lab.test/ by its address (the proxy answers 403)"
+show lab_in coder curl -sS --max-time 5 --resolve "evil.lab.test:80:$LAB_IP_EVIL" http://evil.lab.test/upload
+say "blocked: the name does not even resolve"
+show lab_in coder dig +time=2 +tries=1 +short evil.lab.test
+
+say "the decisions"
+show oc_cli log
+
+cat <<EOT
+
+outcalld is running in the lab. Try, in another terminal (as root):
+  $OC_OUTCALL --socket $OC_SOCK log -f
+  ip netns exec $LAB_P-coder curl -v http://web.lab.test/
+  $OC_OUTCALL --socket $OC_SOCK nft show
+Rules are in $OC_RULES (edit them: outcalld reloads by itself).
+Press Ctrl-C to stop and clean up.
+EOT
+# Waiting for the operator, not synchronising with anything.
+while kill -0 "$OC_PID" 2>/dev/null; do sleep 1; done

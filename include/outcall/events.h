@@ -81,6 +81,11 @@ OC_API int oc_events_reopen(oc_events *hub);
  * random base, so ids of two daemon runs do not collide in a log. */
 OC_API uint64_t oc_events_next_id(oc_events *hub);
 
+/* The text form of a decision id, as logs, 403 pages and APIs show it:
+ * 16 lower-case hex digits. `out` has room for 17 bytes. */
+#define OC_EVENT_ID_LEN 17
+OC_API void oc_event_id_format(uint64_t id, char out[OC_EVENT_ID_LEN]);
+
 /* Records ev; returns its id. Never fails: a full ring drops its oldest
  * record, a failing log file is counted (oc_events_stats) and retried. */
 OC_API uint64_t oc_events_emit(oc_events *hub, const oc_event *ev);

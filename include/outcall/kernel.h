@@ -86,7 +86,8 @@ typedef struct oc_direct_rule {
  * networks and containers and these direct_ip rules (which replace the
  * previous list). Grants of a rule with the same id and rev are kept with
  * their remaining timeouts; the others are dropped with their sets. The
- * kernel's ruleset generation advances by exactly one.
+ * kernel's ruleset generation advances by exactly one. The named counters
+ * keep their values.
  */
 OC_API int oc_firewall_apply(oc_firewall *fw, const oc_direct_rule *rules, size_t n);
 

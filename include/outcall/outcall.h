@@ -24,6 +24,10 @@
 #include <outcall/kernel.h>
 #include <outcall/identity.h>
 #include <outcall/network.h>
+#include <outcall/services.h>
+#include <outcall/dns.h>
+#include <outcall/proxy.h>
+#include <outcall/daemon.h>
 #include <outcall/docker.h>
 
 #ifdef __cplusplus

@@ -109,6 +109,11 @@ OC_API bool oc_rule_log(const oc_rule *r);
 OC_API const oc_egress *oc_rule_egress(const oc_rule *r);
 /* Position of the rule in evaluation order (0-based). */
 OC_API size_t oc_rule_index(const oc_rule *r);
+/* The fields the rule's condition reads, as OC_FIELD_BIT()s (context.h);
+ * 0 for NULL. Layers use it for checks that depend on what the operator
+ * wrote, e.g. the proxy allows CONNECT to a port other than 443 only when
+ * the deciding rule reads network.port. */
+OC_API uint32_t oc_rule_fields(const oc_rule *r);
 
 OC_API const char *oc_action_name(oc_action a);        /* "allow" / "block" */
 OC_API const char *oc_egress_mode_name(oc_egress_mode m); /* "proxy", ... */

@@ -82,15 +82,18 @@ int oc_dns_respond(const oc_dns_query *q, int rcode, const oc_dns_body *body,
 	return n;
 }
 
-size_t oc_dns_block_text(const char *rule_id, const char *name, char *out, size_t size)
+size_t oc_dns_block_text(const char *rule_id, const char *name, const char *command, char *out,
+	size_t size)
 {
 	int n;
+	if (!command)
+		command = OC_DNS_REQUEST_COMMAND;
 	if (rule_id)
-		n = snprintf(out, size, "outcall blocked %s: rule \"%s\"; ask for access: "
-			"outcall-shim request %s", name, rule_id, name);
+		n = snprintf(out, size, "outcall blocked %s: rule \"%s\"; ask for access: %s %s",
+			name, rule_id, command, name);
 	else
 		n = snprintf(out, size, "outcall blocked %s: default (no rule allows it); "
-			"ask for access: outcall-shim request %s", name, name);
+			"ask for access: %s %s", name, command, name);
 	if (n < 0 || size == 0)
 		return 0;
 	return (size_t)n < size ? (size_t)n : size - 1;
@@ -101,8 +104,8 @@ size_t oc_dns_block_text(const char *rule_id, const char *name, char *out, size_
 static const uint8_t soa_mname[] = "\7outcall\7invalid";
 static const uint8_t soa_rname_label[] = "\12hostmaster";
 
-int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, uint32_t negative_ttl,
-	uint8_t *out, size_t limit)
+int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, const char *command,
+	uint32_t negative_ttl, uint8_t *out, size_t limit)
 {
 	uint8_t soa[64];
 	const size_t rdlen = sizeof(soa_mname) + (sizeof(soa_rname_label) - 1) + 2 + 20;
@@ -126,6 +129,6 @@ int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, uint32_t 
 	char text[1024];
 	oc_dns_ede ede = { OC_DNS_EDE_BLOCKED, text, 0 };
 	if (q->edns)
-		ede.len = oc_dns_block_text(rule_id, q->name, text, sizeof(text));
+		ede.len = oc_dns_block_text(rule_id, q->name, command, text, sizeof(text));
 	return oc_dns_respond(q, OC_DNS_RCODE_NXDOMAIN, &body, q->edns ? &ede : NULL, out, limit);
 }

@@ -18,6 +18,9 @@
 #include <stdint.h>
 #include "dns/query.h"
 
+/* How agents ask for access when the embedder names no other command. */
+#define OC_DNS_REQUEST_COMMAND "outcall-shim request"
+
 /* An Extended DNS Error (RFC 8914): INFO-CODE and UTF-8 EXTRA-TEXT. */
 typedef struct oc_dns_ede {
 	uint16_t code;
@@ -53,20 +56,23 @@ int oc_dns_respond(const oc_dns_query *q, int rcode, const oc_dns_body *body,
  * authority section (owner: the query name; MNAME outcall.invalid; TTL and
  * MINIMUM: negative_ttl) so resolvers cache the denial for that long
  * (RFC 2308), and with EDNS an Extended DNS Error 15 "Blocked" whose text
- * is oc_dns_block_text(). rule_id NULL means no rule matched (default).
+ * is oc_dns_block_text(). rule_id NULL means no rule matched (default);
+ * command NULL means OC_DNS_REQUEST_COMMAND.
  * q must be OC_DNS_QUERY_OK.
  */
-int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, uint32_t negative_ttl,
-	uint8_t *out, size_t limit);
+int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, const char *command,
+	uint32_t negative_ttl, uint8_t *out, size_t limit);
 
 /*
  * The text an agent reads in the blocked answer, naming the rule or the
- * default and how to ask for access, e.g.
+ * default and how to ask for access (`command`, the embedder's
+ * oc_services.request_command; NULL: OC_DNS_REQUEST_COMMAND), e.g.
  *   outcall blocked evil.example: rule "no-paste"; ask for access: outcall-shim request evil.example
  *   outcall blocked evil.example: default (no rule allows it); ask for access: outcall-shim request evil.example
  * Writes at most size bytes including the NUL; returns the length it
  * wrote without the NUL.
  */
-size_t oc_dns_block_text(const char *rule_id, const char *name, char *out, size_t size);
+size_t oc_dns_block_text(const char *rule_id, const char *name, const char *command, char *out,
+	size_t size);
 
 #endif

@@ -98,6 +98,11 @@ static const char *kind_name(oc_event_kind k)
 	return "event";
 }
 
+void oc_event_id_format(uint64_t id, char out[OC_EVENT_ID_LEN])
+{
+	snprintf(out, OC_EVENT_ID_LEN, "%016" PRIx64, id);
+}
+
 int oc_event_to_json(const oc_event *ev, char **buf, size_t *len, size_t *cap)
 {
 	struct out o = { buf, len, cap, 0 };

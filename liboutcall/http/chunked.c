@@ -243,3 +243,15 @@ int oc_http_chunked_feed(oc_http_chunked *c, const char *data, size_t len, size_
 	*used = rc ? i - 1 : i;
 	return rc ? rc : OC_HTTP_MORE;
 }
+
+uint64_t oc_http_chunked_data_pending(const oc_http_chunked *c)
+{
+	return c->state == S_DATA ? c->remaining : 0;
+}
+
+void oc_http_chunked_skip(oc_http_chunked *c, uint64_t n)
+{
+	/* The next feed sees remaining 0 in S_DATA and expects the CRLF. */
+	c->remaining -= n;
+	c->body_size += n;
+}

@@ -54,4 +54,15 @@ void oc_http_chunked_init(oc_http_chunked *c);
 int oc_http_chunked_feed(oc_http_chunked *c, const char *data, size_t len, size_t *used,
 	oc_http_chunk_data_cb on_data, void *arg);
 
+/*
+ * For a relay that moves chunk data without reading it (splice): the
+ * payload bytes that come next before any framing, i.e. the rest of the
+ * current chunk's data (0 when framing comes next or the body is over).
+ * Up to that many bytes may be moved unseen and then reported with
+ * oc_http_chunked_skip, which accounts them as if they had been fed.
+ */
+uint64_t oc_http_chunked_data_pending(const oc_http_chunked *c);
+/* n must not exceed oc_http_chunked_data_pending(). */
+void oc_http_chunked_skip(oc_http_chunked *c, uint64_t n);
+
 #endif

@@ -278,7 +278,32 @@ static struct oc_nft_desc desc_of(const oc_firewall *fw, const struct oc_nft_dir
 	size_t nrules, const struct oc_nft_grant_elem *grants, size_t ngrants)
 {
 	return (struct oc_nft_desc){ &fw->cfg, fw->nets, fw->nnets, fw->members, fw->nmembers,
-		rules, nrules, grants, ngrants };
+		rules, nrules, grants, ngrants, NULL, 0 };
+}
+
+/* The counters of both tables as they are now. */
+static int current_counters(oc_firewall *fw, struct oc_nft_counter_val **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	static const uint32_t families[] = { OC_NFT_INET, OC_NFT_BRIDGE };
+	for (size_t f = 0; f < 2; f++) {
+		struct oc_nft_counter_val *c;
+		size_t nc;
+		int rc = oc_nft_read_counters(&fw->nl, families[f], fw->cfg.table, &c, &nc);
+		if (rc == OC_ENOTFOUND)
+			continue;
+		for (size_t i = 0; !rc && i < nc; i++)
+			rc = oc_fw_push((void **)out, n, sizeof(*c), &c[i]);
+		free(c);
+		if (rc) {
+			free(*out);
+			*out = NULL;
+			*n = 0;
+			return rc;
+		}
+	}
+	return 0;
 }
 
 int oc_fw_commit_replace(oc_firewall *fw, struct oc_nft_direct *rules, size_t nrules)
@@ -287,13 +312,18 @@ int oc_fw_commit_replace(oc_firewall *fw, struct oc_nft_direct *rules, size_t nr
 	size_t nkept;
 	TRY(kept_grants(fw, rules, nrules, &kept, &nkept));
 	struct oc_nft_desc d = desc_of(fw, rules, nrules, kept, nkept);
-	struct oc_nft_batch b;
-	int rc = oc_nft_batch_begin(&b, &fw->nl);
+	struct oc_nft_counter_val *counters = NULL;
+	int rc = fw->installed ? current_counters(fw, &counters, &d.ncounters) : 0;
+	d.counters = counters;
+	struct oc_nft_batch b = { 0 };
+	if (!rc)
+		rc = oc_nft_batch_begin(&b, &fw->nl);
 	if (!rc)
 		rc = oc_nft_batch_replace(&b, &d);
 	if (!rc)
 		rc = oc_nft_batch_commit(&b, &fw->nl);
 	oc_nft_batch_free(&b);
+	free(counters);
 	if (!rc) {
 		fw->installed = true;
 		oc_grantidx_clear(&fw->idx);
@@ -329,7 +359,12 @@ int oc_firewall_apply(oc_firewall *fw, const oc_direct_rule *rules, size_t n)
 
 int oc_firewall_installed(oc_firewall *fw)
 {
-	return fw && fw->installed;
+	if (!fw)
+		return 0;
+	pthread_mutex_lock(&fw->lock);
+	int installed = fw->installed;
+	pthread_mutex_unlock(&fw->lock);
+	return installed;
 }
 
 int oc_firewall_render(oc_firewall *fw, char **text)

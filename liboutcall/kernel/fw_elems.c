@@ -9,16 +9,16 @@
 #include "core/error.h"
 #include "kernel/nft_batch.h"
 
-typedef int (*gen_fn)(const struct oc_kcfg *cfg, const void *item, const struct oc_nft_sink *sink);
+typedef int (*gen_fn)(const void *item, const struct oc_nft_sink *sink);
 
-static int gen_net(const struct oc_kcfg *cfg, const void *item, const struct oc_nft_sink *sink)
+static int gen_net(const void *item, const struct oc_nft_sink *sink)
 {
-	return oc_nft_gen_net(cfg, item, sink);
+	return oc_nft_gen_net(item, sink);
 }
 
-static int gen_member(const struct oc_kcfg *cfg, const void *item, const struct oc_nft_sink *sink)
+static int gen_member(const void *item, const struct oc_nft_sink *sink)
 {
-	return oc_nft_gen_member(cfg, item, sink);
+	return oc_nft_gen_member(item, sink);
 }
 
 /* One transaction adding (or deleting) the elements of `item`, plus, when
@@ -31,9 +31,9 @@ static int elems_commit(oc_firewall *fw, gen_fn gen, const void *item, bool del,
 	int rc = oc_nft_batch_begin(&b, &fw->nl);
 	oc_nft_elems_init(&e, &b, fw->cfg.table, del);
 	if (!rc)
-		rc = gen(&fw->cfg, item, &e.sink);
+		rc = gen(item, &e.sink);
 	for (size_t i = 0; !rc && i < ngrants; i++)
-		rc = oc_nft_gen_grant(&fw->cfg, &fw->rules[grants[i].rule], &grants[i], &e.sink);
+		rc = oc_nft_gen_grant(&fw->rules[grants[i].rule], &grants[i], &e.sink);
 	if (!rc)
 		rc = oc_nft_elems_flush(&e);
 	if (!rc)

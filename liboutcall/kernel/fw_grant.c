@@ -99,11 +99,11 @@ static int commit(oc_firewall *fw, const struct planned *p, size_t n, int *kerr_
 	oc_nft_elems_init(&add, &b, fw->cfg.table, false);
 	for (size_t i = 0; !rc && i < n; i++)
 		if (p[i].replace)
-			rc = oc_nft_gen_grant(&fw->cfg, &fw->rules[p[i].rule], &p[i].e, &del.sink);
+			rc = oc_nft_gen_grant(&fw->rules[p[i].rule], &p[i].e, &del.sink);
 	if (!rc)
 		rc = oc_nft_elems_flush(&del);
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = oc_nft_gen_grant(&fw->cfg, &fw->rules[p[i].rule], &p[i].e, &add.sink);
+		rc = oc_nft_gen_grant(&fw->rules[p[i].rule], &p[i].e, &add.sink);
 	if (!rc)
 		rc = oc_nft_elems_flush(&add);
 	if (!rc)

@@ -192,11 +192,3 @@ size_t oc_grantidx_count(struct oc_grantidx *g, uint32_t rule, uint32_t containe
 	}
 	return *cnt;
 }
-
-void oc_grantidx_each(struct oc_grantidx *g, uint32_t container,
-	void (*fn)(const struct oc_grant_key *k, void *data), void *data)
-{
-	for (size_t i = 0; i < g->cap; i++)
-		if (g->slots[i].state == FULL && g->slots[i].key.container == container)
-			fn(&g->slots[i].key, data);
-}

@@ -36,9 +36,5 @@ void oc_grantidx_del(struct oc_grantidx *g, const struct oc_grant_key *k);
  * entries when the cached count reaches `prune_at`. */
 size_t oc_grantidx_count(struct oc_grantidx *g, uint32_t rule, uint32_t container,
 	uint64_t now, size_t prune_at);
-/* Calls fn for every entry of `container` (live or not); fn must not
- * modify the index. */
-void oc_grantidx_each(struct oc_grantidx *g, uint32_t container,
-	void (*fn)(const struct oc_grant_key *k, void *data), void *data);
 
 #endif

@@ -48,6 +48,13 @@ struct oc_nft_grant_elem {
 	char note[OC_NOTE_MAX];
 };
 
+/* A named counter's value, carried over when the tables are replaced. */
+struct oc_nft_counter_val {
+	uint32_t family;
+	char name[64];
+	uint64_t packets, bytes;
+};
+
 struct oc_nft_desc {
 	const struct oc_kcfg *cfg;
 	const struct oc_nft_net *nets;
@@ -58,6 +65,8 @@ struct oc_nft_desc {
 	size_t nrules;
 	const struct oc_nft_grant_elem *grants;
 	size_t ngrants;
+	const struct oc_nft_counter_val *counters;  /* values to start from, or NULL */
+	size_t ncounters;
 };
 
 /* Emits both tables, complete, into sink. */
@@ -65,13 +74,11 @@ int oc_nft_generate(const struct oc_nft_desc *d, const struct oc_nft_sink *sink)
 
 /* The element changes for one network or one container, for incremental
  * updates: sink->elem is called once per (set, element) it appears in. */
-int oc_nft_gen_net(const struct oc_kcfg *cfg, const struct oc_nft_net *n,
-	const struct oc_nft_sink *sink);
-int oc_nft_gen_member(const struct oc_kcfg *cfg, const struct oc_nft_member *m,
-	const struct oc_nft_sink *sink);
+int oc_nft_gen_net(const struct oc_nft_net *n, const struct oc_nft_sink *sink);
+int oc_nft_gen_member(const struct oc_nft_member *m, const struct oc_nft_sink *sink);
 /* One direct_ip grant element of rule r. */
-int oc_nft_gen_grant(const struct oc_kcfg *cfg, const struct oc_nft_direct *r,
-	const struct oc_nft_grant_elem *g, const struct oc_nft_sink *sink);
+int oc_nft_gen_grant(const struct oc_nft_direct *r, const struct oc_nft_grant_elem *g,
+	const struct oc_nft_sink *sink);
 
 /* Fills r->set from r->id; the id must be a valid rule id. */
 int oc_nft_direct_init(struct oc_nft_direct *r, const char *id, const char *rev);

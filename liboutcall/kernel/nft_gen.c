@@ -133,9 +133,18 @@ static int emit_redirect(struct gen *g, const char *counter, uint16_t port)
 
 #define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
 
+/* A named counter, starting from the value it had in the tables being
+ * replaced: a restart does not wipe the statistics. */
 static int counter(struct gen *g, const char *name, const char *comment)
 {
 	struct oc_nft_counter c = { g->family, name, comment, 0, 0 };
+	for (size_t i = 0; i < g->d->ncounters; i++) {
+		const struct oc_nft_counter_val *v = &g->d->counters[i];
+		if (v->family == (uint32_t)g->family && strcmp(v->name, name) == 0) {
+			c.packets = v->packets;
+			c.bytes = v->bytes;
+		}
+	}
 	return g->sink->counter(g->sink->ctx, &c);
 }
 
@@ -208,24 +217,19 @@ static int grant_elem(const struct oc_nft_set *s, const struct oc_nft_grant_elem
 	return sink->elem(sink->ctx, s, &e);
 }
 
-int oc_nft_gen_net(const struct oc_kcfg *cfg, const struct oc_nft_net *n,
-	const struct oc_nft_sink *sink)
+int oc_nft_gen_net(const struct oc_nft_net *n, const struct oc_nft_sink *sink)
 {
-	(void)cfg;
 	return net_elems(n, NULL, sink);
 }
 
-int oc_nft_gen_member(const struct oc_kcfg *cfg, const struct oc_nft_member *m,
-	const struct oc_nft_sink *sink)
+int oc_nft_gen_member(const struct oc_nft_member *m, const struct oc_nft_sink *sink)
 {
-	(void)cfg;
 	return member_elems(m, NULL, sink);
 }
 
-int oc_nft_gen_grant(const struct oc_kcfg *cfg, const struct oc_nft_direct *r,
-	const struct oc_nft_grant_elem *g, const struct oc_nft_sink *sink)
+int oc_nft_gen_grant(const struct oc_nft_direct *r, const struct oc_nft_grant_elem *g,
+	const struct oc_nft_sink *sink)
 {
-	(void)cfg;
 	char comment[128];
 	struct oc_nft_set s;
 	dip_set(r, comment, sizeof(comment), &s);

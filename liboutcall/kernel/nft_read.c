@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <libnftnl/gen.h>
+#include <libnftnl/object.h>
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter/nf_tables.h>
@@ -176,6 +177,59 @@ int oc_nft_read_elems(struct oc_nl *nl, uint32_t family, const char *table, cons
 	int rc = dump(nl, NFT_MSG_GETSETELEM, family, table, set, elem_cb, &c.v, what);
 	*out = c.v.items;
 	*n = c.v.n;
+	return rc;
+}
+
+static int obj_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct vec *v = data;
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o)
+		return v->rc = oc_error_nomem(), MNL_CB_ERROR;
+	int ok = nftnl_obj_nlmsg_parse(nlh, o) == 0;
+	if (!ok)
+		v->rc = oc_error_set(OC_ECORRUPT, "could not parse an nftables object from the kernel");
+	struct oc_nft_counter_val *c;
+	if (ok && nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) == NFT_OBJECT_COUNTER && (c = vec_push(v))) {
+		oc_copy(c->name, sizeof(c->name), nftnl_obj_get_str(o, NFTNL_OBJ_NAME));
+		c->family = nftnl_obj_get_u32(o, NFTNL_OBJ_FAMILY);
+		c->packets = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_PKTS);
+		c->bytes = nftnl_obj_get_u64(o, NFTNL_OBJ_CTR_BYTES);
+	}
+	nftnl_obj_free(o);
+	return v->rc ? MNL_CB_ERROR : MNL_CB_OK;
+}
+
+int oc_nft_read_counters(struct oc_nl *nl, uint32_t family, const char *table,
+	struct oc_nft_counter_val **out, size_t *n)
+{
+	struct vec v = { .size = sizeof(struct oc_nft_counter_val) };
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_obj *o = nftnl_obj_alloc();
+	if (!o)
+		return oc_error_nomem();
+	nftnl_obj_set_str(o, NFTNL_OBJ_TABLE, table);
+	nftnl_obj_set_u32(o, NFTNL_OBJ_TYPE, NFT_OBJECT_COUNTER);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETOBJ, (uint16_t)family,
+		NLM_F_DUMP, 0);
+	nftnl_obj_nlmsg_build_payload(nlh, o);
+	nftnl_obj_free(o);
+	char what[128];
+	snprintf(what, sizeof(what), "listing the counters of table %s %s",
+		family == OC_NFT_INET ? "inet" : "bridge", table);
+	int kerr = 0;
+	int rc = oc_nl_talk(nl, nlh, obj_cb, &v, what, &kerr);
+	if (rc && kerr == ENOENT)
+		rc = OC_ENOTFOUND;
+	if (!rc)
+		rc = v.rc;
+	if (rc) {
+		free(v.items);
+		v.items = NULL;
+		v.n = 0;
+	}
+	*out = v.items;
+	*n = v.n;
 	return rc;
 }
 

@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kernel/nft_ir.h"
+#include "kernel/nft_desc.h"
 #include "kernel/nl.h"
 
 struct oc_nft_set_info {
@@ -28,6 +28,10 @@ int oc_nft_read_sets(struct oc_nl *nl, uint32_t family, const char *table,
 /* Elements of a set, keys decoded as `key`; OC_ENOTFOUND when absent. */
 int oc_nft_read_elems(struct oc_nl *nl, uint32_t family, const char *table, const char *set,
 	const enum oc_nft_field *key, size_t nkey, struct oc_nft_elem_info **out, size_t *n);
+/* Named counters of a table with their values; OC_ENOTFOUND without the
+ * table. Free *out with free(). */
+int oc_nft_read_counters(struct oc_nl *nl, uint32_t family, const char *table,
+	struct oc_nft_counter_val **out, size_t *n);
 int oc_nft_read_genid(struct oc_nl *nl, uint32_t *genid);
 
 #endif

@@ -211,18 +211,21 @@ size_t oc_nft_batch_count(const struct oc_nft_batch *b)
 	return b->nwhat;
 }
 
+/* Acknowledgements come after the commit (or the abort), one per message.
+ * On the first error the kernel has rolled everything back and may not
+ * acknowledge the rest; the remaining answers are skipped by later reads,
+ * which match sequence numbers. */
 static int read_acks(struct oc_nft_batch *b, struct oc_nl *nl)
 {
 	static _Thread_local char buf[NL_READ_SIZE];
 	size_t acked = 0;
-	int rc = 0;
 	while (acked < b->nwhat) {
-		int w = wait_readable(nl);
-		if (w)
-			return rc ? rc : w;
+		int rc = wait_readable(nl);
+		if (rc)
+			return rc;
 		ssize_t n = mnl_socket_recvfrom(nl->sock, buf, sizeof(buf));
 		if (n < 0)
-			return rc ? rc : oc_error_os("reading the kernel's answer to an nftables batch");
+			return oc_error_os("reading the kernel's answer to an nftables batch");
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
 		int len = (int)n;
 		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
@@ -231,19 +234,16 @@ static int read_acks(struct oc_nft_batch *b, struct oc_nl *nl)
 				continue;
 			acked++;
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-			if (e->error && !rc) {
+			if (e->error) {
 				b->kerr = -e->error;
 				char what[600];
 				snprintf(what, sizeof(what), "%s (the whole transaction was rolled back)",
 					b->what[nlh->nlmsg_seq - b->seq0]);
-				rc = kernel_error(-e->error, nlh, what);
-				/* After a failure the kernel aborts; it may not
-				 * acknowledge the remaining messages. */
-				return rc;
+				return kernel_error(-e->error, nlh, what);
 			}
 		}
 	}
-	return rc;
+	return 0;
 }
 
 int oc_nft_batch_commit(struct oc_nft_batch *b, struct oc_nl *nl)

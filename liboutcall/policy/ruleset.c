@@ -75,6 +75,7 @@ int oc_rule_priority(const oc_rule *r) { return r->priority; }
 bool oc_rule_log(const oc_rule *r) { return r->log; }
 const oc_egress *oc_rule_egress(const oc_rule *r) { return &r->egress; }
 size_t oc_rule_index(const oc_rule *r) { return r->index; }
+uint32_t oc_rule_fields(const oc_rule *r) { return r ? oc_expr_fields(r->expr) : 0; }
 
 const char *oc_action_name(oc_action a)
 {

@@ -269,3 +269,30 @@ Test(firewall, bad_config_names_the_field)
 	cr_assert_eq(oc_firewall_open(&cfg, &fw), OC_EINVAL);
 	cr_assert(strstr(oc_error_last()->message, "dns_port"));
 }
+
+static long counter_packets(const char *family, const char *name)
+{
+	char out[1024], cmd[128];
+	snprintf(cmd, sizeof(cmd), "nft list counter %s outcall %s", family, name);
+	cr_assert_eq(nstest_sh(out, sizeof(out), "%s", cmd), 0, "%s", out);
+	/* the value line, not the comment (which may say "packets" too) */
+	const char *p = strstr(out, "\t\tpackets ");
+	cr_assert_not_null(p, "%s", out);
+	return atol(p + strlen("\t\tpackets "));
+}
+
+Test(firewall, counters_survive_a_replace, .init = nstest_enter)
+{
+	oc_firewall *fw = fwtest_open(NULL);
+	cr_assert_eq(oc_firewall_apply(fw, &gh, 1), 0, "%s", oc_error_last()->message);
+	char out[1024];
+	/* the host starting traffic towards a container is counted and dropped */
+	cr_assert_eq(nstest_sh(out, sizeof(out), "ip link add outcall0 type bridge && "
+		"ip addr add 10.200.0.1/24 dev outcall0 && ip link set outcall0 up"), 0, "%s", out);
+	cr_assert_neq(nstest_sh(out, sizeof(out), "busybox ping -c2 -W1 10.200.0.9"), 0, "%s", out);
+	long before = counter_packets("inet", "host-to-container-dropped");
+	cr_assert_gt(before, 0);
+	cr_assert_eq(oc_firewall_apply(fw, &gh, 1), 0, "%s", oc_error_last()->message);
+	cr_assert_geq(counter_packets("inet", "host-to-container-dropped"), before);
+	oc_firewall_free(fw);
+}

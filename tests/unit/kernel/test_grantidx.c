@@ -42,23 +42,3 @@ Test(grantidx, counts_per_rule_and_container_and_prunes)
 	}
 	oc_grantidx_clear(&g);
 }
-
-static void count_each(const struct oc_grant_key *k, void *data)
-{
-	(void)k;
-	(*(int *)data)++;
-}
-
-Test(grantidx, each_visits_one_container)
-{
-	struct oc_grantidx g = { 0 };
-	for (uint32_t c = 1; c <= 3; c++)
-		for (uint32_t d = 0; d < 10; d++) {
-			struct oc_grant_key k = key(0, c, d, 80);
-			cr_assert_eq(oc_grantidx_put(&g, &k, 5), 0);
-		}
-	int n = 0;
-	oc_grantidx_each(&g, 2, count_each, &n);
-	cr_assert_eq(n, 10);
-	oc_grantidx_clear(&g);
-}

@@ -17,7 +17,7 @@ static char *render(const struct oc_nft_direct *rules, size_t nrules,
 	const struct oc_nft_grant_elem *grants, size_t ngrants)
 {
 	cr_assert_eq(oc_kcfg_from(NULL, &cfg), 0);
-	struct oc_nft_desc d = { &cfg, nets, 1, members, 1, rules, nrules, grants, ngrants };
+	struct oc_nft_desc d = { &cfg, nets, 1, members, 1, rules, nrules, grants, ngrants, NULL, 0 };
 	oc_buf b = OC_BUF_INIT;
 	cr_assert_eq(oc_nft_render(&d, &b), 0, "%s", oc_error_last()->message);
 	return oc_buf_steal(&b);

@@ -29,6 +29,27 @@ static oc_container *attach(oc_networks *n, const char *name, const struct nstes
 	return c;
 }
 
+/* The host with network "default" and two container namespaces. */
+struct world {
+	oc_networks *n;
+	struct nstest_peer p1, p2;
+};
+
+static void world_up(struct world *w)
+{
+	w->n = open_nets();
+	cr_assert_eq(oc_network_create(w->n, "default", NULL), 0, "%s", oc_error_last()->message);
+	nstest_peer_new(&w->p1);
+	nstest_peer_new(&w->p2);
+}
+
+static void world_down(struct world *w)
+{
+	oc_networks_free(w->n);
+	nstest_peer_free(&w->p1);
+	nstest_peer_free(&w->p2);
+}
+
 static void sh_ok(const char *what, char *out, size_t size, const char *cmd)
 {
 	int rc = nstest_sh(out, size, "%s", cmd);
@@ -84,11 +105,10 @@ Test(network, adopts_a_bridge_and_refuses_other_links, .init = nstest_enter)
 
 Test(network, attach_configures_both_sides, .init = nstest_enter)
 {
-	oc_networks *n = open_nets();
-	cr_assert_eq(oc_network_create(n, "default", NULL), 0, "%s", oc_error_last()->message);
-	struct nstest_peer p1, p2;
-	nstest_peer_new(&p1);
-	nstest_peer_new(&p2);
+	struct world w;
+	world_up(&w);
+	oc_networks *n = w.n;
+	struct nstest_peer p1 = w.p1, p2 = w.p2;
 	oc_container *c1 = attach(n, "coder-1", &p1, false);
 	oc_container *c2 = attach(n, "coder-2", &p2, true);
 	cr_assert_eq(ntohl(oc_container_ip(c1).s_addr), 0x0ac80002u);
@@ -128,26 +148,22 @@ Test(network, attach_configures_both_sides, .init = nstest_enter)
 	oc_container_unref(c2);
 	oc_networks_free(n);
 	/* and found again by a new process */
-	n = open_nets();
+	n = w.n = open_nets();
 	f = oc_registry_by_name(oc_networks_registry(n), "coder-2");
 	cr_assert_not_null(f);
 	cr_assert_eq(ntohl(oc_container_ip(f).s_addr), 0x0ac80003u);
 	cr_assert_eq(oc_container_mac(f)[5], 3);
 	cr_assert_str_eq(oc_container_network(f), "default");
 	oc_container_unref(f);
-	oc_networks_free(n);
-	nstest_peer_free(&p1);
-	nstest_peer_free(&p2);
+	world_down(&w);
 }
 
 Test(network, detach_removes_everything_and_frees_the_address, .init = nstest_enter)
 {
-	oc_networks *n = open_nets();
-	cr_assert_eq(oc_network_create(n, "default", NULL), 0, "%s", oc_error_last()->message);
-	struct nstest_peer p1, p2;
-	nstest_peer_new(&p1);
-	nstest_peer_new(&p2);
-	oc_container_unref(attach(n, "a-1", &p1, false));
+	struct world w;
+	world_up(&w);
+	oc_networks *n = w.n;
+	oc_container_unref(attach(n, "a-1", &w.p1, false));
 	cr_assert_eq(oc_network_delete(n, "default"), OC_ESTATE);
 	cr_assert_eq(oc_network_detach(n, "a-1"), 0, "%s", oc_error_last()->message);
 	cr_assert_eq(oc_network_detach(n, "a-1"), OC_ENOTFOUND);
@@ -156,28 +172,24 @@ Test(network, detach_removes_everything_and_frees_the_address, .init = nstest_en
 	sh_ok("set", out, sizeof(out), "nft list set bridge outcall ports");
 	cr_assert_null(strstr(out, "oc0-2"), "%s", out);
 	cr_assert_eq(oc_registry_count(oc_networks_registry(n)), 0);
-	oc_container *c = attach(n, "b-1", &p2, false);
+	oc_container *c = attach(n, "b-1", &w.p2, false);
 	cr_assert_eq(ntohl(oc_container_ip(c).s_addr), 0x0ac80002u, "address reused");
 	oc_container_unref(c);
 	cr_assert_eq(oc_network_detach(n, "b-1"), 0, "%s", oc_error_last()->message);
 	cr_assert_eq(oc_network_delete(n, "default"), 0, "%s", oc_error_last()->message);
 	cr_assert_neq(nstest_sh(out, sizeof(out), "ip link show outcall0"), 0);
-	oc_networks_free(n);
-	nstest_peer_free(&p1);
-	nstest_peer_free(&p2);
+	world_down(&w);
 }
 
 /* The policy on real frames: the gateway's services are reachable, ICMP to
  * the gateway and the other container are not. */
 Test(network, traffic_meets_the_policy, .init = nstest_enter)
 {
-	oc_networks *n = open_nets();
-	cr_assert_eq(oc_network_create(n, "default", NULL), 0, "%s", oc_error_last()->message);
-	struct nstest_peer p1, p2;
-	nstest_peer_new(&p1);
-	nstest_peer_new(&p2);
-	oc_container_unref(attach(n, "a-1", &p1, false));
-	oc_container_unref(attach(n, "b-1", &p2, false));
+	struct world w;
+	world_up(&w);
+	struct nstest_peer p1 = w.p1;
+	oc_container_unref(attach(w.n, "a-1", &w.p1, false));
+	oc_container_unref(attach(w.n, "b-1", &w.p2, false));
 	char out[4096], cmd[512];
 	/* an explicit-proxy stand-in on the gateway answers one connection */
 	snprintf(cmd, sizeof(cmd), "(timeout 10 socat -T5 TCP-LISTEN:8080,bind=10.200.0.1,reuseaddr "
@@ -193,7 +205,5 @@ Test(network, traffic_meets_the_policy, .init = nstest_enter)
 	cr_assert_null(strstr(out, "packets 0 "), "the gateway did not drop the ping: %s", out);
 	sh_ok("counters", out, sizeof(out), "nft list counter bridge outcall container-to-container");
 	cr_assert_null(strstr(out, "packets 0 "), "the bridge did not drop a frame: %s", out);
-	oc_networks_free(n);
-	nstest_peer_free(&p1);
-	nstest_peer_free(&p2);
+	world_down(&w);
 }

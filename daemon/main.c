@@ -1,0 +1,196 @@
+/* outcalld: flags -> oc_daemon. Everything else is liboutcall. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <outcall/outcall.h>
+#include <outcall/daemon.h>
+
+static int json_logs;
+
+static const char *level_name(oc_log_level l)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	return names[l];
+}
+
+static void put_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			fprintf(f, "\\%c", *p);
+		else if (*p < 0x20)
+			fprintf(f, "\\u%04x", *p);
+		else
+			fputc(*p, f);
+	}
+	fputc('"', f);
+}
+
+static void log_stderr(oc_log_level level, const char *msg, void *arg)
+{
+	(void)arg;
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (json_logs) {
+		fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":", stamp, level_name(level));
+		put_json_string(stderr, msg);
+		fputs("}\n", stderr);
+	} else {
+		fprintf(stderr, "%s outcalld %s: %s\n", stamp, level_name(level), msg);
+	}
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: outcalld [--config FILE] [OPTION VALUE]...\n"
+		"       outcalld --check-state | --reset-state [--state-dir DIR]\n\n"
+		"The Outcall daemon: nftables default-deny, a DNS filter, an HTTP/HTTPS proxy and\n"
+		"the host and agent APIs for containers on the Outcall bridges, from one rule set.\n\n"
+		"Options (each is also a key of --config FILE, written 'name: value'):\n");
+	size_t n;
+	const oc_daemon_option *o = oc_daemon_options(&n);
+	for (size_t i = 0; i < n; i++) {
+		char left[64];
+		snprintf(left, sizeof(left), "--%s %s", o[i].name, o[i].arg ? o[i].arg : "");
+		fprintf(f, "  %-32s %s\n", left, o[i].help);
+	}
+	fprintf(f,
+		"  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n\n",
+		"--config FILE", "read options from FILE first; flags given override it",
+		"--log-format FORMAT", "human (default) or json lines on stderr",
+		"--check-state", "check the state file and exit (0 good, 1 corrupt)",
+		"--reset-state", "move a corrupt state file aside and exit",
+		"--help", "show this help", "--version", "print the version");
+	fprintf(f,
+		"Signals: SIGHUP reloads the rules, SIGTERM/SIGINT stop (the kernel tables stay:\n"
+		"containers stay isolated), SIGUSR1 reopens the decision log.\n"
+		"See outcalld(8).\n");
+}
+
+/* --check-state / --reset-state: the documented recovery for a corrupt
+ * state file. */
+static int state_command(const oc_daemon_config *cfg, bool reset)
+{
+	char path[4096], aside[4200];
+	snprintf(path, sizeof(path), "%s/state.json", cfg->state_dir);
+	int rc = oc_daemon_check_state(cfg);
+	if (rc == 0) {
+		printf("%s: good\n", path);
+		return 0;
+	}
+	fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
+	if (!reset)
+		return 1;
+	snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)time(NULL));
+	if (rename(path, aside) != 0) {
+		fprintf(stderr, "outcalld: cannot move %s aside: %s\n", path, strerror(errno));
+		return 1;
+	}
+	printf("moved %s to %s; start outcalld and re-attach containers that are not in the "
+		"kernel tables any more\n", path, aside);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	oc_daemon_config cfg;
+	oc_daemon_config_init(&cfg);
+	cfg.log = log_stderr;
+	int check = 0, reset = 0;
+
+	/* --config first, so flags override the file whatever their order. */
+	for (int i = 1; i < argc; i++) {
+		const char *v = NULL;
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			v = argv[i + 1];
+		else if (strncmp(argv[i], "--config=", 9) == 0)
+			v = argv[i] + 9;
+		if (v && oc_daemon_config_load(&cfg, v) != 0) {
+			fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
+			return 2;
+		}
+	}
+	for (int i = 1; i < argc; i++) {
+		char *a = argv[i];
+		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+			usage(stdout);
+			return 0;
+		}
+		if (strcmp(a, "--version") == 0) {
+			printf("outcalld %s\n", oc_version());
+			return 0;
+		}
+		if (strcmp(a, "--check-state") == 0 || strcmp(a, "--reset-state") == 0) {
+			*(a[2] == 'c' ? &check : &reset) = 1;
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			fprintf(stderr, "outcalld: unexpected argument '%s' (see outcalld --help)\n", a);
+			return 2;
+		}
+		char *name = a + 2, *eq = strchr(name, '='), *val;
+		if (eq) {
+			*eq = '\0';
+			val = eq + 1;
+		} else if (i + 1 < argc) {
+			val = argv[++i];
+		} else {
+			fprintf(stderr, "outcalld: --%s needs a value (see outcalld --help)\n", name);
+			return 2;
+		}
+		if (strcmp(name, "config") == 0)
+			continue;
+		if (strcmp(name, "log-format") == 0) {
+			if (strcmp(val, "json") != 0 && strcmp(val, "human") != 0) {
+				fprintf(stderr, "outcalld: --log-format: '%s' is not human or json\n", val);
+				return 2;
+			}
+			json_logs = strcmp(val, "json") == 0;
+			continue;
+		}
+		if (oc_daemon_config_set(&cfg, name, val) != 0) {
+			fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
+			return 2;
+		}
+	}
+	if (check || reset)
+		return state_command(&cfg, reset);
+
+	/* The loop takes these through a signalfd; block them everywhere. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	oc_daemon *d = NULL;
+	int rc = oc_daemon_new(&cfg, &d);
+	if (!rc)
+		rc = oc_daemon_handle_signals(d);
+	if (!rc)
+		rc = oc_daemon_start(d);
+	if (rc) {
+		log_stderr(OC_LOG_ERROR, oc_error_last()->message, NULL);
+		oc_daemon_free(d);
+		oc_daemon_config_release(&cfg);
+		return 1;
+	}
+	rc = oc_daemon_run(d);
+	oc_daemon_free(d);
+	oc_daemon_config_release(&cfg);
+	log_stderr(OC_LOG_INFO, "stopped; kernel tables stay in place", NULL);
+	return rc ? 1 : 0;
+}

@@ -1,0 +1,127 @@
+/*
+ * The whole of Outcall in one object: rules, kernel tables, DNS filter,
+ * proxy, host API and agent sockets on one event loop. outcalld is a thin
+ * main() around this; an orchestrator can run it in-process instead.
+ *
+ * Start order (oc_daemon_start): state -> rules -> bridges and kernel
+ * tables -> DNS and proxy -> host API -> agent sockets. A failure at any
+ * step returns an error naming the step and the cause; what was started is
+ * stopped again, and the kernel tables are never left more open than
+ * before (they are only ever replaced whole, and never removed).
+ *
+ * Threads: oc_daemon_run runs the loop on the calling thread; every other
+ * call except oc_daemon_stop must be made on that thread (or before run /
+ * after it returns). oc_daemon_stop may be called from any thread.
+ *
+ * Ownership: the config (and every string it points to) is borrowed until
+ * oc_daemon_free; oc_daemon_new copies the struct itself. Objects returned
+ * by accessors are borrowed for the daemon's lifetime.
+ */
+#ifndef OUTCALL_DAEMON_H
+#define OUTCALL_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <outcall/common.h>
+#include <outcall/dns.h>
+#include <outcall/events.h>
+#include <outcall/kernel.h>
+#include <outcall/loop.h>
+#include <outcall/network.h>
+#include <outcall/proxy.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum oc_log_level { OC_LOG_ERROR, OC_LOG_WARN, OC_LOG_INFO, OC_LOG_DEBUG } oc_log_level;
+
+/* Where the daemon's own messages go (never secrets: no header values,
+ * bodies or tokens). NULL: nowhere. */
+typedef void (*oc_log_fn)(oc_log_level level, const char *message, void *arg);
+
+typedef struct oc_daemon_config {
+	const char *rules_dir;       /* [/etc/outcall/rules.d] */
+	const char *state_dir;       /* [/var/lib/outcall] */
+	const char *run_dir;         /* [/run/outcall]: host.sock and agents/<name>/agent.sock */
+	const char *host_socket;     /* [<run_dir>/host.sock] */
+	const char *operator_group;  /* [none]: host socket 0600 root; a group makes it 0660 */
+	oc_kernel_config kernel;     /* bridges, subnets, ports (kernel.h) */
+	oc_dns_config dns;           /* dns.h */
+	oc_proxy_config proxy;       /* proxy.h */
+	const char *private_ranges;  /* [addr.h default list] */
+	const char *decision_log;    /* [none] JSON lines file */
+	size_t decision_ring;        /* [4096] decisions kept in memory */
+	unsigned reload_debounce_ms; /* [300] after a change in the rules directory */
+	unsigned drain_ms;           /* [3000] on stop, for answers in flight */
+	bool watch_rules;            /* [true] reload on changes in rules_dir */
+	bool ip_forward;             /* [true] turn on net.ipv4.ip_forward (direct_ip needs it) */
+	oc_log_fn log;
+	void *log_arg;
+	oc_log_level log_level;      /* [info] */
+	void *owned_strings;         /* private: strings set by oc_daemon_config_set */
+} oc_daemon_config;
+
+/* Fills every field with its default. */
+OC_API void oc_daemon_config_init(oc_daemon_config *cfg);
+
+/*
+ * Sets one option by its outcalld flag name without "--" ("rules-dir",
+ * "dns-upstream", "proxy-port", ...), from text: the single place flags
+ * and --config files are interpreted. Strings are copied into storage
+ * owned by cfg (oc_daemon_config_release). OC_ENOTFOUND for an unknown
+ * name, OC_EINVAL for a bad value; both messages name option and value.
+ */
+OC_API int oc_daemon_config_set(oc_daemon_config *cfg, const char *name, const char *value);
+/* Reads "name: value" lines (a flat YAML mapping; '#' comments) and sets
+ * each; errors name file and line. */
+OC_API int oc_daemon_config_load(oc_daemon_config *cfg, const char *path);
+OC_API void oc_daemon_config_release(oc_daemon_config *cfg);
+
+/* The options, for --help and the man page: name, argument, default, help. */
+typedef struct oc_daemon_option {
+	const char *name;
+	const char *arg;     /* NULL for a switch */
+	const char *help;    /* includes the default */
+} oc_daemon_option;
+OC_API const oc_daemon_option *oc_daemon_options(size_t *count);
+
+typedef struct oc_daemon oc_daemon;
+
+OC_API int oc_daemon_new(const oc_daemon_config *cfg, oc_daemon **out);
+/* Reads the state file without starting anything: 0 when it is good or
+ * absent, OC_ECORRUPT (message names the file and the fault) otherwise. */
+OC_API int oc_daemon_check_state(const oc_daemon_config *cfg);
+/* Runs the start sequence (see above). */
+OC_API int oc_daemon_start(oc_daemon *d);
+/* Serves until oc_daemon_stop (or SIGTERM/SIGINT when the daemon owns
+ * signals: oc_daemon_handle_signals). Returns 0 after a clean stop. */
+OC_API int oc_daemon_run(oc_daemon *d);
+OC_API void oc_daemon_stop(oc_daemon *d);
+/* SIGHUP: reload, SIGTERM/SIGINT: stop, SIGUSR1: reopen the decision log.
+ * The caller must have blocked these signals in every thread. */
+OC_API int oc_daemon_handle_signals(oc_daemon *d);
+/* Frees everything; kernel tables, bridges and veths stay (fail closed). */
+OC_API void oc_daemon_free(oc_daemon *d);
+
+/* Reloads the rule set: one new immutable set, one kernel transaction,
+ * one new generation. On error nothing changes and the error names
+ * file:line:rule. */
+OC_API int oc_daemon_reload(oc_daemon *d);
+OC_API uint64_t oc_daemon_generation(oc_daemon *d);
+
+OC_API oc_loop *oc_daemon_loop(oc_daemon *d);
+OC_API oc_events *oc_daemon_events(oc_daemon *d);
+OC_API oc_networks *oc_daemon_networks(oc_daemon *d);
+
+/* Attach/detach with bookkeeping (state file, agent socket). */
+OC_API int oc_daemon_attach(oc_daemon *d, const oc_attach_options *o, oc_container **out);
+OC_API int oc_daemon_detach(oc_daemon *d, const char *name);
+OC_API int oc_daemon_network_create(oc_daemon *d, const char *name, oc_network_info *out);
+OC_API int oc_daemon_network_delete(oc_daemon *d, const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

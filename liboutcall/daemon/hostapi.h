@@ -1,0 +1,44 @@
+/* The host API's pieces: routing and authorisation in hostapi.c, the
+ * resources in hostapi_*.c. Every handler answers with exactly one
+ * oc_api_respond*(). */
+#ifndef OC_DAEMON_HOSTAPI_H
+#define OC_DAEMON_HOSTAPI_H
+
+#include <jansson.h>
+#include "daemon/internal.h"
+
+typedef void (*oc_route_fn)(oc_daemon *d, oc_api_request *r, const char *name);
+
+/* Parses the body as a JSON object; on failure answers 400 and returns
+ * NULL. */
+json_t *oc_hostapi_body(oc_api_request *r);
+/* The value of ?key= in the query, URL-decoded into buf; NULL if absent. */
+const char *oc_hostapi_query(const oc_api_request *r, const char *key, char *buf, size_t cap);
+/* Answers with the last error: status from its code, message as given. */
+void oc_hostapi_fail(oc_api_request *r);
+
+void oc_hostapi_status(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_rules_list(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_rules_get(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_rules_reload(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_rules_evaluate(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_networks_list(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_networks_create(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_networks_delete(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_containers_list(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_containers_attach(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_containers_detach(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_decisions(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_decisions_follow(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_nft(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_grants(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_dns_status(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_dns_cache(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_dns_flush(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_proxy_status(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_metrics(oc_daemon *d, oc_api_request *r, const char *name);
+
+json_t *oc_hostapi_container_json(oc_container *c);
+json_t *oc_hostapi_network_json(const oc_network_info *n);
+
+#endif

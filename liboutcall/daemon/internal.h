@@ -1,0 +1,65 @@
+/* The inside of oc_daemon, shared by its files: lifecycle (daemon.c),
+ * reloads (reload.c), the host API (hostapi*.c) and metrics (metrics.c). */
+#ifndef OC_DAEMON_INTERNAL_H
+#define OC_DAEMON_INTERNAL_H
+
+#include <outcall/daemon.h>
+#include <outcall/services.h>
+#include <time.h>
+
+#include "api/server.h"
+#include "core/error.h"
+
+struct oc_daemon {
+	oc_daemon_config cfg;
+	oc_loop *loop;
+	oc_live *live;
+	oc_events *events;
+	oc_addr_policy *private_ranges;
+	oc_networks *nets;
+	oc_services svc;
+	oc_dns_server *dns;
+	oc_proxy *proxy;
+	oc_api_server *api;          /* host API */
+	char state_path[4096];
+	char host_socket[4096];
+	gid_t operator_gid;
+	bool has_operator_gid;
+	bool ready;
+	bool stopping;
+	time_t started_at;
+	/* rules directory watch */
+	int inotify_fd;
+	uint64_t reload_timer;
+	/* reload bookkeeping, for status and metrics */
+	uint64_t reloads_ok, reloads_failed;
+	char last_reload_error[1024];
+	time_t last_reload_at;
+	uint64_t drain_timer;
+	struct oc_followers *followers; /* `decisions follow` streams (hostapi_events.c) */
+};
+
+void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...) OC_PRINTF(3, 4);
+
+/* Reload and the rules watch (reload.c). */
+int oc_daemon_load_rules(oc_daemon *d, oc_ruleset **out);
+int oc_daemon_apply_rules(oc_daemon *d, oc_ruleset *rs);
+int oc_daemon_watch_rules(oc_daemon *d);
+void oc_daemon_unwatch_rules(oc_daemon *d);
+
+/* Listeners of the DNS filter and proxy on one network's gateway. */
+int oc_daemon_listen_network(oc_daemon *d, const oc_network_info *net);
+void oc_daemon_unlisten_network(oc_daemon *d, const oc_network_info *net);
+
+/* Saves networks and containers to the state file. */
+int oc_daemon_save_state(oc_daemon *d);
+
+/* The host API's request handler (hostapi.c). */
+void oc_hostapi_handle(oc_api_request *req, void *arg);
+/* Frees the follow streams' bookkeeping, after the API server is gone. */
+void oc_hostapi_free_followers(oc_daemon *d);
+
+/* Prometheus text for GET /metrics (metrics.c). */
+int oc_daemon_metrics(oc_daemon *d, char **text, size_t *len);
+
+#endif

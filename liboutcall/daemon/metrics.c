@@ -1,0 +1,167 @@
+/* GET /metrics: Prometheus text format (version 0.0.4). */
+#include "daemon/hostapi.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/buf.h"
+
+static void head(oc_buf *b, const char *name, const char *type, const char *help)
+{
+	oc_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* A metric with one unlabelled sample. */
+static void single(oc_buf *b, const char *name, const char *type, const char *help, uint64_t v)
+{
+	head(b, name, type, help);
+	oc_buf_printf(b, "%s %" PRIu64 "\n", name, v);
+}
+
+/* Label values are rule ids and addresses: [A-Za-z0-9._:-], nothing to
+ * escape; anything else is replaced so the output stays parseable. */
+static void label_value(oc_buf *b, const char *v)
+{
+	for (; *v; v++)
+		oc_buf_printf(b, "%c", (*v == '"' || *v == '\\' || *v == '\n') ? '_' : *v);
+}
+
+static void rule_hit(const char *rule, uint64_t hits, void *arg)
+{
+	oc_buf *b = arg;
+	oc_buf_puts(b, "outcall_rule_hits_total{rule=\"");
+	label_value(b, rule);
+	oc_buf_printf(b, "\"} %" PRIu64 "\n", hits);
+}
+
+static void events_metrics(oc_daemon *d, oc_buf *b)
+{
+	oc_events_stats st;
+	oc_events_get_stats(d->events, &st);
+	const char *const *layers = oc_events_stat_layers(), *const *verdicts = oc_events_stat_verdicts();
+	head(b, "outcall_decisions_total", "counter", "Decisions by layer and verdict.");
+	for (int l = 0; layers[l]; l++)
+		for (int v = 0; verdicts[v]; v++)
+			oc_buf_printf(b, "outcall_decisions_total{layer=\"%s\",verdict=\"%s\"} %" PRIu64 "\n",
+				layers[l], verdicts[v], st.by_layer_verdict[l][v]);
+	head(b, "outcall_rule_hits_total", "counter", "Decisions by deciding rule (\"default\": no rule matched).");
+	oc_events_rule_hits(d->events, rule_hit, b);
+	single(b, "outcall_events_total", "counter", "Records given to the decision log.", st.emitted);
+	single(b, "outcall_decision_log_write_errors_total", "counter", "Decision log lines that could not be written.", st.log_write_errors);
+}
+
+static void dns_metrics(oc_daemon *d, oc_buf *b)
+{
+	oc_dns_stats s;
+	oc_dns_server_stats(d->dns, &s);
+	head(b, "outcall_dns_queries_total", "counter", "DNS queries by outcome.");
+	const struct { const char *k; uint64_t v; } q[] = {
+		{ "allowed", s.allowed }, { "blocked", s.blocked }, { "refused_unknown_peer", s.refused_unknown },
+		{ "rate_limited", s.rate_limited }, { "malformed", s.malformed }, { "dropped", s.dropped },
+		{ "servfail", s.servfail },
+	};
+	for (size_t i = 0; i < sizeof(q) / sizeof(q[0]); i++)
+		oc_buf_printf(b, "outcall_dns_queries_total{outcome=\"%s\"} %" PRIu64 "\n", q[i].k, q[i].v);
+	single(b, "outcall_dns_cache_entries", "gauge", "Answers in the DNS cache.", s.cache_entries);
+	single(b, "outcall_dns_cache_bytes", "gauge", "Bytes used by the DNS cache.", s.cache_bytes);
+	single(b, "outcall_dns_cache_hits_total", "counter", "DNS cache hits.", s.cache_hits);
+	single(b, "outcall_dns_cache_misses_total", "counter", "DNS cache misses.", s.cache_misses);
+	head(b, "outcall_dns_upstream_queries_total", "counter", "Queries sent to each upstream resolver.");
+	for (size_t i = 0; i < s.nupstreams && i < OC_DNS_STATS_UPSTREAMS; i++) {
+		oc_buf_puts(b, "outcall_dns_upstream_queries_total{upstream=\"");
+		label_value(b, s.upstream[i].addr);
+		oc_buf_printf(b, "\"} %" PRIu64 "\n", s.upstream[i].queries);
+	}
+	single(b, "outcall_dns_upstream_timeouts_total", "counter", "Upstream attempts that timed out.", s.upstream_timeouts);
+	single(b, "outcall_dns_upstream_failures_total", "counter", "Upstream attempts that failed.", s.upstream_failures);
+	single(b, "outcall_dns_grants_total", "counter", "direct_ip kernel elements added by DNS answers.", s.grants_added);
+	single(b, "outcall_dns_grants_refused_total", "counter", "Answers refused because a grant was refused.", s.grants_refused);
+}
+
+static void proxy_metrics(oc_daemon *d, oc_buf *b)
+{
+	oc_proxy_stats s;
+	oc_proxy_get_stats(d->proxy, &s);
+	single(b, "outcall_proxy_connections_open", "gauge", "Proxy client connections now.", s.conns_open);
+	single(b, "outcall_proxy_connections_total", "counter", "Proxy client connections accepted.", s.conns_total);
+	single(b, "outcall_proxy_connections_refused_total", "counter", "Connections refused over a cap.", s.conns_refused);
+	head(b, "outcall_proxy_requests_total", "counter", "Proxy requests and tunnels by outcome.");
+	oc_buf_printf(b, "outcall_proxy_requests_total{outcome=\"allowed\"} %" PRIu64 "\n"
+		"outcall_proxy_requests_total{outcome=\"blocked\"} %" PRIu64 "\n"
+		"outcall_proxy_requests_total{outcome=\"refused_unknown_peer\"} %" PRIu64 "\n"
+		"outcall_proxy_requests_total{outcome=\"invalid\"} %" PRIu64 "\n",
+		s.requests_allowed, s.requests_blocked, s.requests_refused, s.requests_invalid);
+	single(b, "outcall_proxy_tunnels_open", "gauge", "Open tunnels.", s.tunnels_open);
+	head(b, "outcall_proxy_bytes_total", "counter", "Bytes relayed by the proxy.");
+	oc_buf_printf(b, "outcall_proxy_bytes_total{direction=\"up\"} %" PRIu64 "\n"
+		"outcall_proxy_bytes_total{direction=\"down\"} %" PRIu64 "\n", s.bytes_up, s.bytes_down);
+	single(b, "outcall_proxy_sni_mismatches_total", "counter", "Tunnels closed for an SNI other than the CONNECT host.", s.sni_mismatches);
+	single(b, "outcall_proxy_upstream_errors_total", "counter", "Upstream failures (502/504).", s.upstream_errors);
+}
+
+static void kernel_metrics(oc_daemon *d, oc_buf *b)
+{
+	single(b, "outcall_containers", "gauge", "Attached containers.", oc_registry_count(oc_networks_registry(d->nets)));
+	single(b, "outcall_tables_installed", "gauge", "1 when Outcall's nftables tables are in the kernel.",
+		oc_firewall_installed(oc_networks_firewall(d->nets)) == 1);
+	oc_grant_list *l = NULL;
+	if (oc_firewall_grants(oc_networks_firewall(d->nets), &l) != 0)
+		return;
+	/* Set sizes: live direct_ip elements per rule. */
+	head(b, "outcall_direct_ip_elements", "gauge", "Live direct_ip grants per rule's kernel set.");
+	size_t n = oc_grant_list_count(l);
+	bool *done = calloc(n ? n : 1, sizeof(*done));
+	for (size_t i = 0; done && i < n; i++) {
+		if (done[i])
+			continue;
+		const char *rule = oc_grant_list_get(l, i)->rule_id;
+		uint64_t count = 0;
+		for (size_t j = i; j < n; j++) {
+			if (!done[j] && strcmp(oc_grant_list_get(l, j)->rule_id, rule) == 0) {
+				done[j] = true;
+				count++;
+			}
+		}
+		oc_buf_puts(b, "outcall_direct_ip_elements{rule=\"");
+		label_value(b, rule);
+		oc_buf_printf(b, "\"} %" PRIu64 "\n", count);
+	}
+	free(done);
+	oc_grant_list_free(l);
+}
+
+int oc_daemon_metrics(oc_daemon *d, char **text, size_t *len)
+{
+	oc_buf b = OC_BUF_INIT;
+	single(&b, "outcall_up", "gauge", "1 while outcalld serves.", d->ready);
+	single(&b, "outcall_rules_generation", "gauge", "Generation of the live rule set.", oc_live_generation(d->live));
+	head(&b, "outcall_reloads_total", "counter", "Rule reloads by result.");
+	oc_buf_printf(&b, "outcall_reloads_total{result=\"ok\"} %" PRIu64 "\n"
+		"outcall_reloads_total{result=\"failed\"} %" PRIu64 "\n", d->reloads_ok, d->reloads_failed);
+	single(&b, "outcall_reload_last_ok", "gauge", "1 when the last reload succeeded (or none failed).", d->last_reload_error[0] == '\0');
+	events_metrics(d, &b);
+	if (d->dns)
+		dns_metrics(d, &b);
+	if (d->proxy)
+		proxy_metrics(d, &b);
+	kernel_metrics(d, &b);
+	if (!b.data)
+		return oc_error_nomem();
+	*len = b.len;
+	*text = oc_buf_steal(&b);
+	return 0;
+}
+
+void oc_hostapi_metrics(oc_daemon *d, oc_api_request *r, const char *name)
+{
+	(void)name;
+	char *text;
+	size_t len;
+	if (oc_daemon_metrics(d, &text, &len) != 0) {
+		oc_hostapi_fail(r);
+		return;
+	}
+	oc_api_respond(r->conn, 200, "text/plain; version=0.0.4; charset=utf-8", text, len, NULL);
+	free(text);
+}

@@ -1,0 +1,162 @@
+/* Networks and containers as the daemon sees them: each network's gateway
+ * gets the DNS filter and proxy listeners, and every change is saved to
+ * the state file. */
+#include "daemon/internal.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "state/state.h"
+
+static void addr_of(const oc_network_info *net, uint16_t port, char out[32])
+{
+	char ip[INET_ADDRSTRLEN];
+	inet_ntop(AF_INET, &net->gateway, ip, sizeof(ip));
+	snprintf(out, 32, "%s:%u", ip, port);
+}
+
+int oc_daemon_listen_network(oc_daemon *d, const oc_network_info *net)
+{
+	const oc_kernel_config *k = &d->cfg.kernel;
+	char a[32];
+	addr_of(net, k->dns_port, a);
+	int rc = oc_dns_server_listen(d->dns, a);
+	if (!rc) {
+		addr_of(net, k->proxy_port, a);
+		rc = oc_proxy_listen(d->proxy, OC_PROXY_EXPLICIT, a);
+	}
+	if (!rc) {
+		addr_of(net, k->tproxy_http_port, a);
+		rc = oc_proxy_listen(d->proxy, OC_PROXY_TRANSPARENT_HTTP, a);
+	}
+	if (!rc) {
+		addr_of(net, k->tproxy_https_port, a);
+		rc = oc_proxy_listen(d->proxy, OC_PROXY_TRANSPARENT_HTTPS, a);
+	}
+	if (rc) {
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s", oc_error_last()->message);
+		oc_daemon_unlisten_network(d, net);
+		return oc_error_set(rc, "network '%s': %s", net->name, msg);
+	}
+	return 0;
+}
+
+void oc_daemon_unlisten_network(oc_daemon *d, const oc_network_info *net)
+{
+	const oc_kernel_config *k = &d->cfg.kernel;
+	char a[32];
+	if (d->dns) {
+		addr_of(net, k->dns_port, a);
+		oc_dns_server_unlisten(d->dns, a);
+	}
+	if (d->proxy) {
+		uint16_t ports[] = { k->proxy_port, k->tproxy_http_port, k->tproxy_https_port };
+		for (size_t i = 0; i < 3; i++) {
+			addr_of(net, ports[i], a);
+			oc_proxy_unlisten(d->proxy, a);
+		}
+	}
+}
+
+static int add_container(oc_state *st, oc_container *c)
+{
+	char ip[INET_ADDRSTRLEN], mac[18];
+	struct in_addr a = oc_container_ip(c);
+	inet_ntop(AF_INET, &a, ip, sizeof(ip));
+	const uint8_t *m = oc_container_mac(c);
+	snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+	oc_map lm = oc_container_labels(c);
+	oc_state_label *labels = lm.count ? calloc(lm.count, sizeof(*labels)) : NULL;
+	for (size_t i = 0; labels && i < lm.count; i++)
+		labels[i] = (oc_state_label){ (char *)lm.items[i].key, (char *)lm.items[i].value };
+	oc_state_container sc = {
+		.name = (char *)oc_container_name(c), .network = (char *)oc_container_network(c),
+		.ip = ip, .mac = mac, .veth = (char *)oc_container_veth(c),
+		.netns = (char *)oc_container_netns(c), .container_id = (char *)oc_container_id(c),
+		.image = (char *)oc_container_image(c), .labels = labels,
+		.nlabels = labels ? lm.count : 0, .attached_at = oc_container_attached_at(c),
+	};
+	int rc = oc_state_add_container(st, &sc);
+	free(labels);
+	return rc;
+}
+
+int oc_daemon_save_state(oc_daemon *d)
+{
+	oc_state st = { 0 };
+	oc_network_info *nets = NULL;
+	size_t n = 0;
+	int rc = oc_networks_list(d->nets, &nets, &n);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = oc_state_add_network(&st, nets[i].name, nets[i].index);
+	free(nets);
+	oc_container **cs = NULL;
+	size_t nc = 0;
+	if (!rc)
+		rc = oc_registry_list(oc_networks_registry(d->nets), &cs, &nc);
+	for (size_t i = 0; !rc && i < nc; i++)
+		rc = add_container(&st, cs[i]);
+	oc_container_list_free(cs, nc);
+	if (!rc)
+		rc = oc_state_save(d->state_path, &st);
+	oc_state_free(&st);
+	if (rc)
+		oc_daemon_log(d, OC_LOG_ERROR, "cannot save state: %s", oc_error_last()->message);
+	return rc;
+}
+
+int oc_daemon_network_create(oc_daemon *d, const char *name, oc_network_info *out)
+{
+	oc_network_info info;
+	int rc = oc_network_create(d->nets, name, &info);
+	if (!rc && d->ready)
+		rc = oc_daemon_listen_network(d, &info);
+	if (!rc)
+		rc = oc_daemon_save_state(d);
+	if (!rc && out)
+		*out = info;
+	return rc;
+}
+
+int oc_daemon_network_delete(oc_daemon *d, const char *name)
+{
+	if (strcmp(name, "default") == 0)
+		return oc_error_set(OC_EPERM, "the network 'default' cannot be removed");
+	oc_network_info info;
+	int rc = oc_network_get(d->nets, name, &info);
+	if (rc)
+		return rc;
+	rc = oc_network_delete(d->nets, name);
+	if (rc)
+		return rc;
+	oc_daemon_unlisten_network(d, &info);
+	return oc_daemon_save_state(d);
+}
+
+int oc_daemon_attach(oc_daemon *d, const oc_attach_options *o, oc_container **out)
+{
+	oc_container *c = NULL;
+	int rc = oc_network_attach(d->nets, o, &c);
+	if (rc)
+		return rc;
+	oc_daemon_log(d, OC_LOG_INFO, "attached container '%s' (agent '%s') to network '%s'",
+		oc_container_name(c), oc_container_agent_name(c), oc_container_network(c));
+	oc_daemon_save_state(d);
+	if (out)
+		*out = c;
+	else
+		oc_container_unref(c);
+	return 0;
+}
+
+int oc_daemon_detach(oc_daemon *d, const char *name)
+{
+	int rc = oc_network_detach(d->nets, name);
+	if (rc)
+		return rc;
+	oc_daemon_log(d, OC_LOG_INFO, "detached container '%s'", name);
+	return oc_daemon_save_state(d);
+}

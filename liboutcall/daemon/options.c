@@ -1,0 +1,241 @@
+/* outcalld's options: one table gives flag names, --config keys, parsing,
+ * defaults shown in --help, and the man page's list. */
+#include <outcall/daemon.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/error.h"
+
+enum opt_type { T_STR, T_U16, T_U32, T_SIZE, T_BOOL, T_LEVEL, T_DOUBLE };
+
+struct opt {
+	oc_daemon_option pub;
+	enum opt_type type;
+	size_t off;
+};
+
+#define CFG(field) offsetof(oc_daemon_config, field)
+
+/* Every default of PRODUCT.md §3 is one of these. Keep in order by topic;
+ * man/outcalld.8 lists them in the same order. */
+static const struct opt opts[] = {
+	{ { "rules-dir", "DIR", "rule files (*.yaml, *.yml) [/etc/outcall/rules.d]" }, T_STR, CFG(rules_dir) },
+	{ { "state-dir", "DIR", "persistent state [/var/lib/outcall]" }, T_STR, CFG(state_dir) },
+	{ { "run-dir", "DIR", "sockets: host.sock and agents/<container>/ [/run/outcall]" }, T_STR, CFG(run_dir) },
+	{ { "host-socket", "PATH", "the operator's API socket [<run-dir>/host.sock]" }, T_STR, CFG(host_socket) },
+	{ { "operator-group", "GROUP", "group allowed on the host socket (mode 0660) [root only, 0600]" }, T_STR, CFG(operator_group) },
+	{ { "bridge-prefix", "NAME", "network N's bridge is <prefix>N [outcall]" }, T_STR, CFG(kernel.bridge_prefix) },
+	{ { "subnet-pool", "CIDR", "networks are /24s carved from it [10.200.0.0/16]" }, T_STR, CFG(kernel.subnet_pool) },
+	{ { "nft-table", "NAME", "name of the inet and bridge tables [outcall]" }, T_STR, CFG(kernel.table) },
+	{ { "dns-port", "PORT", "DNS filter on each gateway, udp and tcp [53]" }, T_U16, CFG(kernel.dns_port) },
+	{ { "proxy-port", "PORT", "explicit HTTP proxy on each gateway [8080]" }, T_U16, CFG(kernel.proxy_port) },
+	{ { "tproxy-http-port", "PORT", "where redirected tcp/80 lands [15080]" }, T_U16, CFG(kernel.tproxy_http_port) },
+	{ { "tproxy-https-port", "PORT", "where redirected tcp/443 lands [15443]" }, T_U16, CFG(kernel.tproxy_https_port) },
+	{ { "grant-cap", "N", "direct_ip grants per container and rule [256]" }, T_U32, CFG(kernel.grant_cap) },
+	{ { "private-ranges", "CIDRS", "addresses never handed out or connected to unless a rule allows private IPs, comma-separated [RFC 1918, loopback, link-local, CGNAT, ULA, multicast, documentation, benchmarking, mapped]" }, T_STR, CFG(private_ranges) },
+	{ { "decision-log", "FILE", "append every decision as a JSON line (reopened on SIGUSR1) [none]" }, T_STR, CFG(decision_log) },
+	{ { "decision-ring", "N", "decisions kept in memory for `outcall log` [4096]" }, T_SIZE, CFG(decision_ring) },
+	{ { "reload-debounce-ms", "MS", "wait after a change in the rules directory [300]" }, T_U32, CFG(reload_debounce_ms) },
+	{ { "watch-rules", "BOOL", "reload when the rules directory changes [true]" }, T_BOOL, CFG(watch_rules) },
+	{ { "ip-forward", "BOOL", "turn on net.ipv4.ip_forward, which direct_ip flows need [true]" }, T_BOOL, CFG(ip_forward) },
+	{ { "drain-ms", "MS", "on SIGTERM, time for answers in flight [3000]" }, T_U32, CFG(drain_ms) },
+	{ { "log-level", "LEVEL", "error, warn, info or debug [info]" }, T_LEVEL, CFG(log_level) },
+#include "daemon/options_layers.inc"
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* Strings set through options are kept in one list owned by the config. */
+struct owned {
+	struct owned *next;
+	char text[];
+};
+
+void oc_daemon_config_init(oc_daemon_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->rules_dir = "/etc/outcall/rules.d";
+	cfg->state_dir = "/var/lib/outcall";
+	cfg->run_dir = "/run/outcall";
+	oc_kernel_config_init(&cfg->kernel);
+	oc_dns_config_init(&cfg->dns);
+	oc_proxy_config_init(&cfg->proxy);
+	cfg->decision_ring = 4096;
+	cfg->reload_debounce_ms = 300;
+	cfg->drain_ms = 3000;
+	cfg->watch_rules = true;
+	cfg->ip_forward = true;
+	cfg->log_level = OC_LOG_INFO;
+}
+
+const oc_daemon_option *oc_daemon_options(size_t *count)
+{
+	static oc_daemon_option pub[NOPTS];
+	for (size_t i = 0; i < NOPTS; i++)
+		pub[i] = opts[i].pub;
+	*count = NOPTS;
+	return pub;
+}
+
+static int bad(const char *name, const char *value, const char *what)
+{
+	return oc_error_set(OC_EINVAL, "--%s: '%s' is not %s", name, value, what);
+}
+
+static int parse_uint(const char *name, const char *v, unsigned long long max, unsigned long long *out)
+{
+	char *end;
+	errno = 0;
+	if (!isdigit((unsigned char)v[0]))
+		return bad(name, v, "a number");
+	unsigned long long n = strtoull(v, &end, 10);
+	if (errno || *end || n > max) {
+		char what[64];
+		snprintf(what, sizeof(what), "a number from 0 to %llu", max);
+		return bad(name, v, what);
+	}
+	*out = n;
+	return 0;
+}
+
+static char *keep(oc_daemon_config *cfg, const char *value)
+{
+	size_t n = strlen(value);
+	struct owned *o = malloc(sizeof(*o) + n + 1);
+	if (!o)
+		return NULL;
+	memcpy(o->text, value, n + 1);
+	o->next = cfg->owned_strings;
+	cfg->owned_strings = o;
+	return o->text;
+}
+
+int oc_daemon_config_set(oc_daemon_config *cfg, const char *name, const char *value)
+{
+	const struct opt *o = NULL;
+	for (size_t i = 0; i < NOPTS && !o; i++)
+		if (strcmp(opts[i].pub.name, name) == 0)
+			o = &opts[i];
+	if (!o)
+		return oc_error_set(OC_ENOTFOUND, "unknown option --%s (see outcalld --help)", name);
+	void *field = (char *)cfg + o->off;
+	unsigned long long n;
+	int rc;
+	switch (o->type) {
+	case T_STR: {
+		char *s = keep(cfg, value);
+		if (!s)
+			return oc_error_nomem();
+		*(const char **)field = s[0] ? s : NULL;
+		return 0;
+	}
+	case T_U16:
+		if ((rc = parse_uint(name, value, 65535, &n)))
+			return rc;
+		*(uint16_t *)field = (uint16_t)n;
+		return 0;
+	case T_U32:
+		if ((rc = parse_uint(name, value, UINT32_MAX, &n)))
+			return rc;
+		*(uint32_t *)field = (uint32_t)n;
+		return 0;
+	case T_SIZE:
+		if ((rc = parse_uint(name, value, SIZE_MAX, &n)))
+			return rc;
+		*(size_t *)field = (size_t)n;
+		return 0;
+	case T_DOUBLE: {
+		char *end;
+		errno = 0;
+		double x = strtod(value, &end);
+		if (errno || *end || end == value || x < 0)
+			return bad(name, value, "a number of 0 or more");
+		*(double *)field = x;
+		return 0;
+	}
+	case T_BOOL:
+		if (strcasecmp(value, "true") == 0 || strcmp(value, "1") == 0)
+			*(bool *)field = true;
+		else if (strcasecmp(value, "false") == 0 || strcmp(value, "0") == 0)
+			*(bool *)field = false;
+		else
+			return bad(name, value, "true or false");
+		return 0;
+	case T_LEVEL: {
+		static const char *const levels[] = { "error", "warn", "info", "debug" };
+		for (int i = 0; i < 4; i++) {
+			if (strcasecmp(value, levels[i]) == 0) {
+				*(oc_log_level *)field = (oc_log_level)i;
+				return 0;
+			}
+		}
+		return bad(name, value, "one of error, warn, info, debug");
+	}
+	}
+	return oc_error_set(OC_EINVAL, "--%s: internal option type", name);
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int oc_daemon_config_load(oc_daemon_config *cfg, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return oc_error_os("cannot read config file %s", path);
+	char line[4096];
+	int lineno = 0, rc = 0;
+	while (!rc && fgets(line, sizeof(line), f)) {
+		lineno++;
+		char *hash = strchr(line, '#');
+		if (hash && (hash == line || isspace((unsigned char)hash[-1])))
+			*hash = '\0';
+		char *s = trim(line);
+		if (!*s || strcmp(s, "---") == 0)
+			continue;
+		char *colon = strchr(s, ':');
+		oc_error_site site = { path, lineno, 1, NULL };
+		if (!colon) {
+			rc = oc_error_set_at(OC_EINVAL, &site, "expected 'option: value'");
+			break;
+		}
+		*colon = '\0';
+		char *key = trim(s), *val = trim(colon + 1);
+		size_t vl = strlen(val);
+		if (vl >= 2 && (val[0] == '"' || val[0] == '\'') && val[vl - 1] == val[0]) {
+			val[vl - 1] = '\0';
+			val++;
+		}
+		if ((rc = oc_daemon_config_set(cfg, key, val)) != 0) {
+			char msg[1024];
+			snprintf(msg, sizeof(msg), "%s", oc_error_last()->message);
+			rc = oc_error_set_at(rc, &site, "%s", msg);
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+void oc_daemon_config_release(oc_daemon_config *cfg)
+{
+	struct owned *o = cfg->owned_strings;
+	while (o) {
+		struct owned *next = o->next;
+		free(o);
+		o = next;
+	}
+	cfg->owned_strings = NULL;
+}

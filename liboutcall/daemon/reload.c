@@ -1,0 +1,177 @@
+/* Reloading rules: one new immutable set, one kernel transaction, one
+ * generation; and the inotify watch that triggers it. */
+#include "daemon/internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+int oc_daemon_load_rules(oc_daemon *d, oc_ruleset **out)
+{
+	const char *paths[] = { d->cfg.rules_dir };
+	oc_warnings *w = NULL;
+	int rc = oc_ruleset_load(paths, 1, NULL, out, &w);
+	for (size_t i = 0; !rc && i < oc_warnings_count(w); i++)
+		oc_daemon_log(d, OC_LOG_WARN, "%s", oc_warnings_get(w, i)->message);
+	oc_warnings_free(w);
+	return rc;
+}
+
+/* What a direct_ip grant depends on: a rule whose condition, ports or
+ * private-address setting changed must lose the grants made under the old
+ * version (the kernel drops a set whose revision differs). */
+static void rule_rev(const oc_rule *r, char out[17])
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	const oc_egress *e = oc_rule_egress(r);
+	for (const char *p = oc_rule_condition(r); *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	for (size_t i = 0; i < e->nports; i++)
+		h = (h ^ e->ports[i]) * 0x100000001b3ull;
+	h = (h ^ (e->allow_private_ips ? 0x5a : 0xa5)) * 0x100000001b3ull;
+	snprintf(out, 17, "%016" PRIx64, h);
+}
+
+int oc_daemon_apply_rules(oc_daemon *d, oc_ruleset *rs)
+{
+	size_t n = oc_ruleset_count(rs), k = 0;
+	oc_direct_rule *dr = calloc(n ? n : 1, sizeof(*dr));
+	char (*revs)[17] = calloc(n ? n : 1, sizeof(*revs));
+	int rc = 0;
+	if (!dr || !revs)
+		rc = oc_error_nomem();
+	for (size_t i = 0; !rc && i < n; i++) {
+		const oc_rule *r = oc_ruleset_rule(rs, i);
+		if (oc_rule_action(r) != OC_ACTION_ALLOW ||
+		    oc_rule_egress(r)->mode != OC_EGRESS_DIRECT_IP)
+			continue;
+		rule_rev(r, revs[k]);
+		dr[k] = (oc_direct_rule){ oc_rule_id(r), revs[k] };
+		k++;
+	}
+	/* Kernel first: a new direct_ip rule's set must exist before the DNS
+	 * filter can grant into it. */
+	if (!rc)
+		rc = oc_firewall_apply(oc_networks_firewall(d->nets), dr, k);
+	free(dr);
+	free(revs);
+	if (rc)
+		return rc;
+	uint64_t gen = oc_live_publish(d->live, rs);
+	oc_daemon_log(d, OC_LOG_INFO, "rules generation %" PRIu64 ": %zu rules (%zu direct_ip) "
+		"from %s", gen, n, k, d->cfg.rules_dir);
+	return 0;
+}
+
+static void reload_event(oc_daemon *d, bool ok, const char *reason)
+{
+	oc_event ev;
+	oc_event_init(&ev, OC_EVENT_RELOAD, "rules");
+	ev.verdict = ok ? "ok" : "failed";
+	ev.reason = reason;
+	ev.generation = oc_live_generation(d->live);
+	oc_events_emit(d->events, &ev);
+}
+
+int oc_daemon_reload(oc_daemon *d)
+{
+	oc_ruleset *rs = NULL;
+	int rc = oc_daemon_load_rules(d, &rs);
+	if (!rc)
+		rc = oc_daemon_apply_rules(d, rs);
+	oc_ruleset_unref(rs);
+	d->last_reload_at = time(NULL);
+	if (rc) {
+		d->reloads_failed++;
+		snprintf(d->last_reload_error, sizeof(d->last_reload_error), "%s",
+			oc_error_last()->message);
+		oc_daemon_log(d, OC_LOG_ERROR, "reload failed, the previous rules stay live: %s",
+			d->last_reload_error);
+		reload_event(d, false, d->last_reload_error);
+		/* Callers read the error after logging and events ran. */
+		oc_error_set(rc, "%s", d->last_reload_error);
+		return rc;
+	}
+	d->reloads_ok++;
+	d->last_reload_error[0] = '\0';
+	reload_event(d, true, NULL);
+	return 0;
+}
+
+static void debounced_reload(oc_loop *loop, uint64_t id, void *arg)
+{
+	(void)loop;
+	(void)id;
+	oc_daemon *d = arg;
+	d->reload_timer = 0;
+	oc_daemon_log(d, OC_LOG_INFO, "rules directory changed: reloading");
+	oc_daemon_reload(d);
+}
+
+/* Add the requests/ subdirectory when it appears. */
+static void watch_requests(oc_daemon *d)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/requests", d->cfg.rules_dir);
+	inotify_add_watch(d->inotify_fd, path, IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM |
+		IN_DELETE | IN_CREATE | IN_ONLYDIR);
+}
+
+static void on_inotify(oc_loop *loop, int fd, unsigned events, void *arg)
+{
+	(void)events;
+	oc_daemon *d = arg;
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	bool changed = false;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			if ((ev->mask & IN_ISDIR) && ev->len && strcmp(ev->name, "requests") == 0)
+				watch_requests(d);
+			/* Editors' temporary files do not count; rule files do. */
+			if (!(ev->mask & IN_ISDIR) && ev->len && ev->name[0] != '.')
+				changed = true;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (!changed)
+		return;
+	if (d->reload_timer && oc_loop_timer_rearm(loop, d->reload_timer, d->cfg.reload_debounce_ms) == 0)
+		return;
+	oc_loop_timer_add(loop, d->cfg.reload_debounce_ms, debounced_reload, d, &d->reload_timer);
+}
+
+int oc_daemon_watch_rules(oc_daemon *d)
+{
+	d->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d->inotify_fd < 0)
+		return oc_error_os("cannot watch %s", d->cfg.rules_dir);
+	if (inotify_add_watch(d->inotify_fd, d->cfg.rules_dir, IN_CLOSE_WRITE | IN_MOVED_TO |
+		IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_ONLYDIR) < 0) {
+		int rc = oc_error_os("cannot watch %s", d->cfg.rules_dir);
+		close(d->inotify_fd);
+		d->inotify_fd = -1;
+		return rc;
+	}
+	watch_requests(d);
+	return oc_loop_add_fd(d->loop, d->inotify_fd, OC_LOOP_READ, on_inotify, d);
+}
+
+void oc_daemon_unwatch_rules(oc_daemon *d)
+{
+	if (d->reload_timer)
+		oc_loop_timer_cancel(d->loop, d->reload_timer);
+	d->reload_timer = 0;
+	if (d->inotify_fd >= 0) {
+		oc_loop_del_fd(d->loop, d->inotify_fd);
+		close(d->inotify_fd);
+		d->inotify_fd = -1;
+	}
+}

@@ -1,0 +1,209 @@
+/* oc_dns_server: lifecycle, listening addresses, statistics (dns.h). */
+#include "dns/server.h"
+#include "dns/rrtype.h"
+#include "core/error.h"
+
+#include <stdlib.h>
+
+/* Peers the rate limiter tracks at once; more containers than this share
+ * the table, the least recently seen giving way. */
+#define RATE_PEERS 16384
+
+void oc_dns_config_init(oc_dns_config *cfg)
+{
+	*cfg = (oc_dns_config){
+		.upstreams = NULL,
+		.resolv_conf = "/etc/resolv.conf",
+		.cache_entries = 10000,
+		.cache_bytes = 16u << 20,
+		.max_ttl = 3600,
+		.negative_ttl = 300,
+		.blocked_ttl = 10,
+		.rate_per_sec = 50,
+		.rate_burst = 200,
+		.tcp_idle_ms = 10000,
+		.upstream_timeout_ms = 1500,
+		.upstream_total_ms = 4000,
+		.max_tcp_clients = 256,
+		.max_pending = 4096,
+	};
+}
+
+static int check(const oc_dns_config *cfg, const oc_services *svc)
+{
+	if (!svc->rules || !svc->registry || !svc->events || !svc->private_ranges)
+		return oc_error_set(OC_EINVAL, "DNS server: oc_services must name the rules, the "
+			"registry, the events hub and the private ranges (only the firewall is optional)");
+	if (cfg->tcp_idle_ms == 0 || cfg->max_tcp_clients == 0 || cfg->max_pending == 0)
+		return oc_error_set(OC_EINVAL, "DNS server: tcp_idle_ms, max_tcp_clients and "
+			"max_pending must be at least 1");
+	if (cfg->rate_per_sec < 0 || (cfg->rate_per_sec > 0 && cfg->rate_burst < 1))
+		return oc_error_set(OC_EINVAL, "DNS server: rate of %g queries/s with a burst of %g; "
+			"use a rate >= 0 (0: no limit) and a burst >= 1", cfg->rate_per_sec,
+			cfg->rate_burst);
+	return 0;
+}
+
+static int read_upstreams(const oc_dns_config *cfg, oc_dns_upstreams *ups)
+{
+	if (cfg->upstreams)
+		return oc_dns_upstreams_parse(cfg->upstreams, ups);
+	return oc_dns_upstreams_from_resolv_conf(cfg->resolv_conf ? cfg->resolv_conf :
+		"/etc/resolv.conf", ups);
+}
+
+int oc_dns_server_new(oc_loop *loop, const oc_dns_config *cfg, const oc_services *svc,
+	oc_dns_server **out)
+{
+	*out = NULL;
+	oc_dns_upstreams ups;
+	int rc = check(cfg, svc);
+	if (rc == 0)
+		rc = read_upstreams(cfg, &ups);
+	if (rc < 0)
+		return rc;
+	oc_dns_server *s = calloc(1, sizeof(*s));
+	if (!s)
+		return oc_error_nomem();
+	s->loop = loop;
+	oc_dlist_init(&s->pending);
+	oc_dlist_init(&s->conns);
+	s->cfg = *cfg;
+	s->cfg.upstreams = s->cfg.resolv_conf = NULL; /* read; not kept */
+	s->svc = *svc;
+	s->filter = (oc_dns_filter_config){ svc->private_ranges, cfg->max_ttl, cfg->negative_ttl };
+	rc = oc_dns_fetcher_new(loop, &ups, cfg->upstream_timeout_ms, cfg->upstream_total_ms,
+		&s->fetcher);
+	if (rc == 0)
+		rc = oc_dns_cache_new(cfg->cache_entries, cfg->cache_bytes, &s->cache);
+	if (rc == 0 && cfg->rate_per_sec > 0)
+		rc = oc_ratelimit_new(cfg->rate_per_sec, cfg->rate_burst, RATE_PEERS, &s->rl);
+	if (rc == 0)
+		rc = oc_dns_udp_batch_new(&s->batch);
+	if (rc < 0) {
+		oc_dns_server_free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+static void listener_free(struct oc_dns_listener *l)
+{
+	oc_dns_udp_close(l);
+	oc_dns_tcp_close(l);
+	free(l);
+}
+
+void oc_dns_server_free(oc_dns_server *s)
+{
+	if (!s)
+		return;
+	oc_dns_srv_abandon_all(s);
+	while (s->listeners) {
+		struct oc_dns_listener *l = s->listeners;
+		s->listeners = l->next;
+		listener_free(l);
+	}
+	oc_dns_fetcher_free(s->fetcher);
+	oc_dns_cache_free(s->cache);
+	oc_ratelimit_free(s->rl);
+	oc_dns_udp_batch_free(s->batch);
+	free(s);
+}
+
+static struct oc_dns_listener **find(oc_dns_server *s, const oc_sockaddr *a)
+{
+	struct oc_dns_listener **at = &s->listeners;
+	while (*at && !oc_sockaddr_equal(&(*at)->addr, a))
+		at = &(*at)->next;
+	return at;
+}
+
+int oc_dns_server_listen(oc_dns_server *s, const char *addr)
+{
+	oc_sockaddr a;
+	int rc = oc_sockaddr_parse(&a, addr, 53);
+	if (rc < 0)
+		return rc;
+	if (*find(s, &a))
+		return oc_error_set(OC_EEXIST, "DNS server already listens on %s", addr);
+	struct oc_dns_listener *l = calloc(1, sizeof(*l));
+	if (!l)
+		return oc_error_nomem();
+	*l = (struct oc_dns_listener){ .s = s, .addr = a, .udp_fd = -1, .tcp_fd = -1 };
+	/* UDP first: with port 0 it picks the port TCP then uses */
+	rc = oc_dns_udp_open(l);
+	if (rc == 0)
+		rc = oc_dns_tcp_open(l);
+	if (rc < 0) {
+		listener_free(l);
+		return rc;
+	}
+	l->next = s->listeners;
+	s->listeners = l;
+	return 0;
+}
+
+int oc_dns_server_unlisten(oc_dns_server *s, const char *addr)
+{
+	oc_sockaddr a;
+	int rc = oc_sockaddr_parse(&a, addr, 53);
+	if (rc < 0)
+		return rc;
+	struct oc_dns_listener **at = find(s, &a);
+	if (!*at)
+		return oc_error_set(OC_ENOTFOUND, "DNS server does not listen on %s", addr);
+	struct oc_dns_listener *l = *at;
+	*at = l->next;
+	listener_free(l);
+	return 0;
+}
+
+void oc_dns_server_stats(oc_dns_server *s, oc_dns_stats *out)
+{
+	*out = s->st;
+	out->pending = s->npending;
+	out->tcp_open = s->nconns;
+	oc_dns_cache_stats cs;
+	oc_dns_cache_stats_get(s->cache, &cs);
+	out->cache_hits = cs.hits;
+	out->cache_misses = cs.misses;
+	out->cache_evictions = cs.evictions;
+	out->cache_expirations = cs.expirations;
+	out->cache_entries = cs.entries;
+	out->cache_bytes = cs.bytes;
+	out->nupstreams = oc_dns_fetcher_upstreams(s->fetcher)->count;
+	const oc_dns_upstream_stats *us = oc_dns_fetcher_stats(s->fetcher);
+	for (size_t i = 0; i < out->nupstreams; i++) {
+		out->upstream[i] = us[i];
+		out->upstream_queries += us[i].queries;
+		out->upstream_timeouts += us[i].timeouts;
+		out->upstream_failures += us[i].failures;
+	}
+}
+
+void oc_dns_server_flush(oc_dns_server *s)
+{
+	oc_dns_cache_flush(s->cache);
+}
+
+struct list_ctx {
+	void (*fn)(const char *name, const char *type, uint32_t ttl_left, size_t bytes, void *arg);
+	void *arg;
+};
+
+static int list_one(void *arg, const oc_dns_cache_item *it)
+{
+	struct list_ctx *lc = arg;
+	char buf[OC_DNS_TYPE_NAME_MAX];
+	lc->fn(it->name, oc_dns_type_name(it->qtype, buf), it->ttl_left, it->bytes, lc->arg);
+	return 0;
+}
+
+int oc_dns_server_cache_list(oc_dns_server *s, void (*fn)(const char *name, const char *type,
+	uint32_t ttl_left, size_t bytes, void *arg), void *arg)
+{
+	struct list_ctx lc = { fn, arg };
+	return oc_dns_cache_foreach(s->cache, oc_loop_now(s->loop), list_one, &lc);
+}

@@ -1,0 +1,213 @@
+/*
+ * Request heads: reading them within head_ms of their first byte (so a
+ * client trickling a head, slowloris, is cut off without holding others
+ * up), parsing them strictly (http/request.h), working out which host and
+ * port they are for, judging them, and sending the allowed ones on their
+ * way in origin form.
+ *
+ * Which authority a request is for: in explicit mode the absolute-form
+ * target (the parser has checked that Host agrees); in transparent mode
+ * the Host header, on the port the client dialled (SO_ORIGINAL_DST).
+ */
+#include "proxy/conn.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <outcall/context.h>
+
+void px_head_next(struct px_conn *c)
+{
+	oc_proxy *p = c->p;
+	px_dir_reset(p, &c->up);
+	px_dir_reset(p, &c->down);
+	px_buf_release(p, &c->uin);
+	c->head_method = c->res_started = c->res_head_done = false;
+	c->head_start_ms = 0;
+	c->up_idle = c->ufd >= 0;
+	/* From now on only an event says whether the idle upstream spoke. */
+	c->ready &= ~R_UP_RD;
+	if (c->client_eof) {
+		px_conn_close(c, NULL);
+		return;
+	}
+	if (!c->req && !(c->req = malloc(sizeof(*c->req)))) {
+		px_conn_close(c, "out of memory");
+		return;
+	}
+	oc_http_request_init(c->req);
+	c->req->max_head = (uint16_t)p->cfg.max_head_bytes;
+	if (!c->in.len)
+		px_buf_release(p, &c->in);
+	px_conn_enter(c, PH_HEAD);
+	c->rerun = c->in.len > 0; /* a pipelined request is already here */
+}
+
+/* NUL-terminated copy of a span into dst (size bytes); false if too long. */
+static bool copy_span(char *dst, size_t size, const char *buf, oc_http_span s)
+{
+	if (s.len >= size)
+		return false;
+	memcpy(dst, buf + s.off, s.len);
+	dst[s.len] = '\0';
+	return true;
+}
+
+/* A bad request: answered and closed, with a record saying why. */
+static void invalid(struct px_conn *c, int status, const char *why)
+{
+	if (!c->rec.active && px_record_open(c, "http", "", 0, NULL, NULL) < 0) {
+		px_conn_close(c, "out of memory");
+		return;
+	}
+	px_reply_error(c, status, "the request was refused", why, false);
+}
+
+/* Host (normal form) and port of the request, or an answer given. */
+static bool authority(struct px_conn *c, char *host, uint16_t *port)
+{
+	const oc_http_request *r = c->req;
+	const char *buf = c->in.data;
+	const oc_http_authority *a;
+	char raw[OC_HOSTNAME_MAX];
+	if (c->kind == OC_PROXY_EXPLICIT) {
+		if (r->form != OC_HTTP_FORM_ABSOLUTE) {
+			invalid(c, 400, "this is a proxy: send absolute-form requests "
+				"(GET http://host/path) or CONNECT host:port");
+			return false;
+		}
+		a = &r->target_authority;
+		*port = a->port ? a->port : 80;
+	} else {
+		if (!(r->flags & OC_HTTP_REQ_HAS_HOST) || r->form == OC_HTTP_FORM_ASTERISK) {
+			invalid(c, 400, "a Host header and a path are needed to judge this request");
+			return false;
+		}
+		a = &r->host;
+		*port = ntohs(c->orig.sin_port);
+		if (a->port && a->port != *port) {
+			invalid(c, 400, "the Host header's port is not the port the connection was made to");
+			return false;
+		}
+	}
+	if (a->ipv6) {
+		invalid(c, 400, "IPv6 upstream addresses are not supported");
+		return false;
+	}
+	if (!copy_span(raw, sizeof(raw), buf, a->host) ||
+	    oc_hostname_normalize(raw, host, OC_HOSTNAME_MAX) < 0) {
+		invalid(c, 400, "the host is not a valid host name");
+		return false;
+	}
+	return true;
+}
+
+/* Opens the record with the method and the origin-form target (what
+ * rules see as http.method and http.path). */
+static int open_record(struct px_conn *c, const char *host, uint16_t port, const char *method)
+{
+	const oc_http_request *r = c->req;
+	const char *buf = c->in.data;
+	char *path = malloc((size_t)r->origin.len + 2);
+	if (!path)
+		return OC_ENOMEM;
+	size_t o = 0;
+	if (r->origin.len == 0 || buf[r->origin.off] == '?')
+		path[o++] = '/';
+	memcpy(path + o, buf + r->origin.off, r->origin.len);
+	path[o + r->origin.len] = '\0';
+	int rc = px_record_open(c, "http", host, port, method, path);
+	free(path);
+	return rc;
+}
+
+/* The allowed request goes out: rewritten head queued upstream, body
+ * framing set, the head's bytes dropped from the client buffer. */
+static int forward(struct px_conn *c, const char *host, uint16_t port)
+{
+	const oc_http_request *r = c->req;
+	char auth[OC_HOSTNAME_MAX + 8];
+	snprintf(auth, sizeof(auth), port == 80 ? "%s" : "%s:%u", host, port);
+	int rc = px_rewrite_request(&c->up.q, c->p, r, c->in.data, auth);
+	if (rc)
+		return rc;
+	c->up.body = r->framing == OC_HTTP_BODY_LENGTH ? BODY_LENGTH :
+		r->framing == OC_HTTP_BODY_CHUNKED ? BODY_CHUNKED : BODY_NONE;
+	c->up.left = r->content_length;
+	oc_http_chunked_init(&c->up.chunk);
+	/* A request without a body can be sent again on a fresh connection
+	 * if a reused one turns out to be dead. */
+	c->up.keep_q = c->up.body == BODY_NONE;
+	px_buf_consume(&c->in, r->head_len);
+	return 0;
+}
+
+static void dispatch(struct px_conn *c)
+{
+	oc_http_request *r = c->req;
+	c->head_method = r->method == OC_HTTP_HEAD;
+	c->http_minor = r->version_minor;
+	c->close_after = !(r->flags & OC_HTTP_REQ_KEEP_ALIVE);
+	if (r->method == OC_HTTP_CONNECT) {
+		if (c->kind == OC_PROXY_EXPLICIT)
+			px_tunnel_connect(c);
+		else
+			invalid(c, 400, "CONNECT is served on the explicit proxy port only");
+		return;
+	}
+	char host[OC_HOSTNAME_MAX], method[64];
+	uint16_t port;
+	if (!copy_span(method, sizeof(method), c->in.data, r->method_text)) {
+		invalid(c, 400, "the method is longer than 63 bytes");
+		return;
+	}
+	if (!authority(c, host, &port))
+		return;
+	if (open_record(c, host, port, method) < 0) {
+		px_conn_close(c, "out of memory");
+		return;
+	}
+	struct px_verdict v;
+	px_judge_http(c, host, port, &v);
+	if (!v.allow) {
+		/* The connection goes on when the request had no body to skip. */
+		bool keep = !v.refused && !c->close_after && r->framing == OC_HTTP_BODY_NONE;
+		if (keep)
+			px_buf_consume(&c->in, r->head_len);
+		px_reply_blocked(c, v.refused, keep);
+		return;
+	}
+	if (forward(c, host, port) < 0) {
+		px_conn_close(c, "out of memory");
+		return;
+	}
+	px_upstream_open(c, host, port, &v);
+}
+
+void px_head_run(struct px_conn *c)
+{
+	c->want_c = OC_LOOP_READ;
+	/* Closed between requests: quietly; mid-head: with a record. */
+	if (!px_read_client(c, c->in.len ? "client closed before the request head was complete" :
+		    NULL))
+		return;
+	if (!c->in.len)
+		return;
+	if (!c->head_start_ms) {
+		/* The head's clock starts with its first byte. */
+		c->head_start_ms = oc_loop_now(c->p->loop);
+		px_conn_deadline(c, c->p->cfg.head_ms);
+	}
+	int rc = oc_http_request_parse(c->req, c->in.data, c->in.len);
+	if (rc == OC_HTTP_MORE)
+		return;
+	if (rc < 0) {
+		invalid(c, c->req->status, c->req->error);
+		return;
+	}
+	c->want_c = 0;
+	dispatch(c);
+}

@@ -1,0 +1,169 @@
+/*
+ * Judging a request or tunnel: identity first (a peer that is not a
+ * managed container is refused before any rule is read), then the context
+ * built by the engine's own builders (so `outcall rules test` and the
+ * agent socket's check judge alike), then the live rules.
+ *
+ * Two checks sit on top of the rule's verdict:
+ * - CONNECT to a port other than 443 is allowed only when the deciding
+ *   allow rule's condition reads network.port (oc_rule_fields): a rule
+ *   such as `network.hostname == "db.example.com"` opens the host for
+ *   HTTPS only, while `... && network.port == 5432` (or `network.port in
+ *   [443, 8443]`) names the port. The check is on what the rule reads, not
+ *   on the value: a rule reading the port has decided about it.
+ * - An allow rule with egress.mode intercept asks for TLS interception,
+ *   which this proxy does not do: a tunnel it would decide is blocked
+ *   rather than opened uninspected.
+ */
+#include "proxy/conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <outcall/engine.h>
+#include <outcall/identity.h>
+
+#include "core/error.h"
+
+/* The container behind the connection's source address, or NULL. */
+static oc_container *who(struct px_conn *c)
+{
+	struct in_addr a = { c->peer_ip };
+	return oc_registry_by_ip(c->p->svc.registry, a);
+}
+
+static void refuse(struct px_conn *c, struct px_verdict *v)
+{
+	*v = (struct px_verdict){ .refused = true };
+	px_record_decided(c, NULL, "refused", "not a managed container", 0, NULL);
+}
+
+static void add_identity(oc_context *ctx, const oc_container *ctr)
+{
+	ctx->agent_name = oc_container_agent_name(ctr);
+	ctx->container_id = oc_container_id(ctr);
+	ctx->container_image = oc_container_image(ctr);
+	ctx->container_labels = oc_container_labels(ctr);
+}
+
+static void decide(struct px_conn *c, const oc_context *ctx, oc_container *ctr, bool connect,
+	uint16_t port, struct px_verdict *v)
+{
+	uint64_t gen = 0;
+	oc_ruleset *rs = oc_live_acquire(c->p->svc.rules, &gen);
+	oc_decision d = { .verdict = OC_ACTION_BLOCK, .rule_id = "default" };
+	if (rs)
+		oc_engine_decide(rs, ctx, &d);
+	*v = (struct px_verdict){ .allow = d.verdict == OC_ACTION_ALLOW,
+		.allow_private = d.egress.allow_private_ips };
+	if (v->allow && connect && port != 443 &&
+	    !(oc_rule_fields(d.rule) & OC_FIELD_BIT(OC_FIELD_NETWORK_PORT))) {
+		v->allow = false;
+		v->reason = "the rule allows the host but does not name the port; CONNECT to a port "
+			"other than 443 needs an allow rule that tests network.port";
+	} else if (v->allow && ctx->layer == OC_LAYER_TLS && d.egress.mode == OC_EGRESS_INTERCEPT) {
+		v->allow = false;
+		v->reason = "the rule asks for TLS interception (egress.mode intercept), which this "
+			"proxy does not do";
+	}
+	px_record_decided(c, d.rule_id, v->allow ? "allow" : "block", v->reason, gen, ctr);
+	oc_ruleset_unref(rs);
+}
+
+/* Scratch space for a context, grown as a head needs it. */
+static int scratch(oc_proxy *p, size_t need)
+{
+	if (need <= p->scratch_cap)
+		return 0;
+	char *s = realloc(p->scratch, need);
+	if (!s)
+		return oc_error_nomem();
+	p->scratch = s;
+	p->scratch_cap = need;
+	return 0;
+}
+
+static void lower_copy(char *dst, const char *src, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		dst[i] = (char)(src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32 : src[i]);
+	dst[n] = '\0';
+}
+
+int px_headers_map(oc_proxy *p, const oc_http_request *r, const char *buf, oc_map *out)
+{
+	/* Worst case: every name and value with a NUL, and ", " per repeat. */
+	size_t kv_bytes = r->nheaders * sizeof(oc_kv);
+	int rc = scratch(p, kv_bytes + 4u * r->head_len + 2u * r->nheaders + 1);
+	if (rc)
+		return rc;
+	oc_kv *kv = (oc_kv *)(void *)p->scratch;
+	char *s = p->scratch + kv_bytes;
+	size_t n = 0;
+	for (int i = 0; i < r->nheaders; i++) {
+		const oc_http_header *h = &r->headers[i];
+		bool seen = false;
+		for (int j = 0; j < i && !seen; j++)
+			seen = h->name.len == r->headers[j].name.len &&
+				!strncasecmp(buf + h->name.off, buf + r->headers[j].name.off, h->name.len);
+		if (seen)
+			continue;
+		kv[n].key = s;
+		lower_copy(s, buf + h->name.off, h->name.len);
+		s += h->name.len + 1;
+		kv[n].value = s;
+		/* This field and every later one of the same name, joined. */
+		for (int j = i; j < r->nheaders; j++) {
+			const oc_http_header *o = &r->headers[j];
+			if (o->name.len != h->name.len ||
+			    strncasecmp(buf + h->name.off, buf + o->name.off, h->name.len))
+				continue;
+			if (j != i)
+				s = memcpy(s, ", ", 2), s += 2;
+			memcpy(s, buf + o->value.off, o->value.len);
+			s += o->value.len;
+		}
+		*s++ = '\0';
+		n++;
+	}
+	*out = (oc_map){ kv, n };
+	return 0;
+}
+
+void px_judge_http(struct px_conn *c, const char *host, uint16_t port, struct px_verdict *v)
+{
+	oc_container *ctr = who(c);
+	if (!ctr) {
+		refuse(c, v);
+		return;
+	}
+	oc_context ctx;
+	char hostbuf[OC_HOSTNAME_MAX];
+	if (oc_context_for_http(&ctx, hostbuf, host, port, c->rec.method, c->rec.path) < 0 ||
+	    px_headers_map(c->p, c->req, c->in.data, &ctx.http_headers) < 0) {
+		*v = (struct px_verdict){ .reason = "the request could not be judged (out of memory)" };
+		px_record_decided(c, NULL, "block", v->reason, 0, ctr);
+		return;
+	}
+	add_identity(&ctx, ctr);
+	decide(c, &ctx, ctr, false, port, v);
+}
+
+void px_judge_tls(struct px_conn *c, const char *host, uint16_t port, const char *sni,
+	bool connect, struct px_verdict *v)
+{
+	oc_container *ctr = who(c);
+	if (!ctr) {
+		refuse(c, v);
+		return;
+	}
+	oc_context ctx;
+	char hostbuf[OC_HOSTNAME_MAX], snibuf[OC_HOSTNAME_MAX];
+	if (oc_context_for_tls(&ctx, hostbuf, host, port, sni, snibuf) < 0) {
+		*v = (struct px_verdict){ .reason = "the server name could not be judged" };
+		px_record_decided(c, NULL, "block", v->reason, 0, ctr);
+		return;
+	}
+	add_identity(&ctx, ctr);
+	decide(c, &ctx, ctr, connect, port, v);
+}
