@@ -43,6 +43,7 @@ struct oc_daemon {
 	struct reload_waiter *next_waiters;   /* API calls waiting for the next one */
 	bool reload_again;
 	struct oc_followers *followers; /* `decisions follow` streams (hostapi_events.c) */
+	struct oc_dk *docker;        /* NULL: Docker off (docker.c) */
 };
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...) OC_PRINTF(3, 4);
@@ -63,6 +64,11 @@ void oc_daemon_unwatch_rules(oc_daemon *d);
 /* Listeners of the DNS filter and proxy on one network's gateway. */
 int oc_daemon_listen_network(oc_daemon *d, const oc_network_info *net);
 void oc_daemon_unlisten_network(oc_daemon *d, const oc_network_info *net);
+
+/* Completes the records the tables gave back with what the state file
+ * knows of them (Docker id, image, labels). */
+struct oc_state;
+int oc_daemon_restore_identity(oc_daemon *d, const struct oc_state *st);
 
 /* Saves networks and containers to the state file. */
 int oc_daemon_save_state(oc_daemon *d);
