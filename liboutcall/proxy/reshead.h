@@ -1,9 +1,15 @@
 /*
  * Response heads from upstream servers, read as strictly as the request
- * parser reads requests, because the proxy relays the body by the framing
- * it finds here and then reads the next response (or hands the connection
- * to the next request) at the end it computed. A head the proxy cannot
- * frame exactly becomes a 502, never a guess.
+ * parser reads requests (the same field grammar, http/fields.h), because
+ * the proxy relays the body by the framing it finds here and then reads
+ * the next response (or hands the connection to the next request) at the
+ * end it computed. A head the proxy cannot frame exactly becomes a 502,
+ * never a guess.
+ *
+ * Why not http/response_parse.h: that parser serves Outcall's own clients
+ * and refuses what a relay must pass on: interim 1xx answers, codings
+ * other than chunked (their body ends with the connection), and it does
+ * not mark the hop-by-hop fields a relay drops.
  *
  * Refused: a status line other than "HTTP/1.0|1.1 SP 3DIGIT [SP reason]";
  * bare LF or CR, NUL and other control bytes (HTAB allowed in values);
@@ -27,15 +33,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/fields.h"
 #include "http/request.h"
 
-typedef struct px_res_header {
-	oc_http_span name, value;
-	bool hop;                 /* hop-by-hop: not forwarded */
-} px_res_header;
-
 typedef struct px_response {
-	uint16_t scanned;         /* progress of the search for the head's end */
+	/* Progress (private). */
+	uint16_t line_start, scanned;
+	bool started;             /* the status line is through */
+	oc_http_codings codings;
+
+	/* Results, valid once parse returned OC_HTTP_DONE. */
 	uint16_t head_len;        /* with the final CRLF */
 	uint16_t status;
 	uint8_t version_minor;
@@ -47,7 +54,7 @@ typedef struct px_response {
 	oc_http_span status_rest; /* "200 OK": status code and reason as sent */
 	const char *error;        /* why it was refused (constant) */
 	uint8_t nheaders;
-	px_res_header headers[OC_HTTP_MAX_HEADERS];
+	oc_http_header headers[OC_HTTP_MAX_HEADERS]; /* OC_HTTP_HDR_HOP: not forwarded */
 } px_response;
 
 void px_response_init(px_response *r);

@@ -80,7 +80,7 @@ int px_rewrite_response(struct px_buf *b, oc_proxy *p, const px_response *r,
 	span(&o, buf, r->status_rest);
 	put(&o, "\r\n", 2);
 	for (int i = 0; i < r->nheaders; i++)
-		if (!r->headers[i].hop)
+		if (!(r->headers[i].flags & OC_HTTP_HDR_HOP))
 			field(&o, buf, r->headers[i].name, r->headers[i].value);
 	if (close)
 		puts_(&o, "Connection: close\r\n");
