@@ -234,9 +234,11 @@ ssize_t px_read(struct px_conn *c, int fd, unsigned bit, void *buf, size_t n)
 	return k;
 }
 
-bool px_read_client(struct px_conn *c, const char *closed)
+bool px_read_client(struct px_conn *c, size_t limit, const char *closed)
 {
-	if (!(c->ready & R_CLIENT_RD))
+	/* What is buffered already decides (a head, a hello, or a refusal
+	 * for size): a client sending ahead cannot grow the buffer. */
+	if (!(c->ready & R_CLIENT_RD) || c->in.len >= limit)
 		return true;
 	if (px_buf_reserve(c->p, &c->in, 4096) < 0) {
 		px_conn_close(c, "out of memory");

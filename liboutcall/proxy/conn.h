@@ -299,9 +299,10 @@ int px_conn_watch_upstream(struct px_conn *c, unsigned events);
  * (level-triggered) reports anything that arrives later. */
 enum { PX_READ_WAIT = -1, PX_READ_ERROR = -2 };
 ssize_t px_read(struct px_conn *c, int fd, unsigned bit, void *buf, size_t n);
-/* Appends what the client sent to c->in; false when the connection ended
- * (closed with the reason `closed`). */
-bool px_read_client(struct px_conn *c, const char *closed);
+/* Appends what the client sent to c->in, unless it holds `limit` bytes
+ * already; false when the connection ended (closed with the reason
+ * `closed`). */
+bool px_read_client(struct px_conn *c, size_t limit, const char *closed);
 
 /* ---- listen.c ---- */
 void px_listen_release(oc_proxy *p, uint32_t ip, bool lingering);

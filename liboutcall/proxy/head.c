@@ -193,8 +193,8 @@ void px_head_run(struct px_conn *c)
 {
 	c->want_c = OC_LOOP_READ;
 	/* Closed between requests: quietly; mid-head: with a record. */
-	if (!px_read_client(c, c->in.len ? "client closed before the request head was complete" :
-		    NULL))
+	if (!px_read_client(c, c->p->cfg.max_head_bytes,
+		    c->in.len ? "client closed before the request head was complete" : NULL))
 		return;
 	if (!c->in.len)
 		return;

@@ -142,7 +142,8 @@ static bool open_transparent(struct px_conn *c, const char *sni)
 void px_hello_run(struct px_conn *c)
 {
 	c->want_c = OC_LOOP_READ;
-	if (!px_read_client(c, "client closed before its TLS ClientHello was complete"))
+	if (!px_read_client(c, OC_TLS_RECORDS_MAX,
+		    "client closed before its TLS ClientHello was complete"))
 		return;
 	if (!c->in.len)
 		return;

@@ -366,3 +366,24 @@ Test(proxy_http, large_chunked_body_is_relayed_with_its_framing)
 	free(chunk);
 	close(fd);
 }
+
+Test(proxy_http, a_flood_of_pipelined_requests_is_answered_in_order)
+{
+	enum { N = 300 };
+	int fd = pxlab_connect(AGENT_IP, PROXY);
+	char *all = malloc(N * 80);
+	size_t len = 0;
+	for (int i = 0; i < N; i++)
+		len += (size_t)sprintf(all + len, "GET http://web.test/n%d HTTP/1.1\r\nHost: web.test\r\n\r\n", i);
+	pxlab_send(fd, all, len);
+	for (int i = 0; i < N; i++) {
+		struct resp r;
+		char want[64];
+		pxlab_response(fd, &r, false);
+		snprintf(want, sizeof(want), "web:web.test:GET:/n%d:0:0", i);
+		cr_assert_str_eq(r.body, want);
+		resp_free(&r);
+	}
+	free(all);
+	close(fd);
+}
