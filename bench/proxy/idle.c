@@ -10,9 +10,15 @@
  * a child process, so that each side needs only N descriptors.
  *
  *   bench-proxy-idle --proxy IP:PORT --client IP --sink IP:PORT --host NAME --count N
+ *                    [--sink-netns PATH]
+ *
+ * --sink-netns puts the sink in another network namespace (Outcall never
+ * connects to an address of its own host).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -93,12 +99,12 @@ static void read_head(int fd, int n)
 
 int main(int argc, char **argv)
 {
-	const char *proxy = NULL, *client = NULL, *sink = NULL, *host = NULL;
+	const char *proxy = NULL, *client = NULL, *sink = NULL, *host = NULL, *sink_ns = NULL;
 	int count = 0;
 	static const struct option opts[] = { { "proxy", required_argument, NULL, 'p' },
 		{ "client", required_argument, NULL, 'c' }, { "sink", required_argument, NULL, 's' },
 		{ "host", required_argument, NULL, 'h' }, { "count", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 } };
+		{ "sink-netns", required_argument, NULL, 'N' }, { NULL, 0, NULL, 0 } };
 	for (int c; (c = getopt_long(argc, argv, "", opts, NULL)) != -1;) {
 		if (c == 'p')
 			proxy = optarg;
@@ -110,6 +116,8 @@ int main(int argc, char **argv)
 			host = optarg;
 		else if (c == 'n')
 			count = atoi(optarg);
+		else if (c == 'N')
+			sink_ns = optarg;
 		else
 			return 2;
 	}
@@ -124,10 +132,6 @@ int main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 	struct sockaddr_in pa = addr(proxy), ca = addr(client), sa = addr(sink);
-	int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4096) < 0)
-		fail("sink", 0);
 	uint8_t h[512];
 	size_t hlen = hello(h, host);
 	int done[2];
@@ -140,6 +144,17 @@ int main(int argc, char **argv)
 	if (sink_pid == 0) {
 		/* The sink: every proxied connection delivers the hello. */
 		close(done[0]);
+		if (sink_ns) {
+			int ns = open(sink_ns, O_RDONLY | O_CLOEXEC);
+			if (ns < 0 || setns(ns, CLONE_NEWNET) < 0)
+				fail("enter the sink's namespace", 0);
+			close(ns);
+		}
+		int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1;
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		if (bind(lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(lfd, 4096) < 0)
+			fail("sink", 0);
+		(void)!write(done[1], "l", 1);
 		for (int i = 0; i < count; i++) {
 			int up = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 			if (up < 0)
@@ -160,7 +175,11 @@ int main(int argc, char **argv)
 		_exit(0);
 	}
 	close(done[1]);
-	close(lfd);
+	char k;
+	if (read(done[0], &k, 1) != 1) {
+		fprintf(stderr, "bench-proxy-idle: the sink did not start\n");
+		return 1;
+	}
 	char req[512];
 	int rlen = snprintf(req, sizeof(req), "CONNECT %s:443 HTTP/1.1\r\nHost: %s:443\r\n\r\n",
 		host, host);
@@ -176,7 +195,6 @@ int main(int argc, char **argv)
 		if (send(fd, h, hlen, 0) != (ssize_t)hlen)
 			fail("send hello", i);
 	}
-	char k;
 	if (read(done[0], &k, 1) != 1) {
 		fprintf(stderr, "bench-proxy-idle: the sink did not see every hello\n");
 		return 1;

@@ -11,11 +11,15 @@
 #     through each proxy; the proxy's resident memory before and after.
 #
 # Everything runs in private network and mount namespaces (the script
-# re-executes itself under `unshare -n -m`): the addresses live on that
-# namespace's lo, /etc/resolv.conf and /etc/hosts are replaced by private
-# copies there (so tinyproxy, which uses the C library's resolver, asks the
-# namespace's dnsmasq), every peer runs on a configuration file written
-# here, and everything is stopped when the script exits.
+# re-executes itself under `unshare -n -m`): the clients, the proxies and
+# their DNS server on that namespace's lo, the upstream (nginx and the
+# idle-tunnel sink) in a second namespace behind a veth pair (Outcall never
+# connects to an address of its own host, and every proxy and the direct
+# client then cross the same link). /etc/resolv.conf and /etc/hosts are
+# replaced by private copies in the mount namespace (so tinyproxy, which
+# uses the C library's resolver, asks the namespace's dnsmasq), every peer
+# runs on a configuration file written here, and everything is stopped
+# when the script exits.
 #
 # Usage: bench/proxy/run.sh [BUILD_DIR]   (root; default BUILD_DIR: build)
 # Environment: BENCH_SECONDS (10) per wrk run, BENCH_CONNECTIONS (50) wrk
@@ -57,13 +61,15 @@ fi
 OUTCALL=10.98.0.1 SQUID=10.98.0.2 TINY=10.98.0.3 CLIENT=10.98.0.100 DNS=10.98.0.53
 WEB=198.18.7.80 SINK=198.18.7.81
 ip link set lo up
-for a in $OUTCALL $SQUID $TINY $CLIENT $DNS $WEB $SINK; do
+for a in $OUTCALL $SQUID $TINY $CLIENT $DNS; do
 	ip addr add "$a/32" dev lo
 done
 # Each proxy holds two descriptors per tunnel: the hard limit bounds the
-# idle-tunnel count (BENCH_TUNNELS). dash and bash both have ulimit -n.
+# idle-tunnel count (BENCH_TUNNELS). dash and bash both have ulimit -n/-H.
 # shellcheck disable=SC3045
-ulimit -n "$(ulimit -Hn)"
+nofile=$(ulimit -Hn)
+# shellcheck disable=SC3045
+ulimit -n "$nofile"
 
 work=$(mktemp -d /tmp/oc-bench-proxy.XXXXXX)
 chmod 755 "$work"
@@ -74,6 +80,26 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT INT TERM
+
+# The upstream's namespace, held by a parked process.
+unshare -n sleep 100000 &
+up_pid=$!
+pids="$pids $up_pid"
+n=0
+until [ "$(readlink /proc/$up_pid/ns/net)" != "$(readlink /proc/self/ns/net)" ]; do
+	n=$((n + 1))
+	[ $n -lt 50 ] || { echo "bench/proxy/run.sh: no upstream namespace" >&2; exit 1; }
+	sleep 0.1
+done
+upns=/proc/$up_pid/ns/net
+ip link add up0 type veth peer name wan0
+ip link set wan0 netns "$up_pid"
+ip addr add 198.18.0.1/24 dev up0
+ip link set up0 up
+ip route add 198.18.7.0/24 via 198.18.0.254
+nsenter --net="$upns" sh -c "ip link set lo up && ip addr add 198.18.0.254/24 dev wan0 &&
+	ip link set wan0 up && ip addr add $WEB/32 dev lo && ip addr add $SINK/32 dev lo &&
+	ip route add 10.98.0.0/24 via 198.18.0.1"
 
 # Name resolution inside the namespace only.
 echo "nameserver $DNS" >"$work/resolv.conf"
@@ -120,7 +146,7 @@ http {
 	}
 }
 EOF
-nginx -c "$work/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log" &
+nsenter --net="$upns" nginx -c "$work/nginx.conf" -p "$work/nginx" -e "$work/nginx/error.log" &
 pids="$pids $!"
 
 cat >"$work/rules.yaml" <<'EOF'
@@ -155,7 +181,8 @@ pid_filename $work/squid/squid.pid
 coredump_dir $work/squid
 dns_nameservers $DNS
 hosts_file $work/hosts
-max_filedescriptors 65536
+max_filedescriptors $nofile
+visible_hostname bench
 workers 1
 forwarded_for delete
 via off
@@ -263,8 +290,9 @@ idle_run() { # name pid proxy-address
 	before=$(rss_kb "$pid")
 	rm -f "$work/idle.in"
 	mkfifo "$work/idle.in"
-	"$idle" --proxy "$addr" --client $CLIENT --sink $SINK:443 --host idle.bench \
-		--count "$tunnels" <"$work/idle.in" >"$work/idle.out" 2>"$work/idle.err" &
+	"$idle" --proxy "$addr" --client $CLIENT --sink $SINK:443 --sink-netns "$upns" \
+		--host idle.bench --count "$tunnels" <"$work/idle.in" >"$work/idle.out" \
+		2>"$work/idle.err" &
 	ipid=$!
 	exec 3>"$work/idle.in"
 	n=0

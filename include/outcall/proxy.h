@@ -32,8 +32,10 @@
  *
  * Upstream addresses: names are resolved by the proxy (its own resolver on
  * the loop, upstreams as configured); the addresses are checked against
- * the private ranges unless the deciding rule sets allow_private_ips, and
- * loopback, link-local (169.254.169.254) and multicast are never opened.
+ * the private ranges unless the deciding rule sets allow_private_ips;
+ * loopback, link-local (169.254.169.254), multicast and the host's own
+ * addresses are never opened (the last is checked on the connected
+ * socket: the handshake happens, no byte is sent).
  * The proxy connects to an address it checked, so DNS rebinding between
  * check and connect is impossible. IP literals are checked the same way.
  *

@@ -7,6 +7,8 @@
  * addresses (the client then talks to the server it looked up), and never
  * otherwise.
  *
+ * Nor is an address of the host itself (see px_upstream_connect_run).
+ *
  * A kept-alive upstream is reused for the next request to the same host
  * and port when its address is still permitted under the new decision.
  * If a reused connection turns out dead before any byte of the response,
@@ -178,6 +180,18 @@ void px_upstream_connect_run(struct px_conn *c)
 	}
 	c->want_u = 0;
 	c->ready |= R_UP_WR;
+	/* An address of this host is routed to itself, and the kernel then
+	 * picks that same address as the source. The host's own services
+	 * (the proxy itself, the API, sshd on a public address) are never
+	 * an upstream, whatever a name resolves to; not a byte is sent. */
+	oc_sockaddr local;
+	if (oc_sock_local(c->ufd, &local) < 0 || oc_sockaddr_family(&local) != AF_INET ||
+	    local.u.in4.sin_addr.s_addr == c->up_cur.s_addr) {
+		px_upstream_close(c);
+		address_refused(c, "the address belongs to this host, whose own services are "
+			"never an upstream");
+		return;
+	}
 	px_upstream_ready(c);
 }
 

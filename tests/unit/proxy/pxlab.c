@@ -3,6 +3,8 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -44,13 +46,35 @@ void pxlab_rules(const char *yaml)
 	oc_ruleset_unref(rs);
 }
 
+/* The proxy's namespace (this process's) and wan's, held by a parked
+ * child; the servers' sockets are made in wan and stay there. */
+static struct nstest_peer wan;
+static int proxy_ns = -1, wan_ns = -1;
+
+static void enter(int ns)
+{
+	cr_assert_eq(setns(ns, CLONE_NEWNET), 0, "setns: %s", strerror(errno));
+}
+
 static void world(void)
 {
 	nstest_enter();
-	cr_assert_eq(nstest_sh(NULL, 0,
-		"for a in 10.200.0.1 10.200.0.2 10.200.0.3 198.18.1.80 10.9.9.9 127.0.0.53; do "
-		"ip addr add $a/32 dev lo || exit 1; done"), 0, "cannot add the lab addresses");
+	nstest_peer_new(&wan);
+	proxy_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	wan_ns = open(wan.path, O_RDONLY | O_CLOEXEC);
+	cr_assert(proxy_ns >= 0 && wan_ns >= 0);
 	char out[512];
+	cr_assert_eq(nstest_sh(out, sizeof(out),
+		"for a in 10.200.0.1 10.200.0.2 10.200.0.3 127.0.0.53; do "
+		"ip addr add $a/32 dev lo || exit 1; done && "
+		"ip link add px0 type veth peer name wan0 && ip link set wan0 netns %d && "
+		"ip addr add 198.18.0.1/24 dev px0 && ip link set px0 up && "
+		"ip route add 198.18.0.0/16 via 198.18.0.254 && "
+		"ip route add 10.9.9.9/32 via 198.18.0.254 && "
+		"nsenter --net=%s sh -c \"ip link set lo up && ip addr add 198.18.0.254/24 dev wan0 && "
+		"ip link set wan0 up && ip addr add 198.18.1.80/32 dev lo && "
+		"ip addr add 10.9.9.9/32 dev lo\"", (int)wan.pid, wan.path), 0,
+		"cannot build the lab's links: %s", out);
 	cr_assert_eq(nstest_sh(out, sizeof(out),
 		"nft add table ip pxlab && "
 		"nft add chain ip pxlab out \"{ type nat hook output priority -100; }\" && "
@@ -83,10 +107,13 @@ void pxlab_start(const char *yaml, void (*tune)(oc_proxy_config *cfg))
 	fakedns_set(lab.dns, "evil.test", FAKEDNS_ANSWER, "evil.test. 60 IN A 198.18.1.80");
 	fakedns_set(lab.dns, "private.test", FAKEDNS_ANSWER, "private.test. 60 IN A 10.9.9.9");
 	fakedns_set(lab.dns, "meta.test", FAKEDNS_ANSWER, "meta.test. 60 IN A 169.254.169.254");
+	fakedns_set(lab.dns, "self.test", FAKEDNS_ANSWER, "self.test. 60 IN A 10.200.0.1");
+	enter(wan_ns);
 	lab.web = websrv_new(lab.loop, "198.18.1.80:80");
 	lab.priv_web = websrv_new(lab.loop, "10.9.9.9:80");
 	lab.tls = echosrv_new(lab.loop, "198.18.1.80:443");
 	lab.tls8443 = echosrv_new(lab.loop, "198.18.1.80:8443");
+	enter(proxy_ns);
 
 	oc_proxy_config cfg;
 	oc_proxy_config_init(&cfg);
@@ -122,6 +149,9 @@ void pxlab_stop(void)
 	oc_events_free(lab.events);
 	oc_live_free(lab.live);
 	oc_loop_free(lab.loop);
+	close(proxy_ns);
+	close(wan_ns);
+	nstest_peer_free(&wan);
 }
 
 int pxlab_connect(const char *from, const char *to)

@@ -1,16 +1,22 @@
 /*
  * The proxy integration tests' world, inside the test worker's own network
  * namespace (nstest_enter: nothing touches the machine's namespace and
- * everything vanishes with the worker):
+ * everything vanishes with the worker), plus a "wan" namespace for the
+ * upstream servers, so that they are not addresses of the proxy's host:
  *
- *   lo: 10.200.0.1   the proxy (explicit :8080; transparent 127.0.0.1:8081
- *                    and :8443, reached through nftables redirects)
- *       10.200.0.2   the agent "agent-1" (client sockets bind here)
- *       10.200.0.3   a peer that is not a container
- *       198.18.1.80  web: HTTP :80, echo (TLS stand-in) :443 and :8443
- *       10.9.9.9     a private web server :80
- *       127.0.0.53   DNS (fakedns): web.test, api.test -> 198.18.1.80,
- *                    private.test -> 10.9.9.9, meta.test -> 169.254.169.254
+ *   proxy ns, lo: 10.200.0.1   the proxy (explicit :8080; transparent
+ *                              127.0.0.1:8081 and :8443, reached through
+ *                              nftables redirects of 10.200.0.2's :80/:443)
+ *                 10.200.0.2   the agent "agent-1" (client sockets bind here)
+ *                 10.200.0.3   a peer that is not a container
+ *                 127.0.0.53   DNS (fakedns): web.test, api.test, evil.test ->
+ *                              198.18.1.80, private.test -> 10.9.9.9,
+ *                              meta.test -> 169.254.169.254, self.test ->
+ *                              10.200.0.1
+ *   px0 198.18.0.1/24 -- veth -- wan0 198.18.0.254/24; 198.18.0.0/16 and
+ *   10.9.9.9 are routed to wan
+ *   wan ns, lo:   198.18.1.80  web: HTTP :80, echo (TLS stand-in) :443, :8443
+ *                 10.9.9.9     a private web server :80
  *
  * The proxy, the servers and DNS run on one loop in a second thread; the
  * test thread is the client, with blocking sockets under 5 s timeouts.

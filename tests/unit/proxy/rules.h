@@ -37,6 +37,10 @@
 	"    condition: 'network.hostname in [\"meta.test\", \"169.254.169.254\"]'\n" \
 	"    action: allow\n" \
 	"    egress: { allow_private_ips: true }\n" \
+	"  - id: self\n" \
+	"    condition: 'network.hostname in [\"self.test\", \"10.200.0.1\"]'\n" \
+	"    action: allow\n" \
+	"    egress: { allow_private_ips: true }\n" \
 	"  - id: web-ip\n" \
 	"    condition: 'network.hostname == \"198.18.1.80\"'\n" \
 	"    action: allow\n" \

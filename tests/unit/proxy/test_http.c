@@ -387,3 +387,25 @@ Test(proxy_http, a_flood_of_pipelined_requests_is_answered_in_order)
 	free(all);
 	close(fd);
 }
+
+Test(proxy_http, the_hosts_own_addresses_are_never_an_upstream)
+{
+	/* Allowed with allow_private_ips, but 10.200.0.1 is the proxy's own
+	 * address: connecting would reach the proxy itself. */
+	struct resp r;
+	pxlab_get("http://self.test:8080/loop", &r);
+	cr_assert_eq(r.status, 403, "%s", r.body);
+	cr_assert_not_null(strstr(r.body, "belongs to this host"), "%s", r.body);
+	resp_free(&r);
+	pxlab_get("http://10.200.0.1:8080/loop", &r);
+	cr_assert_eq(r.status, 403);
+	resp_free(&r);
+	/* The check is made on the connected socket: the handshakes reached
+	 * the listener (2 + 2 connections), no request did. */
+	cr_assert(PXLAB_WAIT_STAT(conns_open, 0));
+	oc_proxy_stats st;
+	oc_proxy_get_stats(lab.proxy, &st);
+	cr_assert_eq(st.conns_total, 4);
+	cr_assert_eq(st.requests_refused + st.requests_invalid, 0,
+		"nothing was sent on the connections to itself");
+}
