@@ -23,7 +23,7 @@
 #
 # Usage: bench/proxy/run.sh [BUILD_DIR]   (root; default BUILD_DIR: build)
 # Environment: BENCH_SECONDS (10) per wrk run, BENCH_CONNECTIONS (50) wrk
-# connections, BENCH_TUNNELS (9900) idle tunnels per proxy (two descriptors
+# connections, BENCH_TUNNELS (9000) idle tunnels per proxy (two descriptors
 # each in the proxy: 10,000 needs a hard RLIMIT_NOFILE above 20,000).
 # Needs: wrk, squid, tinyproxy, nginx, curl, dnsmasq, openssl
 # (scripts/deps.sh bench).
@@ -33,7 +33,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=$(cd "${1:-$root/build}" && pwd)
 secs=${BENCH_SECONDS:-10}
 conns=${BENCH_CONNECTIONS:-50}
-tunnels=${BENCH_TUNNELS:-9900}
+tunnels=${BENCH_TUNNELS:-9000}
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "bench/proxy/run.sh: needs root for private namespaces" >&2

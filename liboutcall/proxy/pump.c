@@ -89,7 +89,8 @@ static bool body_done(const struct px_dir *d)
 }
 
 /* Appends the source's already-read bytes that belong to this body to the
- * queue (which is empty). Returns false if the framing is broken. */
+ * queue, behind a head still there (one write for both). Returns false if
+ * the framing is broken. */
 static bool take_buffered(struct px_conn *c, struct px_dir *d, struct px_buf *src_buf)
 {
 	size_t n = src_buf->len;
@@ -102,11 +103,10 @@ static bool take_buffered(struct px_conn *c, struct px_dir *d, struct px_buf *sr
 		d->chunk_done = rc == OC_HTTP_DONE;
 	}
 	d->keep_q = false;
-	d->q.len = d->qoff = 0;
 	if (px_buf_reserve(c->p, &d->q, n) < 0)
 		return false;
-	memcpy(d->q.data, src_buf->data, n);
-	d->q.len = (uint32_t)n;
+	memcpy(d->q.data + d->q.len, src_buf->data, n);
+	d->q.len += (uint32_t)n;
 	if (d->body == BODY_LENGTH)
 		d->left -= n;
 	px_buf_consume(src_buf, n);
@@ -171,6 +171,12 @@ enum px_wait px_pump(struct px_conn *c, struct px_dir *d, int src, int dst, unsi
 {
 	uint64_t start = d->moved;
 	for (;;) {
+		/* Bytes read with a head go out with it. The pipe is empty
+		 * whenever such bytes wait: they came before the socket's. */
+		if (src_buf && src_buf->len && !body_done(d) && !take_buffered(c, d, src_buf)) {
+			d->src_failed = true;
+			return W_ERROR;
+		}
 		enum px_wait w = px_flush(c, d, dst, dst_ready);
 		if (w == W_DONE)
 			w = write_out(c, d, dst, dst_ready, true);
@@ -189,13 +195,6 @@ enum px_wait px_pump(struct px_conn *c, struct px_dir *d, int src, int dst, unsi
 		 * (at most its receive buffer) now. */
 		if (d->moved - start >= PUMP_BUDGET && !(c->hung & src_ready))
 			return W_SRC;
-		if (src_buf && src_buf->len) {
-			if (!take_buffered(c, d, src_buf)) {
-				d->src_failed = true;
-				return W_ERROR;
-			}
-			continue;
-		}
 		if (!(c->ready & src_ready)) {
 			px_pipe_put(c->p, &d->pipe);
 			return W_SRC;
