@@ -6,7 +6,7 @@
 #     CPU time per request (utime + stime from /proc/PID/stat, the process
 #     and its children, around the run: the client shares the cores);
 #   - CONNECT bulk: curl downloading a 1 GiB file over TLS through each
-#     proxy's CONNECT tunnel;
+#     proxy's CONNECT tunnel, and the proxy's CPU time for it;
 #   - idle tunnels: bench-proxy-idle holds N established CONNECT tunnels
 #     through each proxy; the proxy's resident memory before and after.
 #
@@ -270,18 +270,26 @@ http_run outcall "$outcall_pid" "http://$OUTCALL:8080/" -s "$work/proxy.lua"
 http_run squid "$squid_pid" "http://$SQUID:3128/" -s "$work/proxy.lua"
 http_run tinyproxy "$tiny_pid" "http://$TINY:8888/" -s "$work/proxy.lua"
 
-echo "== CONNECT bulk: 1 GiB over TLS (curl -k), GB/s"
-bulk() { # name [curl proxy options]
-	name=$1
-	shift
+echo "== CONNECT bulk: 1 GiB over TLS (curl -k); the proxy's CPU per GiB relayed"
+printf '%-10s %10s %12s\n' target "GB/s" "cpu_ms/GiB"
+bulk() { # name pid [curl proxy options]
+	name=$1 pid=$2
+	shift 2
+	c0=0
+	[ "$pid" = - ] || c0=$(cpu_ticks "$pid")
 	speed=$(curl -sk --interface $CLIENT "$@" -o /dev/null -w '%{speed_download}' \
 		https://web.bench/big) || speed=0
-	awk -v name="$name" -v s="$speed" 'BEGIN { printf "%-10s %10.2f\n", name, s / 1e9 }'
+	c1=0
+	[ "$pid" = - ] || c1=$(cpu_ticks "$pid")
+	awk -v name="$name" -v s="$speed" -v ticks=$((c1 - c0)) -v hz="$hz" -v haspid="$pid" 'BEGIN {
+		ms = haspid != "-" ? sprintf("%.0f", ticks / hz * 1000) : "-"
+		printf "%-10s %10.2f %12s\n", name, s / 1e9, ms
+	}'
 }
-bulk direct
-bulk outcall --proxy http://$OUTCALL:8080
-bulk squid --proxy http://$SQUID:3128
-bulk tinyproxy --proxy http://$TINY:8888
+bulk direct -
+bulk outcall "$outcall_pid" --proxy http://$OUTCALL:8080
+bulk squid "$squid_pid" --proxy http://$SQUID:3128
+bulk tinyproxy "$tiny_pid" --proxy http://$TINY:8888
 
 echo "== idle tunnels: $tunnels CONNECT tunnels held open through each proxy"
 printf '%-10s %12s %12s %12s\n' proxy "rss_before" "rss_after" "bytes/tunnel"
