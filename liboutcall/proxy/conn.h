@@ -80,7 +80,6 @@ struct px_listener {
 	oc_proxy_kind kind;
 	int fd;
 	oc_sockaddr addr;
-	char text[OC_SOCKADDR_STRLEN];
 };
 
 /* Client connections per source address, for max_conns_per_container. */
@@ -236,7 +235,6 @@ struct px_conn {
 	bool closed;
 	bool rerun;               /* run the phase again at once (bytes already buffered) */
 	bool lingering;           /* refused over a cap: counted apart */
-	bool client_eof;
 	bool close_after;         /* no keep-alive after this exchange */
 	bool is_connect;          /* the upstream is for a CONNECT tunnel */
 	bool tunnel_counted;      /* counted in tunnels_open */
@@ -248,7 +246,7 @@ struct px_conn {
 	struct px_buf in;         /* client bytes not yet used (heads, hello, pipelined) */
 	oc_http_request *req;     /* while HTTP heads are read */
 	oc_tls_hello *hello;      /* while a ClientHello is read */
-	uint64_t head_start_ms;   /* first byte of the current head (0: none yet) */
+	bool head_started;        /* the current head's first byte came: head_ms runs */
 
 	/* The upstream: target and the addresses checked for it. */
 	char *up_host;            /* normal form */

@@ -26,16 +26,12 @@ void px_head_next(struct px_conn *c)
 	px_dir_reset(p, &c->down);
 	px_buf_release(p, &c->uin);
 	c->head_method = c->res_started = c->res_head_done = false;
-	c->head_start_ms = 0;
+	c->head_started = false;
 	if (c->hung & R_UP_RD)
 		px_upstream_close(c); /* closed by the server while we answered */
 	c->up_idle = c->ufd >= 0;
 	/* From now on only an event says whether the idle upstream spoke. */
 	px_unready(c, R_UP_RD);
-	if (c->client_eof) {
-		px_conn_close(c, NULL);
-		return;
-	}
 	if (!c->req && !(c->req = malloc(sizeof(*c->req)))) {
 		px_conn_close(c, "out of memory");
 		return;
@@ -198,9 +194,9 @@ void px_head_run(struct px_conn *c)
 		return;
 	if (!c->in.len)
 		return;
-	if (!c->head_start_ms) {
+	if (!c->head_started) {
 		/* The head's clock starts with its first byte. */
-		c->head_start_ms = oc_loop_now(c->p->loop);
+		c->head_started = true;
 		px_conn_deadline(c, c->p->cfg.head_ms);
 	}
 	int rc = oc_http_request_parse(c->req, c->in.data, c->in.len);

@@ -152,7 +152,6 @@ int oc_proxy_listen(oc_proxy *p, oc_proxy_kind kind, const char *addr)
 	l->p = p;
 	l->kind = kind;
 	l->addr = sa;
-	oc_sockaddr_format(&sa, l->text);
 	rc = oc_loop_add_fd(p->loop, l->fd, p->accept_timer ? 0 : OC_LOOP_READ, on_accept, l);
 	if (rc) {
 		close(l->fd);
