@@ -13,7 +13,7 @@ lab_init
 oc_rule 10-dns.yaml 'version: "1"
 rules:
   - id: web
-    condition: dns.query == "web.lab.test" || dns.query == "pkg.lab.test"
+    condition: dns.query == "web.lab.test" || dns.query == "pkg.lab.test" || dns.query == "long-ttl.lab.test"
     action: allow
   - id: names-with-private-answers
     condition: dns.query == "private.lab.test" || dns.query == "loopback.lab.test"
@@ -50,6 +50,9 @@ expect_match "and EDE 15 naming the default and the way to ask" \
 	'EDE: 15 \(Blocked\): \(outcall blocked evil.lab.test: default \(no rule allows it\); ask for access: outcall-shim request evil.lab.test\)' \
 	"$LAB_OUT"
 expect_nomatch "a blocked name never reaches the upstream" "query.* evil.lab.test" "$(cat "$LAB_DNS_LOG")"
+
+expect_ok "a day-long TTL" dig_a1 +noall +answer long-ttl.lab.test
+expect_match "is capped at an hour" "long-ttl.lab.test.[[:space:]]+3600[[:space:]]+IN[[:space:]]+A" "$LAB_OUT"
 
 # -- private answers ---------------------------------------------------------
 expect_ok "10.x answer" dig_a1 private.lab.test
