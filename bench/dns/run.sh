@@ -10,14 +10,14 @@
 # nothing touches the machine's own network, and the servers are killed
 # when the script exits.
 #
-# Usage: bench/dns/run.sh [BUILD_DIR]   (root; default BUILD_DIR: build)
+# Usage: bench/dns/run.sh [BUILD_DIR]   (root; default $OC_BUILD, else build)
 # Environment: BENCH_SECONDS (10) per measured run, BENCH_OUTSTANDING (100)
 # queries dnsperf keeps in flight.
 # Needs: dnsperf, dnsmasq, unbound, dig (scripts/deps.sh bench).
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=$(cd "${1:-$root/build}" && pwd)
+build=$(cd "${1:-${OC_BUILD:-$root/build}}" && pwd)
 secs=${BENCH_SECONDS:-10}
 outstanding=${BENCH_OUTSTANDING:-100}
 
