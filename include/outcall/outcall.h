@@ -28,6 +28,8 @@
 #include <outcall/dns.h>
 #include <outcall/proxy.h>
 #include <outcall/daemon.h>
+#include <outcall/agents.h>
+#include <outcall/docker.h>
 
 #ifdef __cplusplus
 extern "C" {

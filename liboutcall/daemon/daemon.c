@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/atomicfile.h"
+#include "daemon/docker.h"
 #include "state/state.h"
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...)
@@ -136,6 +137,8 @@ static int start_kernel(oc_daemon *d, const oc_state *st, oc_ruleset *rs)
 	for (size_t i = 0; !rc && i < st->nnetworks; i++)
 		rc = oc_network_create(d->nets, st->networks[i].name, &info);
 	if (!rc)
+		rc = oc_daemon_restore_identity(d, st);
+	if (!rc)
 		rc = oc_daemon_apply_rules(d, rs);
 	if (rc)
 		return step_failed("kernel");
@@ -178,6 +181,31 @@ static int start_host_api(oc_daemon *d)
 	return rc ? step_failed("host API") : 0;
 }
 
+static int reload_for_agents(void *arg)
+{
+	return oc_daemon_reload(arg);
+}
+
+/* Approvals write rule files and reload; the sockets' directories are the
+ * ones containers mount, so a restart reopens them in place. */
+static int start_agents(oc_daemon *d)
+{
+	oc_agents_config ac;
+	oc_agents_config_init(&ac);
+	ac.run_dir = d->cfg.run_dir;
+	ac.state_dir = d->cfg.state_dir;
+	ac.rules_dir = d->cfg.rules_dir;
+	ac.networks = d->nets;
+	ac.proxy_port = d->cfg.kernel.proxy_port;
+	ac.dns_port = d->cfg.kernel.dns_port;
+	ac.reload = reload_for_agents;
+	ac.reload_arg = d;
+	int rc = oc_agents_new(d->loop, &d->svc, &ac, &d->agents);
+	if (!rc)
+		rc = oc_agents_start(d->agents);
+	return rc ? step_failed("agent sockets") : 0;
+}
+
 /* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
 static void notify_ready(void)
 {
@@ -217,8 +245,12 @@ int oc_daemon_start(oc_daemon *d)
 		rc = start_layers(d);
 	if (!rc)
 		rc = start_host_api(d);
+	if (!rc)
+		rc = start_agents(d);
 	if (!rc && d->cfg.watch_rules)
 		rc = oc_daemon_watch_rules(d) ? step_failed("rules watch") : 0;
+	if (!rc)
+		rc = oc_dk_start(d) ? step_failed("docker") : 0;
 	if (!rc)
 		rc = oc_daemon_save_state(d) ? step_failed("state") : 0;
 	if (rc)
@@ -258,6 +290,10 @@ static void begin_stop(oc_loop *loop, void *arg)
 		oc_api_server_free(d->api);
 		d->api = NULL;
 	}
+	oc_agents_free(d->agents);
+	d->agents = NULL;
+	/* after the API server: requests waiting on Docker have no client now */
+	oc_dk_stop(d);
 	oc_network_info *nets = NULL;
 	size_t n = 0;
 	if (d->nets && oc_networks_list(d->nets, &nets, &n) == 0)
@@ -309,7 +345,9 @@ void oc_daemon_free(oc_daemon *d)
 	oc_daemon_unwatch_rules(d);
 	oc_daemon_reload_wait(d);
 	oc_api_server_free(d->api);
+	oc_dk_stop(d);
 	oc_hostapi_free_followers(d);
+	oc_agents_free(d->agents);
 	oc_proxy_free(d->proxy);
 	oc_dns_server_free(d->dns);
 	oc_networks_free(d->nets);

@@ -1,5 +1,6 @@
 /* Host API: status and rules. */
 #include "daemon/hostapi.h"
+#include "daemon/docker.h"
 
 #include <outcall/outcall.h>
 #include <stdlib.h>
@@ -31,6 +32,12 @@ void oc_hostapi_status(oc_daemon *d, oc_api_request *r, const char *name)
 		"containers", (json_int_t)oc_registry_count(oc_networks_registry(d->nets)),
 		"layers", "kernel", true, "dns", d->dns != NULL, "proxy", d->proxy != NULL);
 	oc_ruleset_unref(rs);
+	if (j && d->agents) {
+		oc_agents_stats st;
+		oc_agents_get_stats(d->agents, &st);
+		json_object_set_new(j, "requests_pending", json_integer((json_int_t)st.pending));
+	}
+	json_object_set_new(j, "docker", oc_dk_status(d));
 	oc_api_respond_json(r->conn, 200, j);
 }
 

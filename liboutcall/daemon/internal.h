@@ -1,8 +1,10 @@
 /* The inside of oc_daemon, shared by its files: lifecycle (daemon.c),
- * reloads (reload.c), the host API (hostapi*.c) and metrics (metrics.c). */
+ * reloads (reload.c), the host API (hostapi*.c) and metrics (metrics.c).
+ * The agent sockets and access requests are liboutcall/agent. */
 #ifndef OC_DAEMON_INTERNAL_H
 #define OC_DAEMON_INTERNAL_H
 
+#include <outcall/agents.h>
 #include <outcall/daemon.h>
 #include <outcall/services.h>
 #include <time.h>
@@ -21,6 +23,7 @@ struct oc_daemon {
 	oc_dns_server *dns;
 	oc_proxy *proxy;
 	oc_api_server *api;          /* host API */
+	oc_agents *agents;           /* agent sockets and access requests */
 	char state_path[4096];
 	char host_socket[4096];
 	gid_t operator_gid;
@@ -40,6 +43,7 @@ struct oc_daemon {
 	struct reload_waiter *next_waiters;   /* API calls waiting for the next one */
 	bool reload_again;
 	struct oc_followers *followers; /* `decisions follow` streams (hostapi_events.c) */
+	struct oc_dk *docker;        /* NULL: Docker off (docker.c) */
 };
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...) OC_PRINTF(3, 4);
@@ -60,6 +64,11 @@ void oc_daemon_unwatch_rules(oc_daemon *d);
 /* Listeners of the DNS filter and proxy on one network's gateway. */
 int oc_daemon_listen_network(oc_daemon *d, const oc_network_info *net);
 void oc_daemon_unlisten_network(oc_daemon *d, const oc_network_info *net);
+
+/* Completes the records the tables gave back with what the state file
+ * knows of them (Docker id, image, labels). */
+struct oc_state;
+int oc_daemon_restore_identity(oc_daemon *d, const struct oc_state *st);
 
 /* Saves networks and containers to the state file. */
 int oc_daemon_save_state(oc_daemon *d);
