@@ -47,7 +47,7 @@ expect_ok "blocked name" dig_a1 evil.lab.test
 expect_match "is NXDOMAIN" "status: NXDOMAIN" "$LAB_OUT"
 expect_match "with an SOA" "IN[[:space:]]+SOA[[:space:]]+outcall.invalid." "$LAB_OUT"
 expect_match "and EDE 15 naming the default and the way to ask" \
-	'EDE: 15 \(Blocked\): \(outcall blocked evil.lab.test: default \(no rule allows it\); ask for access: outcall-shim request evil.lab.test\)' \
+	'EDE: 15 \(Blocked\): \(outcall blocked evil.lab.test: default \(no rule allows it\); ask for access: outcall-shim request --host evil.lab.test' \
 	"$LAB_OUT"
 expect_nomatch "a blocked name never reaches the upstream" "query.* evil.lab.test" "$(cat "$LAB_DNS_LOG")"
 
