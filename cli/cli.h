@@ -55,6 +55,12 @@ int cli_run_attach(const cli_cmd *cmd, cli_args *a);
 int cli_run_detach(const cli_cmd *cmd, cli_args *a);
 int cli_run_containers(const cli_cmd *cmd, cli_args *a);
 int cli_run_log(const cli_cmd *cmd, cli_args *a);
+extern const cli_opt cli_run_opts[];
+int cli_run_run(const cli_cmd *cmd, cli_args *a);
+/* attach with one argument: a Docker container (docker.c) */
+int cli_attach_docker(const cli_cmd *cmd, cli_args *a);
+extern const cli_opt cli_doctor_opts[];
+int cli_run_doctor(const cli_cmd *cmd, cli_args *a);
 
 /* The value of option `name` of cmd, or NULL when not given. */
 const char *cli_opt_value(const cli_cmd *cmd, const cli_args *args, const char *name);

@@ -40,8 +40,17 @@ static const cli_cmd root_subs[] = {
 	{ "dns", "the DNS filter: counters, cache", "COMMAND", NULL, NULL, NULL, cli_dns_cmds },
 	{ "proxy", "the proxy: counters", "COMMAND", NULL, NULL, NULL, cli_proxy_cmds },
 	{ "network", "Outcall networks (bridges)", "COMMAND", NULL, NULL, NULL, cli_network_cmds },
-	{ "attach", "attach a network namespace as a container", "--name NAME (--netns PATH | --pid PID) "
-		"[--network NET]", NULL, cli_attach_opts, cli_run_attach, NULL },
+	{ "attach", "attach a Docker container, or a network namespace, as a container",
+		"[--network NET] (DOCKER-CONTAINER | --name NAME (--netns PATH | --pid PID))",
+		"A Docker container must run with --network none: its only interface is then "
+		"Outcall's.\nIts events are followed: a restart re-attaches it, its end detaches it.",
+		cli_attach_opts, cli_run_attach, NULL },
+	{ "run", "run a hardened agent container with Docker, attached", "[OPTIONS] [-- CMD...]",
+		"The container gets no capabilities, no-new-privileges, a non-root user, limits, "
+		"the gateway as resolver and proxy,\nits agent socket at /run/outcall and the shim at "
+		"/usr/local/bin/outcall-shim.", cli_run_opts, cli_run_run, NULL },
+	{ "doctor", "check the kernel, Docker, sockets and permissions", "[--docker-socket PATH]",
+		NULL, cli_doctor_opts, cli_run_doctor, NULL },
 	{ "detach", "detach a container", "NAME", NULL, NULL, cli_run_detach, NULL },
 	{ "containers", "list attached containers", "", NULL, NULL, cli_run_containers, NULL },
 	{ "requests", "agents' access requests: list, show, approve, reject", "COMMAND", NULL, NULL,

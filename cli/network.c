@@ -30,6 +30,11 @@ static void human_network(json_t *n)
 {
 	printf("network %s: bridge %s, %s, gateway %s\n", cli_jstr(n, "name"), cli_jstr(n, "bridge"),
 		cli_jstr(n, "subnet"), cli_jstr(n, "gateway"));
+	if (cli_jstr(n, "docker_network"))
+		printf("Docker network %s on the same bridge\n", cli_jstr(n, "docker_network"));
+	if (cli_jstr(n, "docker_error"))
+		printf("warning: no Docker network yet (made when outcalld next syncs with Docker): "
+			"%s\n", cli_jstr(n, "docker_error"));
 }
 
 static int run_network_create(const cli_cmd *cmd, cli_args *a)
@@ -43,6 +48,8 @@ static int run_network_create(const cli_cmd *cmd, cli_args *a)
 static void human_deleted(json_t *j)
 {
 	printf("removed %s\n", cli_jstr(j, "deleted") ? cli_jstr(j, "deleted") : cli_jstr(j, "detached"));
+	if (cli_jstr(j, "docker_network"))
+		printf("removed Docker network %s\n", cli_jstr(j, "docker_network"));
 }
 
 static int run_network_rm(const cli_cmd *cmd, cli_args *a)
@@ -80,8 +87,11 @@ int cli_run_attach(const cli_cmd *cmd, cli_args *a)
 	const char *name = cli_opt_value(cmd, a, "name");
 	const char *netns = cli_opt_value(cmd, a, "netns");
 	const char *pid = cli_opt_value(cmd, a, "pid");
+	if (a->npos == 1 && !name && !netns && !pid)
+		return cli_attach_docker(cmd, a);
 	if (!name || !netns == !pid || a->npos)
-		return cli_usage_error(cmd, "attach needs --name and one of --netns or --pid");
+		return cli_usage_error(cmd, "attach needs a Docker container, or --name and one of "
+			"--netns or --pid");
 	json_t *body = json_pack("{s:s}", "name", name);
 	if (netns)
 		json_object_set_new(body, "netns", json_string(netns));

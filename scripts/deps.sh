@@ -13,7 +13,7 @@ build_pkgs="meson ninja-build pkg-config gcc libc6-dev libnftnl-dev libmnl-dev
 run_pkgs="nftables iproute2 dnsmasq-base nginx-light openssl curl procps dnsutils tcpdump
   python3 util-linux"
 test_pkgs="libcriterion-dev clang libclang-rt-14-dev wget socat
-  busybox-static python3 jq"
+  busybox-static python3 jq docker.io"
 bench_pkgs="dnsperf dnsmasq-base unbound squid tinyproxy wrk hyperfine"
 
 case "$what" in

@@ -56,6 +56,12 @@ typedef struct oc_daemon_config {
 	unsigned reload_debounce_ms; /* [300] after a change in the rules directory */
 	unsigned drain_ms;           /* [3000] on stop, for answers in flight */
 	bool watch_rules;            /* [true] reload on changes in rules_dir */
+	/* Docker (docker.h): everything Docker is optional; an absent engine
+	 * turns it off until the engine appears. */
+	const char *docker_socket;   /* [/var/run/docker.sock]; NULL: Docker off */
+	const char *docker_shim;     /* [/usr/lib/outcall/outcall-shim] mounted into `outcall run`
+	                              * containers; NULL: none */
+	const char *docker_image;    /* [busybox:latest] for `outcall run` without --image */
 	bool ip_forward;             /* [true] turn on net.ipv4.ip_forward (direct_ip needs it) */
 	oc_log_fn log;
 	void *log_arg;

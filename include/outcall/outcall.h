@@ -29,6 +29,7 @@
 #include <outcall/proxy.h>
 #include <outcall/daemon.h>
 #include <outcall/agents.h>
+#include <outcall/docker.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/atomicfile.h"
+#include "daemon/docker.h"
 #include "state/state.h"
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...)
@@ -136,6 +137,8 @@ static int start_kernel(oc_daemon *d, const oc_state *st, oc_ruleset *rs)
 	for (size_t i = 0; !rc && i < st->nnetworks; i++)
 		rc = oc_network_create(d->nets, st->networks[i].name, &info);
 	if (!rc)
+		rc = oc_daemon_restore_identity(d, st);
+	if (!rc)
 		rc = oc_daemon_apply_rules(d, rs);
 	if (rc)
 		return step_failed("kernel");
@@ -247,6 +250,8 @@ int oc_daemon_start(oc_daemon *d)
 	if (!rc && d->cfg.watch_rules)
 		rc = oc_daemon_watch_rules(d) ? step_failed("rules watch") : 0;
 	if (!rc)
+		rc = oc_dk_start(d) ? step_failed("docker") : 0;
+	if (!rc)
 		rc = oc_daemon_save_state(d) ? step_failed("state") : 0;
 	if (rc)
 		return rc;
@@ -287,6 +292,8 @@ static void begin_stop(oc_loop *loop, void *arg)
 	}
 	oc_agents_free(d->agents);
 	d->agents = NULL;
+	/* after the API server: requests waiting on Docker have no client now */
+	oc_dk_stop(d);
 	oc_network_info *nets = NULL;
 	size_t n = 0;
 	if (d->nets && oc_networks_list(d->nets, &nets, &n) == 0)
@@ -308,7 +315,7 @@ static void on_signal(oc_loop *loop, int signo, void *arg)
 	switch (signo) {
 	case SIGHUP:
 		oc_daemon_log(d, OC_LOG_INFO, "SIGHUP: reloading rules");
-		oc_daemon_reload(d);
+		oc_daemon_reload_async(d, NULL, NULL);
 		break;
 	case SIGUSR1:
 		if (oc_events_reopen(d->events) != 0)
@@ -336,7 +343,9 @@ void oc_daemon_free(oc_daemon *d)
 	if (!d)
 		return;
 	oc_daemon_unwatch_rules(d);
+	oc_daemon_reload_wait(d);
 	oc_api_server_free(d->api);
+	oc_dk_stop(d);
 	oc_hostapi_free_followers(d);
 	oc_agents_free(d->agents);
 	oc_proxy_free(d->proxy);

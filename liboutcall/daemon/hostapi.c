@@ -26,6 +26,7 @@ static const struct route routes[] = {
 	{ "DELETE", "/v1/networks/*", oc_hostapi_networks_delete },
 	{ "GET", "/v1/containers", oc_hostapi_containers_list },
 	{ "POST", "/v1/containers", oc_hostapi_containers_attach },
+	{ "POST", "/v1/containers/run", oc_hostapi_docker_run },
 	{ "DELETE", "/v1/containers/*", oc_hostapi_containers_detach },
 	{ "GET", "/v1/decisions", oc_hostapi_decisions },
 	{ "GET", "/v1/decisions/follow", oc_hostapi_decisions_follow },
@@ -184,6 +185,11 @@ const char *oc_hostapi_query(const oc_api_request *r, const char *key, char *buf
 
 void oc_hostapi_fail(oc_api_request *r)
 {
+	oc_hostapi_fail_conn(r->conn);
+}
+
+void oc_hostapi_fail_conn(oc_api_conn *conn)
+{
 	const oc_error *e = oc_error_last();
 	int status = 500;
 	const char *code = "internal";
@@ -194,7 +200,9 @@ void oc_hostapi_fail(oc_api_request *r)
 	case OC_EPERM: status = 403; code = "forbidden"; break;
 	case OC_ELIMIT: status = 429; code = "limit"; break;
 	case OC_EKERNEL: status = 500; code = "kernel"; break;
+	case OC_EUNREACHABLE: status = 503; code = "unavailable"; break;
+	case OC_ETIMEOUT: status = 504; code = "timeout"; break;
 	default: break;
 	}
-	oc_api_respond_error(r->conn, status, code, "%s", e->message);
+	oc_api_respond_error(conn, status, code, "%s", e->message);
 }

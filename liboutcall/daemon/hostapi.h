@@ -16,6 +16,8 @@ json_t *oc_hostapi_body(oc_api_request *r);
 const char *oc_hostapi_query(const oc_api_request *r, const char *key, char *buf, size_t cap);
 /* Answers with the last error: status from its code, message as given. */
 void oc_hostapi_fail(oc_api_request *r);
+/* The same on a connection whose answer was deferred. */
+void oc_hostapi_fail_conn(oc_api_conn *conn);
 
 void oc_hostapi_status(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_rules_list(oc_daemon *d, oc_api_request *r, const char *name);
@@ -41,6 +43,12 @@ void oc_hostapi_requests_list(oc_daemon *d, oc_api_request *r, const char *name)
 void oc_hostapi_requests_get(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_requests_approve(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_requests_reject(oc_daemon *d, oc_api_request *r, const char *name);
+
+/* Docker (hostapi_docker.c): answered once the engine has. */
+void oc_hostapi_docker_run(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_docker_attach(oc_daemon *d, oc_api_request *r, json_t *body);
+void oc_hostapi_docker_network_create(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_docker_network_delete(oc_daemon *d, oc_api_request *r, const char *name);
 
 json_t *oc_hostapi_container_json(oc_container *c);
 json_t *oc_hostapi_network_json(const oc_network_info *n);

@@ -63,6 +63,11 @@ void oc_hostapi_networks_create(oc_daemon *d, oc_api_request *r, const char *nam
 		oc_api_respond_error(r->conn, 400, "invalid", "expected {\"name\": NETWORK}");
 		return;
 	}
+	if (d->docker) {
+		oc_hostapi_docker_network_create(d, r, net);
+		json_decref(body);
+		return;
+	}
 	oc_network_info info;
 	if (oc_daemon_network_create(d, net, &info) != 0)
 		oc_hostapi_fail(r);
@@ -73,6 +78,10 @@ void oc_hostapi_networks_create(oc_daemon *d, oc_api_request *r, const char *nam
 
 void oc_hostapi_networks_delete(oc_daemon *d, oc_api_request *r, const char *name)
 {
+	if (d->docker) {
+		oc_hostapi_docker_network_delete(d, r, name);
+		return;
+	}
 	if (oc_daemon_network_delete(d, name) != 0)
 		oc_hostapi_fail(r);
 	else
@@ -95,19 +104,25 @@ void oc_hostapi_containers_list(oc_daemon *d, oc_api_request *r, const char *nam
 	oc_api_respond_json(r->conn, 200, json_pack("{s:o}", "containers", arr));
 }
 
-/* {"name": N, "netns": PATH | "pid": PID, "network": NET} */
+/* {"name": N, "netns": PATH | "pid": PID, "network": NET}, or {"docker": CONTAINER,
+ * "network": NET} for a Docker container (hostapi_docker.c) */
 void oc_hostapi_containers_attach(oc_daemon *d, oc_api_request *r, const char *name)
 {
 	(void)name;
 	json_t *body = oc_hostapi_body(r);
 	if (!body)
 		return;
+	if (json_object_get(body, "docker")) {
+		oc_hostapi_docker_attach(d, r, body);
+		json_decref(body);
+		return;
+	}
 	const char *k;
 	json_t *v;
 	json_object_foreach(body, k, v) {
 		if (strcmp(k, "name") && strcmp(k, "netns") && strcmp(k, "pid") && strcmp(k, "network")) {
 			oc_api_respond_error(r->conn, 400, "invalid", "unknown field '%s' (expected "
-				"name, netns or pid, network)", k);
+				"name, netns or pid, network; or docker, network)", k);
 			json_decref(body);
 			return;
 		}

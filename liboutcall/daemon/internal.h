@@ -39,12 +39,23 @@ struct oc_daemon {
 	char last_reload_error[1024];
 	time_t last_reload_at;
 	uint64_t drain_timer;
+	struct oc_reload *reload_job;         /* a reload in progress (reload.c) */
+	struct reload_waiter *next_waiters;   /* API calls waiting for the next one */
+	bool reload_again;
 	struct oc_followers *followers; /* `decisions follow` streams (hostapi_events.c) */
+	struct oc_dk *docker;        /* NULL: Docker off (docker.c) */
 };
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...) OC_PRINTF(3, 4);
 
 /* Reload and the rules watch (reload.c). */
+typedef void (*oc_reload_done_fn)(oc_daemon *d, oc_api_conn *waiter, int rc);
+/* Reloads with the rules compiled on a thread; `done` answers `waiter`
+ * (may be NULL) on the loop, with the last error set when rc != 0. */
+void oc_daemon_reload_async(oc_daemon *d, oc_api_conn *waiter, oc_reload_done_fn done);
+void oc_daemon_reload_collect(oc_loop *loop, void *arg);
+/* At free: waits for a loading thread. */
+void oc_daemon_reload_wait(oc_daemon *d);
 int oc_daemon_load_rules(oc_daemon *d, oc_ruleset **out);
 int oc_daemon_apply_rules(oc_daemon *d, oc_ruleset *rs);
 int oc_daemon_watch_rules(oc_daemon *d);
@@ -53,6 +64,11 @@ void oc_daemon_unwatch_rules(oc_daemon *d);
 /* Listeners of the DNS filter and proxy on one network's gateway. */
 int oc_daemon_listen_network(oc_daemon *d, const oc_network_info *net);
 void oc_daemon_unlisten_network(oc_daemon *d, const oc_network_info *net);
+
+/* Completes the records the tables gave back with what the state file
+ * knows of them (Docker id, image, labels). */
+struct oc_state;
+int oc_daemon_restore_identity(oc_daemon *d, const struct oc_state *st);
 
 /* Saves networks and containers to the state file. */
 int oc_daemon_save_state(oc_daemon *d);

@@ -165,3 +165,41 @@ int oc_daemon_detach(oc_daemon *d, const char *name)
 		oc_agents_detach(d->agents, name);
 	return oc_daemon_save_state(d);
 }
+
+/* The tables give back a container's name, address and veth after a
+ * restart; the rest of its identity (Docker id, image, labels, how its
+ * namespace was found), which rules may test, comes from the state file.
+ * A record is completed only where name and address agree. */
+int oc_daemon_restore_identity(oc_daemon *d, const oc_state *st)
+{
+	oc_registry *reg = oc_networks_registry(d->nets);
+	int rc = 0;
+	for (size_t i = 0; !rc && i < st->ncontainers; i++) {
+		const oc_state_container *sc = &st->containers[i];
+		oc_container *c = oc_registry_by_name(reg, sc->name);
+		char ip[INET_ADDRSTRLEN];
+		struct in_addr a = c ? oc_container_ip(c) : (struct in_addr){ 0 };
+		if (!c || strcmp(inet_ntop(AF_INET, &a, ip, sizeof(ip)), sc->ip) != 0) {
+			oc_container_unref(c);
+			continue;
+		}
+		oc_kv *kv = sc->nlabels ? calloc(sc->nlabels, sizeof(*kv)) : NULL;
+		for (size_t k = 0; kv && k < sc->nlabels; k++)
+			kv[k] = (oc_kv){ sc->labels[k].key, sc->labels[k].value };
+		oc_container_spec spec = {
+			.name = sc->name, .network = oc_container_network(c), .ip = a,
+			.veth = oc_container_veth(c), .ifindex = oc_container_ifindex(c),
+			.netns = sc->netns, .container_id = sc->container_id, .image = sc->image,
+			.labels = { kv, kv ? sc->nlabels : 0 }, .attached_at = sc->attached_at,
+		};
+		memcpy(spec.mac, oc_container_mac(c), 6);
+		oc_container *full = NULL;
+		rc = oc_container_new(&spec, &full);
+		if (!rc)
+			rc = oc_registry_put(reg, full);
+		oc_container_unref(full);
+		oc_container_unref(c);
+		free(kv);
+	}
+	return rc;
+}

@@ -11,6 +11,7 @@
 
 #include "http/authority.h"
 #include "http/chars.h"
+#include "http/fields.h"
 
 enum { ST_REQUEST_LINE, ST_HEADERS, ST_DONE, ST_FAILED };
 
@@ -50,39 +51,6 @@ void oc_http_request_init(oc_http_request *r)
 bool oc_http_span_ieq(const char *buf, oc_http_span s, const char *name)
 {
 	return strlen(name) == s.len && strncasecmp(buf + s.off, name, s.len) == 0;
-}
-
-static bool is_token(const char *p, size_t n)
-{
-	if (n == 0)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!oc_http_is((unsigned char)p[i], OC_HTTP_C_TCHAR))
-			return false;
-	return true;
-}
-
-static bool is_ows(char c)
-{
-	return c == ' ' || c == '\t';
-}
-
-/* Steps through the elements of a comma-separated field value, each
- * trimmed of whitespace (possibly empty). *pos starts at 0. */
-static bool list_next(const char *buf, oc_http_span v, size_t *pos, oc_http_span *el)
-{
-	if (*pos > v.len)
-		return false;
-	const char *p = buf + v.off;
-	const char *comma = memchr(p + *pos, ',', v.len - *pos);
-	size_t s = *pos, e = comma ? (size_t)(comma - p) : v.len;
-	*pos = e + 1;
-	while (s < e && is_ows(p[s]))
-		s++;
-	while (e > s && is_ows(p[e - 1]))
-		e--;
-	*el = (oc_http_span){ (uint16_t)(v.off + s), (uint16_t)(e - s) };
-	return true;
 }
 
 /* ---- request line ---- */
@@ -207,7 +175,7 @@ static int request_line(oc_http_request *r, const char *buf, uint16_t start, uin
 	const char *sp2 = memchr(sp1 + 1, ' ', (size_t)(end - sp1 - 1));
 	if (!sp2)
 		return fail(r, 400, "request line has no HTTP version (HTTP/0.9 is not supported)");
-	if (!is_token(p, (size_t)(sp1 - p)))
+	if (!oc_http_is_token(p, (size_t)(sp1 - p)))
 		return fail(r, 400, "method is not a token");
 
 	const char *v = sp2 + 1;
@@ -262,38 +230,24 @@ static int content_length(oc_http_request *r, const char *buf, oc_http_span v)
 	if (r->facts & F_CONTENT_LENGTH)
 		return fail(r, 400, "Content-Length sent more than once");
 	r->facts |= F_CONTENT_LENGTH;
-	const char *p = buf + v.off;
-	if (v.len == 0 || v.len > 19)
-		return fail(r, 400, "Content-Length must be 1 to 19 digits");
-	uint64_t n = 0;
-	for (size_t i = 0; i < v.len; i++) {
-		if (p[i] < '0' || p[i] > '9')
-			return fail(r, 400, "Content-Length must be digits only");
-		n = n * 10 + (uint64_t)(p[i] - '0');
-	}
-	if (n > INT64_MAX)
-		return fail(r, 400, "Content-Length is larger than 2^63-1");
-	r->content_length = n;
-	return 0;
+	const char *why = oc_http_content_length(buf + v.off, v.len, &r->content_length);
+	return why ? fail(r, 400, why) : 0;
 }
 
 static int transfer_encoding(oc_http_request *r, const char *buf, oc_http_span v)
 {
-	oc_http_span el;
-	size_t pos = 0;
+	oc_http_codings c = {
+		.chunked = r->facts & F_CHUNKED,
+		.chunked_last = r->facts & F_CHUNKED_LAST,
+		.other = r->facts & F_OTHER_CODING,
+	};
 	r->facts |= F_TRANSFER_ENCODING;
-	while (list_next(buf, v, &pos, &el)) {
-		if (el.len == 0)
-			return fail(r, 400, "empty element in Transfer-Encoding");
-		if (oc_http_span_ieq(buf, el, "chunked")) {
-			if (r->facts & F_CHUNKED)
-				return fail(r, 400, "chunked applied more than once");
-			r->facts |= F_CHUNKED | F_CHUNKED_LAST;
-		} else {
-			r->facts |= F_OTHER_CODING;
-			r->facts &= (uint8_t)~F_CHUNKED_LAST;
-		}
-	}
+	const char *why = oc_http_transfer_codings(buf, v, &c);
+	if (why)
+		return fail(r, 400, why);
+	r->facts &= (uint8_t)~(F_CHUNKED | F_CHUNKED_LAST | F_OTHER_CODING);
+	r->facts |= (uint8_t)((c.chunked ? F_CHUNKED : 0) | (c.chunked_last ? F_CHUNKED_LAST : 0) |
+		(c.other ? F_OTHER_CODING : 0));
 	return 0;
 }
 
@@ -302,10 +256,10 @@ static int connection(oc_http_request *r, const char *buf, oc_http_span v)
 	oc_http_span el;
 	size_t pos = 0;
 	r->facts |= F_CONNECTION;
-	while (list_next(buf, v, &pos, &el)) {
+	while (oc_http_list_next(buf, v, &pos, &el)) {
 		if (el.len == 0)
 			continue;
-		if (!is_token(buf + el.off, el.len))
+		if (!oc_http_is_token(buf + el.off, el.len))
 			return fail(r, 400, "Connection must be a list of tokens");
 		if (++r->conn_tokens > MAX_CONNECTION_OPTIONS)
 			return fail(r, 400, "too many Connection options");
@@ -324,36 +278,14 @@ static int connection(oc_http_request *r, const char *buf, oc_http_span v)
 
 static int header_line(oc_http_request *r, const char *buf, uint16_t start, uint16_t n)
 {
-	const char *p = buf + start;
-	if (is_ows(p[0]))
-		return fail(r, 400, "obs-fold (a header line starting with whitespace) is not allowed");
-	uint16_t i = 0;
-	while (i < n && oc_http_is((unsigned char)p[i], OC_HTTP_C_TCHAR))
-		i++;
-	if (i == n)
-		return fail(r, 400, "header line without ':'");
-	if (p[i] != ':')
-		return fail(r, 400, is_ows(p[i]) ? "whitespace between header name and ':'" :
-			"header name is not a token");
-	if (i == 0)
-		return fail(r, 400, "empty header name");
-
-	uint16_t vs = (uint16_t)(i + 1), ve = n;
-	while (vs < ve && is_ows(p[vs]))
-		vs++;
-	while (ve > vs && is_ows(p[ve - 1]))
-		ve--;
-	for (uint16_t j = vs; j < ve; j++)
-		if (!oc_http_is((unsigned char)p[j], OC_HTTP_C_FIELD))
-			return fail(r, 400, p[j] ? "control byte in header value" : "NUL byte in header value");
-
+	oc_http_header field;
+	const char *bad = oc_http_field_line(buf, start, n, &field);
+	if (bad)
+		return fail(r, 400, bad);
 	if (r->nheaders >= r->max_headers)
 		return fail(r, 431, "too many header fields");
 	oc_http_header *h = &r->headers[r->nheaders++];
-	*h = (oc_http_header){
-		.name = { start, i },
-		.value = { (uint16_t)(start + vs), (uint16_t)(ve - vs) },
-	};
+	*h = field;
 
 	const char *why;
 	switch (kind_of(buf, h->name)) {
@@ -390,7 +322,7 @@ static void mark_connection_options(oc_http_request *r, const char *buf)
 	     c = oc_http_request_find(r, buf, "connection", c + 1)) {
 		oc_http_span el;
 		size_t pos = 0;
-		while (list_next(buf, r->headers[c].value, &pos, &el))
+		while (oc_http_list_next(buf, r->headers[c].value, &pos, &el))
 			for (size_t i = 0; el.len && i < r->nheaders; i++)
 				if (r->headers[i].name.len == el.len &&
 				    !strncasecmp(buf + r->headers[i].name.off, buf + el.off, el.len))
@@ -452,8 +384,6 @@ static int finish(oc_http_request *r, const char *buf)
 /* One complete line without its CRLF. */
 static int line(oc_http_request *r, const char *buf, uint16_t start, uint16_t n)
 {
-	if (memchr(buf + start, '\r', n))
-		return fail(r, 400, "bare CR (CR not followed by LF)");
 	if (r->state == ST_REQUEST_LINE) {
 		if (n == 0)
 			return 0; /* empty line before the request line */
@@ -474,21 +404,16 @@ int oc_http_request_parse(oc_http_request *r, const char *buf, size_t len)
 	if (r->state == ST_FAILED)
 		return r->status == 431 ? OC_ELIMIT : OC_EPARSE;
 	size_t limit = len < r->max_head ? len : r->max_head;
-	size_t pos = r->scanned;
-	while (pos < limit) {
-		const char *lf = memchr(buf + pos, '\n', limit - pos);
-		if (!lf)
-			break;
-		size_t end = (size_t)(lf - buf), start = r->line_start;
-		if (end == start || buf[end - 1] != '\r')
-			return fail(r, 400, "bare LF (lines must end with CRLF)");
-		int rc = line(r, buf, (uint16_t)start, (uint16_t)(end - 1 - start));
-		pos = end + 1;
-		r->line_start = r->scanned = (uint16_t)pos;
+	oc_http_span ln;
+	const char *why;
+	int got;
+	while ((got = oc_http_head_line(buf, limit, &r->line_start, &r->scanned, &ln, &why)) == 1) {
+		int rc = line(r, buf, ln.off, ln.len);
 		if (rc)
 			return rc;
 	}
-	r->scanned = (uint16_t)limit;
+	if (got < 0)
+		return fail(r, 400, why);
 	if (len >= r->max_head)
 		return fail(r, 431, "request head too large");
 	return OC_HTTP_MORE;
@@ -496,10 +421,7 @@ int oc_http_request_parse(oc_http_request *r, const char *buf, size_t len)
 
 int oc_http_request_find(const oc_http_request *r, const char *buf, const char *name, int from)
 {
-	for (int i = from < 0 ? 0 : from; i < r->nheaders; i++)
-		if (oc_http_span_ieq(buf, r->headers[i].name, name))
-			return i;
-	return -1;
+	return oc_http_headers_find(r->headers, r->nheaders, buf, name, from);
 }
 
 const oc_http_authority *oc_http_request_authority(const oc_http_request *r)

@@ -99,6 +99,7 @@ typedef enum oc_http_framing {
 	OC_HTTP_BODY_NONE = 0,    /* no body: the next request follows the head */
 	OC_HTTP_BODY_LENGTH,      /* content_length bytes */
 	OC_HTTP_BODY_CHUNKED,     /* decode with oc_http_chunked (chunked.h) */
+	OC_HTTP_BODY_UNTIL_CLOSE, /* responses only: the body ends when the server closes */
 } oc_http_framing;
 
 /* host[:port] of a target or Host header. An IPv6 literal's span excludes

@@ -27,12 +27,17 @@ lab__ns_pids() {
 	for ns in "$@"; do ip netns pids "$ns" 2>/dev/null; done
 }
 
-# Removes everything of the lab with prefix $1: its processes (TERM, then
-# KILL), namespaces, /etc/netns entries and scratch directory. Shared by
-# lab_teardown and lab-clean.
+# Removes everything of the lab with prefix $1: what its on-remove/ hooks
+# remove, its processes (TERM, then KILL), namespaces, /etc/netns entries
+# and scratch directory. Shared by lab_teardown and lab-clean.
 lab__remove() {
-	local p=$1 nss pids
+	local p=$1 nss pids hook
 	[[ $p =~ $LAB_PREFIX_RE ]] || return 1
+	# What a test started outside the lab's namespaces (a dockerd's
+	# containers) is removed by the executables it left in on-remove/.
+	for hook in "$LAB_ROOT/oclab.$p"/on-remove/*; do
+		[ -x "$hook" ] && "$hook" "$LAB_ROOT/oclab.$p"
+	done
 	mapfile -t nss < <(lab__namespaces "$p")
 	if [ "${#nss[@]}" -gt 0 ]; then
 		pids=$(lab__ns_pids "${nss[@]}")

@@ -27,6 +27,8 @@ Test(policy, allowed_name_is_forwarded_and_answered)
 	cr_assert_str_eq(ev.host, "www.allowed.test");
 	cr_assert_str_eq(ev.agent, "coder");
 	cr_assert_str_eq(ev.type, "A");
+	cr_assert_eq(strncmp(ev.peer, AGENT ":", strlen(AGENT) + 1), 0, "peer %s", ev.peer);
+	cr_assert_gt(atoi(ev.peer + strlen(AGENT) + 1), 0, "with the client's port: %s", ev.peer);
 	cr_assert_str_eq(ev.reason, FU_UP0 ":53", "the upstream that answered");
 	cr_assert_eq(ev.rcode, 0);
 	cr_assert_eq(ev.kept, 1);

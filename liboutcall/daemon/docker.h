@@ -1,0 +1,60 @@
+/* Docker in the daemon (docker.c, hostapi_docker.c): the engine's
+ * containers and networks kept in step with Outcall's. Everything here is
+ * optional: with Docker off (no socket configured) the calls are no-ops or
+ * refuse with a message saying so, and an unreachable engine is retried
+ * in the background. Everything runs on the daemon's loop. */
+#ifndef OC_DAEMON_DOCKER_H
+#define OC_DAEMON_DOCKER_H
+
+#include <jansson.h>
+#include <outcall/docker.h>
+
+#include "daemon/internal.h"
+
+/* Starts the client and the event watch; never fails for an engine that
+ * is not there (that is retried). */
+int oc_dk_start(oc_daemon *d);
+/* Stops watching and drops calls in flight (their requests get no
+ * answer: the API server is gone first). Idempotent. */
+void oc_dk_stop(oc_daemon *d);
+/* The client, or NULL (last error set, naming why) when Docker is off. */
+oc_docker *oc_dk_client(oc_daemon *d);
+/* For GET /v1/status: enabled, socket, connected, version, last error. */
+json_t *oc_dk_status(oc_daemon *d);
+
+/* The Docker network of an Outcall network: "<bridge prefix>-<name>". */
+void oc_dk_network_name(oc_daemon *d, const char *network, char *out, size_t size);
+/* <run_dir>/agents/<name>, created (0755) when `create`. */
+int oc_dk_agent_dir(oc_daemon *d, const char *name, bool create, char *out, size_t size);
+
+/* Attaches a running Docker container, inspected, to `network` (NULL: its
+ * Outcall label, else "default"). Idempotent: a container attached with
+ * the same id and process is left as it is; one whose process changed (a
+ * restart) is attached afresh. Refuses containers that do not run with
+ * network mode none. */
+int oc_dk_adopt(oc_daemon *d, const oc_docker_container *c, const char *network,
+	oc_container **out);
+/* Remembers a container attached by `outcall attach` (not labelled as
+ * Outcall's), so its events are followed too. */
+void oc_dk_follow(oc_daemon *d, const char *id);
+
+/* Creates the Docker network of an Outcall network when it is missing;
+ * cb (may be NULL) gets the outcome. */
+int oc_dk_network_ensure(oc_daemon *d, const oc_network_info *net, oc_docker_cb cb, void *arg);
+
+/* A host API request answered when Docker has: tracked so that stopping
+ * Docker frees it, and told when the client hangs up. */
+struct oc_dk_job {
+	oc_daemon *d;
+	oc_api_conn *conn;         /* NULL once the client went away */
+	struct oc_dk_job *next, **pprev;
+	void (*free_extra)(struct oc_dk_job *job);
+};
+/* A job of `size` bytes (at least sizeof(struct oc_dk_job)), deferring
+ * r's answer; NULL when out of memory (answered with 500). */
+void *oc_dk_job_new(oc_daemon *d, oc_api_request *r, size_t size);
+/* Answers the job's request (if the client is still there) with the last
+ * error, or with `ok` (stolen) when rc is 0, and frees the job. */
+void oc_dk_job_end(void *job, int rc, int status, json_t *ok);
+
+#endif
