@@ -244,7 +244,9 @@ static int wait_for(const struct args *a, const char *id, long total_s, json_t *
 	}
 }
 
-static int finish_request(const struct args *a, json_t *r, const char *wait)
+/* Shows the request after waiting (wait: seconds, or NULL). `submitted`:
+ * the caller just queued it, which succeeds even while it is pending. */
+static int finish_request(const struct args *a, json_t *r, const char *wait, bool submitted)
 {
 	if (wait) {
 		long s = seconds(wait);
@@ -261,8 +263,7 @@ static int finish_request(const struct args *a, json_t *r, const char *wait)
 	show_request(a, r);
 	int code = request_code(r);
 	json_decref(r);
-	/* Without --wait, a queued request is the success it asked for. */
-	return !wait && code == X_PENDING ? X_OK : code;
+	return submitted && !wait && code == X_PENDING ? X_OK : code;
 }
 
 static int cmd_check(const struct args *a)
@@ -357,7 +358,7 @@ static int cmd_request(const struct args *a)
 	}
 	json_t *r = NULL;
 	int rc = call(a, "POST", "/v1/requests", body, REPLY_SLACK_S, &r);
-	return rc ? rc : finish_request(a, r, a->wait);
+	return rc ? rc : finish_request(a, r, a->wait, true);
 }
 
 static bool id_ok(const char *id)
@@ -375,8 +376,7 @@ static int cmd_status(const struct args *a, const char *wait)
 	int rc = call(a, "GET", target, NULL, REPLY_SLACK_S, &r);
 	if (rc)
 		return rc;
-	rc = finish_request(a, r, wait);
-	return rc;
+	return finish_request(a, r, wait, false);
 }
 
 static int cmd_whoami(const struct args *a, bool env)
