@@ -158,6 +158,38 @@ expect_status "the request reads expired" 1 shim a1 coder-1 status "$pid2"
 expect_match "expired" ": expired" "$LAB_OUT"
 expect_fail "its rule file is gone" test -e "$OC_RULES/requests/$pid2.yaml"
 
+# -- --edit and --all-agents -----------------------------------------------
+expect_ok "a2 asks for alias" shim a2 tester-1 request --host alias.lab.test --why "e2e: edit me"
+pid4=$(id_in "$LAB_OUT")
+expect_ok "show --all-agents drops the scope" oc_cli requests show "$pid4" --all-agents
+expect_ok "no agent.name in it" sh -c "! grep -q 'agent.name' <<'EOF'
+$LAB_OUT
+EOF"
+cat >"$LAB_DIR/editor.sh" <<'SH'
+#!/bin/sh
+# An operator's edit: a description of their own.
+sed -i 's/^\(    description: \).*/\1"edited by the operator"/' "$1"
+SH
+chmod +x "$LAB_DIR/editor.sh"
+expect_ok "approve --all-agents --edit" lab_host env EDITOR="$LAB_DIR/editor.sh" \
+	"$OC_OUTCALL" --socket "$OC_SOCK" requests approve "$pid4" --all-agents --edit
+expect_match "for every agent" "approved $pid4: rule req-$pid4 for every agent" "$LAB_OUT"
+expect_ok "the file has the edit" grep -q 'description: "edited by the operator"' \
+	"$OC_RULES/requests/$pid4.yaml"
+expect_ok "another agent may use it" lab_curl a1 http://alias.lab.test/edited
+cat >"$LAB_DIR/bad-editor.sh" <<'SH'
+#!/bin/sh
+echo 'rules: [' >"$1"
+SH
+chmod +x "$LAB_DIR/bad-editor.sh"
+expect_ok "a1 asks for pkg once more" shim a1 coder-1 request --host pkg.lab.test --why "e2e: bad edit"
+pid5=$(id_in "$LAB_OUT")
+expect_status "a broken edit approves nothing" 1 lab_host env EDITOR="$LAB_DIR/bad-editor.sh" \
+	"$OC_OUTCALL" --socket "$OC_SOCK" requests approve "$pid5" --edit
+expect_match "and says why" "the edited rule file does not load" "$LAB_ERR"
+expect_status "still pending" 3 shim a1 coder-1 status "$pid5"
+expect_ok "reject it" oc_cli requests reject "$pid5" --reason "e2e"
+
 # The counters start again with the daemon: read them before the restart.
 expect_ok "metrics" oc_api GET /metrics
 for v in approved rejected expired; do
