@@ -3,27 +3,9 @@
 # before any call, and an absent daemon is exit 3.
 set -u
 outcall=$1
-fails=0
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
 nosock=(--socket "$tmp/none.sock")
-
-check() { # description, expected exit code, command...
-	local desc=$1 want=$2
-	shift 2
-	"$@" >"$tmp/out" 2>"$tmp/err"
-	local got=$?
-	if [ "$got" != "$want" ]; then
-		echo "FAIL: $desc: exit $got, wanted $want"; cat "$tmp/out" "$tmp/err"
-		fails=$((fails + 1))
-	fi
-}
-contains() { # description, file, text
-	if ! grep -qF -- "$3" "$2"; then
-		echo "FAIL: $1: '$3' not in:"; cat "$2"
-		fails=$((fails + 1))
-	fi
-}
 
 check "help" 0 "$outcall" requests --help
 contains "help lists approve" "$tmp/out" "approve"
