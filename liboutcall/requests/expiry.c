@@ -45,9 +45,8 @@ static void expire(oc_req_store *s, const char *id)
 		/* All-or-nothing reloads keep the old set, and the rule in it, until
 		 * the rules load again; the operator must know. */
 		oc_buf msg = OC_BUF_INIT;
-		oc_buf_printf(&msg, "rule req-%s expired and %s was removed, but the reload failed, "
-			"so the rule stays live until the rules load again: %s", id, path,
-			oc_error_last()->message);
+		oc_buf_printf(&msg, "expired rule req-%s stays live until the rules load again "
+			"(%s is removed, the reload failed): %s", id, path, oc_error_last()->message);
 		oc_req_store_emit(s, oc_req_store_get(s, id), id, "error", msg.data);
 		oc_buf_free(&msg);
 	}
