@@ -28,12 +28,12 @@ Test(proxy_page, names_target_rule_decision_and_command)
 	struct px_record rec = http_rec("/v1/items?x=1", "default", "POST");
 	char *p = page(&rec, false, true, false);
 	cr_assert(strncmp(p, "HTTP/1.1 403 Forbidden\r\n", 24) == 0);
-	cr_assert_not_null(strstr(p, "\r\nX-Outcall-Decision: 42\r\n"));
+	cr_assert_not_null(strstr(p, "\r\nX-Outcall-Decision: 000000000000002a\r\n"));
 	cr_assert_not_null(strstr(p, "\r\nX-Outcall-Rule: default\r\n"));
 	cr_assert_not_null(strstr(p, "\r\nConnection: keep-alive\r\n"));
 	cr_assert_not_null(strstr(p, "Outcall blocked POST http://api.example.com/v1/items?x=1.\n"));
 	cr_assert_not_null(strstr(p, "Rule: default (no rule allows it)\n"));
-	cr_assert_not_null(strstr(p, "Decision: 42\n"));
+	cr_assert_not_null(strstr(p, "Decision: 000000000000002a\n"));
 	cr_assert_not_null(strstr(p, "  outcall-shim request --host api.example.com --port 80 "
 		"--method POST --path '/v1/items?x=1' --why \"...\"\n"), "%s", p);
 	free(p);
