@@ -172,17 +172,19 @@ static const char *editor_name(void)
 	return editor && *editor ? editor : "vi";
 }
 
-/* Through the shell, as editors are configured ("code --wait"); the
- * file name stays one argument. */
+/* Through the shell, as git runs editors: $EDITOR may carry arguments and
+ * quotes ("code --wait"), and the file name is passed as "$@". */
 static int run_editor(const char *editor, const char *file)
 {
-	if (setenv("OUTCALL_EDITOR", editor, 1) != 0)
+	oc_buf cmd = OC_BUF_INIT;
+	if (oc_buf_printf(&cmd, "%s \"$@\"", editor) != 0)
 		return -1;
 	pid_t pid = fork();
 	if (pid == 0) {
-		execl("/bin/sh", "sh", "-c", "exec $OUTCALL_EDITOR \"$1\"", "sh", file, (char *)NULL);
+		execl("/bin/sh", "sh", "-c", cmd.data, editor, file, (char *)NULL);
 		_exit(127);
 	}
+	oc_buf_free(&cmd);
 	int status;
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return -1;

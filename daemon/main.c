@@ -101,13 +101,10 @@ static int state_command(const oc_daemon_config *cfg, bool reset)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Flags and --config into cfg. Returns -1 to go on, or the exit code:
+ * 0 after --help/--version, 2 for a usage error. */
+static int parse_args(int argc, char **argv, oc_daemon_config *cfg, int *check, int *reset)
 {
-	oc_daemon_config cfg;
-	oc_daemon_config_init(&cfg);
-	cfg.log = log_stderr;
-	int check = 0, reset = 0;
-
 	/* --config first, so flags override the file whatever their order. */
 	for (int i = 1; i < argc; i++) {
 		const char *v = NULL;
@@ -115,7 +112,7 @@ int main(int argc, char **argv)
 			v = argv[i + 1];
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			v = argv[i] + 9;
-		if (v && oc_daemon_config_load(&cfg, v) != 0) {
+		if (v && oc_daemon_config_load(cfg, v) != 0) {
 			fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
 			return 2;
 		}
@@ -131,7 +128,7 @@ int main(int argc, char **argv)
 			return 0;
 		}
 		if (strcmp(a, "--check-state") == 0 || strcmp(a, "--reset-state") == 0) {
-			*(a[2] == 'c' ? &check : &reset) = 1;
+			*(a[2] == 'c' ? check : reset) = 1;
 			continue;
 		}
 		if (strncmp(a, "--", 2) != 0) {
@@ -158,14 +155,17 @@ int main(int argc, char **argv)
 			json_logs = strcmp(val, "json") == 0;
 			continue;
 		}
-		if (oc_daemon_config_set(&cfg, name, val) != 0) {
+		if (oc_daemon_config_set(cfg, name, val) != 0) {
 			fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
 			return 2;
 		}
 	}
-	if (check || reset)
-		return state_command(&cfg, reset);
+	return -1;
+}
 
+/* Runs the daemon until it stops; the exit code. */
+static int serve(const oc_daemon_config *cfg)
+{
 	/* The loop takes these through a signalfd; block them everywhere. */
 	sigset_t set;
 	sigemptyset(&set);
@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	oc_daemon *d = NULL;
-	int rc = oc_daemon_new(&cfg, &d);
+	int rc = oc_daemon_new(cfg, &d);
 	if (!rc)
 		rc = oc_daemon_handle_signals(d);
 	if (!rc)
@@ -185,12 +185,23 @@ int main(int argc, char **argv)
 	if (rc) {
 		log_stderr(OC_LOG_ERROR, oc_error_last()->message, NULL);
 		oc_daemon_free(d);
-		oc_daemon_config_release(&cfg);
 		return 1;
 	}
 	rc = oc_daemon_run(d);
 	oc_daemon_free(d);
-	oc_daemon_config_release(&cfg);
 	log_stderr(OC_LOG_INFO, "stopped; kernel tables stay in place", NULL);
 	return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	oc_daemon_config cfg;
+	oc_daemon_config_init(&cfg);
+	cfg.log = log_stderr;
+	int check = 0, reset = 0;
+	int rc = parse_args(argc, argv, &cfg, &check, &reset);
+	if (rc < 0)
+		rc = check || reset ? state_command(&cfg, reset) : serve(&cfg);
+	oc_daemon_config_release(&cfg);
+	return rc;
 }

@@ -103,8 +103,9 @@ OC_API void oc_agents_free(oc_agents *a);
 /* Opens the socket of a container that was just attached (re-opening
  * replaces it). OC_EINVAL for a name that is not a container name. */
 OC_API int oc_agents_attach(oc_agents *a, const char *container);
-/* Closes it, removes the socket and, if empty, its directory. Harmless for
- * a container without a socket. */
+/* Closes it and removes the socket file. The directory stays, so a
+ * container that still has it mounted finds its socket again after a
+ * re-attach. Harmless for a container without a socket. */
 OC_API void oc_agents_detach(oc_agents *a, const char *container);
 /* The host directory to bind-mount at /run/outcall in the container. */
 OC_API int oc_agents_dir(const oc_agents *a, const char *container, char *buf, size_t size);

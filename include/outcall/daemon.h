@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <outcall/agents.h>
 #include <outcall/common.h>
 #include <outcall/dns.h>
 #include <outcall/events.h>
@@ -50,6 +51,8 @@ typedef struct oc_daemon_config {
 	oc_kernel_config kernel;     /* bridges, subnets, ports (kernel.h) */
 	oc_dns_config dns;           /* dns.h */
 	oc_proxy_config proxy;       /* proxy.h */
+	oc_agents_config agents;     /* agents.h: limits of the agent sockets (their
+	                              * directories, ports and reload come from above) */
 	const char *private_ranges;  /* [addr.h default list] */
 	const char *decision_log;    /* [none] JSON lines file */
 	size_t decision_ring;        /* [4096] decisions kept in memory */

@@ -229,10 +229,9 @@ void oc_agents_detach(oc_agents *a, const char *container)
 	if (!s)
 		return;
 	*p = s->next;
+	/* The directory stays: a container that still has it mounted (a
+	 * detach and re-attach) gets its socket back in the same place. */
 	close_socket(s);
-	char dir[4096];
-	if (oc_agents_dir(a, container, dir, sizeof(dir)) == 0)
-		rmdir(dir); /* still mounted or not empty: it stays */
 	free(s);
 }
 

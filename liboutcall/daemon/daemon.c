@@ -190,8 +190,7 @@ static int reload_for_agents(void *arg)
  * ones containers mount, so a restart reopens them in place. */
 static int start_agents(oc_daemon *d)
 {
-	oc_agents_config ac;
-	oc_agents_config_init(&ac);
+	oc_agents_config ac = d->cfg.agents;
 	ac.run_dir = d->cfg.run_dir;
 	ac.state_dir = d->cfg.state_dir;
 	ac.rules_dir = d->cfg.rules_dir;

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Answers with the JSON text an oc_agents_* call produced, or its error. */
+/* Answers with the JSON text an oc_agents_* call produced (rc 0), or its
+ * error. Call it after that call, not around it: arguments have no
+ * evaluation order. */
 static void answer(oc_api_request *r, int rc, char *text)
 {
 	json_t *j = rc ? NULL : json_loads(text, 0, NULL);
@@ -22,7 +24,8 @@ void oc_hostapi_requests_list(oc_daemon *d, oc_api_request *r, const char *name)
 	(void)name;
 	char status[32], *text = NULL;
 	const char *want = oc_hostapi_query(r, "status", status, sizeof(status));
-	answer(r, oc_agents_requests_json(d->agents, want, &text), text);
+	int rc = oc_agents_requests_json(d->agents, want, &text);
+	answer(r, rc, text);
 }
 
 void oc_hostapi_requests_get(oc_daemon *d, oc_api_request *r, const char *name)
@@ -34,7 +37,8 @@ void oc_hostapi_requests_get(oc_daemon *d, oc_api_request *r, const char *name)
 			"'all'");
 		return;
 	}
-	answer(r, oc_agents_request_json(d->agents, name, s && strcmp(s, "all") == 0, &text), text);
+	int rc = oc_agents_request_json(d->agents, name, s && strcmp(s, "all") == 0, &text);
+	answer(r, rc, text);
 }
 
 /* Reads the optional string `key`; false (and a 400 sent) if it has
@@ -86,7 +90,8 @@ void oc_hostapi_requests_approve(oc_daemon *d, oc_api_request *r, const char *na
 	if (ok) {
 		char *text = NULL;
 		ap.all_agents = json_is_true(all);
-		answer(r, oc_agents_approve(d->agents, name, &ap, &text), text);
+		int rc = oc_agents_approve(d->agents, name, &ap, &text);
+		answer(r, rc, text);
 	}
 	json_decref(body);
 }
@@ -102,7 +107,8 @@ void oc_hostapi_requests_reject(oc_daemon *d, oc_api_request *r, const char *nam
 	const char *reason = NULL;
 	if (only_keys(r, body, keys) && opt_string(r, body, "reason", &reason)) {
 		char *text = NULL;
-		answer(r, oc_agents_reject(d->agents, name, reason, by, &text), text);
+		int rc = oc_agents_reject(d->agents, name, reason, by, &text);
+		answer(r, rc, text);
 	}
 	json_decref(body);
 }

@@ -69,6 +69,7 @@ void oc_daemon_config_init(oc_daemon_config *cfg)
 	oc_kernel_config_init(&cfg->kernel);
 	oc_dns_config_init(&cfg->dns);
 	oc_proxy_config_init(&cfg->proxy);
+	oc_agents_config_init(&cfg->agents);
 	cfg->decision_ring = 4096;
 	cfg->reload_debounce_ms = 300;
 	cfg->drain_ms = 3000;

@@ -128,6 +128,7 @@ struct oc_reload {
 	oc_daemon *d;
 	pthread_t thread;
 	bool threaded;
+	uint64_t generation;     /* live when loading began */
 	oc_ruleset *rs;
 	int rc;
 	oc_error err;            /* the loading thread's last error, pointing into: */
@@ -180,6 +181,22 @@ void oc_daemon_reload_collect(oc_loop *loop, void *arg)
 	oc_daemon *d = job->d;
 	if (job->threaded)
 		pthread_join(job->thread, NULL);
+	if (oc_live_generation(d->live) != job->generation) {
+		/* A synchronous reload (an approval, say) published while this one
+		 * loaded: its files may be newer than ours. Load again rather
+		 * than publish an older view of the directory. */
+		oc_ruleset_unref(job->rs);
+		struct reload_waiter **tail = &job->waiters;
+		while (*tail)
+			tail = &(*tail)->next;
+		*tail = d->next_waiters;
+		d->next_waiters = job->waiters;
+		d->reload_job = NULL;
+		free(job);
+		d->reload_again = false;
+		start_reload(d);
+		return;
+	}
 	int rc = job->rc ? oc_error_restore(&job->err) : oc_daemon_apply_rules(d, job->rs);
 	oc_ruleset_unref(job->rs);
 	rc = reload_finished(d, rc);
@@ -210,6 +227,7 @@ static void start_reload(oc_daemon *d)
 		return;
 	}
 	job->d = d;
+	job->generation = oc_live_generation(d->live);
 	job->waiters = d->next_waiters;
 	d->next_waiters = NULL;
 	d->reload_job = job;

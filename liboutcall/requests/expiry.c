@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/buf.h"
 #include "core/error.h"
 #include "policy/files.h"
 #include "requests/rulegen.h"
@@ -40,8 +41,15 @@ static void expire(oc_req_store *s, const char *id)
 		oc_req_store_emit(s, oc_req_store_get(s, id), id, "error", msg);
 		return;
 	}
-	if (removed && oc_req_store_reload(s) != 0)
-		oc_req_store_emit(s, NULL, id, "error", oc_error_last()->message);
+	if (removed && oc_req_store_reload(s) != 0) {
+		/* All-or-nothing reloads keep the old set, and the rule in it, until
+		 * the rules load again; the operator must know. */
+		oc_buf msg = OC_BUF_INIT;
+		oc_buf_printf(&msg, "expired rule req-%s stays live until the rules load again "
+			"(%s is removed, the reload failed): %s", id, path, oc_error_last()->message);
+		oc_req_store_emit(s, oc_req_store_get(s, id), id, "error", msg.data);
+		oc_buf_free(&msg);
+	}
 	oc_req *r = oc_req_store_get(s, id);
 	if (r && r->status == OC_REQ_APPROVED) {
 		r->status = OC_REQ_EXPIRED;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -215,7 +216,7 @@ Test(sockets, a_detached_container_loses_its_socket)
 	cr_assert_eq(h_req("other-1", "GET", "/v1/whoami", NULL, NULL), 403);
 	oc_agents_detach(h_agents, "other-1");
 	cr_assert_neq(access(path, F_OK), 0);
-	cr_assert_neq(access(dir, F_OK), 0, "an empty directory goes too");
+	cr_assert_eq(access(dir, F_OK), 0, "the directory stays for the container's mount");
 	oc_agents_detach(h_agents, "other-1");
 	oc_agents_stats st;
 	oc_agents_get_stats(h_agents, &st);
@@ -256,6 +257,26 @@ Test(sockets, whatever_the_container_left_at_agent_sock_is_replaced)
 
 /* Tests that build the world with other limits. */
 TestSuite(tuned, .fini = h_teardown, .timeout = 60);
+
+Test(sockets, one_broken_directory_does_not_stop_the_others)
+{
+	oc_agents_free(h_agents);
+	h_agents = NULL;
+	char dir[256];
+	snprintf(dir, sizeof(dir), "%s/agents/other-1", h_run);
+	/* Freeing removed the socket; a file now stands where the directory was. */
+	cr_assert_eq(rmdir(dir), 0, "%s", dir);
+	int fd = open(dir, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	cr_assert_geq(fd, 0);
+	close(fd);
+	h_restart();
+	cr_assert_eq(h_req("coder-1", "GET", "/v1/whoami", NULL, NULL), 200);
+	struct seen s = { 0 };
+	oc_event_filter f = { .layer = "agent", .verdict = "error", .kind = -1 };
+	oc_events_read(h_events, 0, &f, 100, last_event, &s);
+	cr_assert_eq(s.n, 1);
+	cr_assert(strstr(s.reason, "other-1") || strstr(s.reason, "agents"), "%s", s.reason);
+}
 
 static void tight_conns(oc_agents_config *cfg)
 {

@@ -200,6 +200,33 @@ Test(requests, rejection_and_its_reason_reach_the_agent)
 	cr_assert_not(allowed("coder-1", "https://api.example.com/"));
 }
 
+Test(requests, operator_answers_are_json_for_every_kind_of_ask)
+{
+	static const char *const bodies[] = {
+		"{\"host\": \"api.example.com\", \"port\": 80, \"method\": \"GET\", "
+		"\"path_prefix\": \"/v1/items\", \"justification\": \"the 403 page said so\"}",
+		"{\"rule_file\": \"version: '1'\\nrules:\\n  - id: a\\n    condition: "
+		"network.hostname == 'x.example'\\n    action: allow\\n\", \"justification\": \"x\"}",
+	};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		json_t *j = submit("coder-1", bodies[i], 201);
+		char id[16], *text = NULL;
+		snprintf(id, sizeof(id), "%s", h_str(j, "id"));
+		json_decref(j);
+		cr_assert_eq(oc_agents_request_json(h_agents, id, false, &text), 0);
+		json_t *view = json_loads(text, 0, NULL);
+		cr_assert_not_null(view, "%s", text);
+		json_decref(view);
+		free(text);
+		cr_assert_eq(oc_agents_reject(h_agents, id, "not now", "uid=0", &text), 0);
+		view = json_loads(text, 0, NULL);
+		cr_assert_not_null(view, "%s", text);
+		cr_assert_str_eq(h_str(view, "status"), "rejected");
+		json_decref(view);
+		free(text);
+	}
+}
+
 Test(requests, a_wait_is_bounded_and_a_gone_client_is_forgotten)
 {
 	char id[16];

@@ -318,6 +318,20 @@ Test(store, an_approval_expires)
 	cr_assert_eq(st.expired, 1);
 }
 
+Test(store, an_expiry_the_rules_cannot_reload_is_reported)
+{
+	char id[16];
+	const oc_req *r = submit_id("a.example", id);
+	oc_req_approval ap = { .by = "uid=0", .for_s = 1 };
+	cr_assert_eq(oc_req_store_approve(store, id, &ap, &r), 0);
+	reload_fail = 1;
+	run_until_changes(2, 4000);
+	cr_assert_eq(oc_req_store_find(store, id)->status, OC_REQ_EXPIRED);
+	struct counter c = events_with("error");
+	cr_assert_eq(c.n, 1);
+	cr_assert(strstr(c.reason, "stays live until the rules load again"), "%s", c.reason);
+}
+
 Test(store, expiry_is_rebuilt_after_a_restart)
 {
 	char id[16];
