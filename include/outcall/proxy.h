@@ -136,8 +136,9 @@ typedef struct oc_proxy_stats {
 	uint64_t sni_mismatches;   /* tunnels closed for an SNI other than the CONNECT host */
 	uint64_t upstream_errors;  /* 502/504: resolution, connect, reset, bad response */
 	uint64_t timeouts;         /* head, hello and idle timeouts */
-	uint64_t bytes_up;         /* client to upstream, heads and bodies */
-	uint64_t bytes_down;       /* upstream to client */
+	uint64_t bytes_up;         /* client to upstream, heads and bodies, counted as each
+	                            * request or tunnel ends (as in its record) */
+	uint64_t bytes_down;       /* upstream to client, likewise */
 } oc_proxy_stats;
 
 /* Thread-safe: a snapshot of the counters (each read atomically). Named
