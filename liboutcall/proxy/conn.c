@@ -15,6 +15,10 @@
  * (HUP and ERR are level-triggered and cannot be masked) and stays "ready"
  * for good, so the phase finds out by its own calls.
  *
+ * Fairness: one run does at most 16 phases (a client with a hundred
+ * pipelined requests the proxy answers itself must not hold the loop); a
+ * connection with work left runs again from a 0 ms timer.
+ *
  * Closing frees the connection from a 0 ms timer, after every callback
  * that may still hold it has returned.
  */
@@ -134,12 +138,63 @@ static void reap(oc_loop *loop, uint64_t id, void *arg)
 	}
 }
 
+static void unqueue(struct px_conn *c)
+{
+	if (!c->queued)
+		return;
+	if (c->run_prev)
+		c->run_prev->run_next = c->run_next;
+	else
+		c->p->runq = c->run_next;
+	if (c->run_next)
+		c->run_next->run_prev = c->run_prev;
+	c->run_next = c->run_prev = NULL;
+	c->queued = false;
+}
+
+static void run_queued(oc_loop *loop, uint64_t id, void *arg)
+{
+	oc_proxy *p = arg;
+	p->run_timer = 0;
+	/* Connections queued while these run wait for the next timer. */
+	struct px_conn *list = p->runq;
+	p->runq = NULL;
+	for (struct px_conn *c = list; c; c = c->run_next)
+		c->queued = false;
+	while (list) {
+		struct px_conn *c = list;
+		list = c->run_next;
+		if (list)
+			list->run_prev = NULL;
+		c->run_next = c->run_prev = NULL;
+		px_conn_run(c);
+	}
+}
+
+/* The connection has work left but gave the loop back (fairness): it runs
+ * again from a 0 ms timer, since no socket event may come for it. */
+static void requeue(struct px_conn *c)
+{
+	oc_proxy *p = c->p;
+	if (c->queued)
+		return;
+	c->queued = true;
+	c->run_prev = NULL;
+	c->run_next = p->runq;
+	if (p->runq)
+		p->runq->run_prev = c;
+	p->runq = c;
+	if (!p->run_timer && oc_loop_timer_add(p->loop, 0, run_queued, p, &p->run_timer) < 0)
+		px_conn_close(c, "out of memory (timer)");
+}
+
 void px_conn_close(struct px_conn *c, const char *reason)
 {
 	if (c->closed)
 		return;
 	oc_proxy *p = c->p;
 	c->closed = true;
+	unqueue(c);
 	px_record_emit(c, reason);
 	oc_loop_timer_cancel(p->loop, c->timer);
 	c->timer = 0;
@@ -185,6 +240,8 @@ void px_conn_close(struct px_conn *c, const char *reason)
 
 void px_conn_free_dead(oc_proxy *p)
 {
+	oc_loop_timer_cancel(p->loop, p->run_timer);
+	p->run_timer = 0;
 	oc_loop_timer_cancel(p->loop, p->reap_timer);
 	reap(p->loop, 0, p);
 }
@@ -283,7 +340,8 @@ static void set_interest(struct px_conn *c)
 
 void px_conn_run(struct px_conn *c)
 {
-	for (int rounds = 0; rounds < 16 && !c->closed; rounds++) {
+	int rounds;
+	for (rounds = 0; rounds < 16 && !c->closed; rounds++) {
 		enum px_phase ph = c->phase;
 		c->want_c = c->want_u = 0;
 		switch (ph) {
@@ -317,6 +375,8 @@ void px_conn_run(struct px_conn *c)
 			break;
 		c->rerun = false;
 	}
+	if (rounds == 16 && !c->closed)
+		requeue(c);
 	if (!c->closed)
 		set_interest(c);
 }

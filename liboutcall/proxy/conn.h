@@ -123,6 +123,8 @@ struct oc_proxy {
 	struct px_conn *conns;         /* every open connection */
 	struct px_conn *dead;          /* closed, freed by reap_timer */
 	uint64_t reap_timer;
+	struct px_conn *runq;          /* to run again without an event (run_timer) */
+	uint64_t run_timer;
 	size_t nactive;                /* connections counted against the caps */
 	size_t nlingering;             /* connections refused over a cap, still draining */
 	uint64_t accept_timer;         /* out of fds: listeners rest until it fires */
@@ -221,6 +223,8 @@ struct px_verdict {
 
 struct px_conn {
 	struct px_conn *next, *prev;
+	struct px_conn *run_next, *run_prev; /* p->runq, when `queued` */
+	bool queued;
 	oc_proxy *p;
 	oc_proxy_kind kind;
 	enum px_phase phase, after; /* after: PH_REPLY's continuation */

@@ -367,27 +367,6 @@ Test(proxy_http, large_chunked_body_is_relayed_with_its_framing)
 	close(fd);
 }
 
-Test(proxy_http, a_flood_of_pipelined_requests_is_answered_in_order)
-{
-	enum { N = 300 };
-	int fd = pxlab_connect(AGENT_IP, PROXY);
-	char *all = malloc(N * 80);
-	size_t len = 0;
-	for (int i = 0; i < N; i++)
-		len += (size_t)sprintf(all + len, "GET http://web.test/n%d HTTP/1.1\r\nHost: web.test\r\n\r\n", i);
-	pxlab_send(fd, all, len);
-	for (int i = 0; i < N; i++) {
-		struct resp r;
-		char want[64];
-		pxlab_response(fd, &r, false);
-		snprintf(want, sizeof(want), "web:web.test:GET:/n%d:0:0", i);
-		cr_assert_str_eq(r.body, want);
-		resp_free(&r);
-	}
-	free(all);
-	close(fd);
-}
-
 Test(proxy_http, the_hosts_own_addresses_are_never_an_upstream)
 {
 	/* Allowed with allow_private_ips, but 10.200.0.1 is the proxy's own
@@ -408,4 +387,41 @@ Test(proxy_http, the_hosts_own_addresses_are_never_an_upstream)
 	cr_assert_eq(st.conns_total, 4);
 	cr_assert_eq(st.requests_refused + st.requests_invalid, 0,
 		"nothing was sent on the connections to itself");
+}
+
+/* n requests for host sent in one go; the answers come in order: 200s
+ * with the upstream's echo of the path, or 403s. */
+static void pipelined(const char *host, int n, int status)
+{
+	int fd = pxlab_connect(AGENT_IP, PROXY);
+	char *all = malloc((size_t)n * 80);
+	size_t len = 0;
+	for (int i = 0; i < n; i++)
+		len += (size_t)sprintf(all + len, "GET http://%s/n%d HTTP/1.1\r\nHost: %s\r\n\r\n", host,
+			i, host);
+	pxlab_send(fd, all, len);
+	for (int i = 0; i < n; i++) {
+		struct resp r;
+		char want[64];
+		pxlab_response(fd, &r, false);
+		cr_assert_eq(r.status, status, "answer %d", i);
+		snprintf(want, sizeof(want), "web:%s:GET:/n%d:0:0", host, i);
+		if (status == 200)
+			cr_assert_str_eq(r.body, want);
+		resp_free(&r);
+	}
+	free(all);
+	close(fd);
+}
+
+Test(proxy_http, a_flood_of_pipelined_requests_is_answered_in_order)
+{
+	pipelined("web.test", 300, 200);
+}
+
+/* Answered by the proxy itself, one after the other without a socket
+ * event between them: the connection must keep going after yielding. */
+Test(proxy_http, many_pipelined_blocks_are_all_answered)
+{
+	pipelined("evil.test", 100, 403);
 }
