@@ -35,6 +35,7 @@ struct oc_dk {
 	char **followed;            /* ids attached by `outcall attach CONTAINER` */
 	size_t nfollowed;
 	struct oc_dk_job *jobs;
+	char removing[200];         /* Docker network `outcall network rm` is removing */
 };
 
 static void remember_error(oc_daemon *d, const char *what)
@@ -305,7 +306,7 @@ static void container_event(oc_daemon *d, const oc_docker_event *ev)
  * bridge without its address; Outcall owns the address and puts it back. */
 static void network_event(oc_daemon *d, const oc_docker_event *ev)
 {
-	if (strcmp(ev->action, "destroy") != 0)
+	if (strcmp(ev->action, "destroy") != 0 || strcmp(ev->name, d->docker->removing) == 0)
 		return;
 	oc_network_info *nets = NULL;
 	size_t n = 0;
@@ -471,6 +472,13 @@ int oc_dk_network_ensure(oc_daemon *d, const oc_network_info *net, oc_docker_cb 
 	if (rc)
 		free(e);
 	return rc;
+}
+
+void oc_dk_removing(oc_daemon *d, const char *docker_name)
+{
+	if (d->docker)
+		snprintf(d->docker->removing, sizeof(d->docker->removing), "%s",
+			docker_name ? docker_name : "");
 }
 
 /* ---- life ---- */

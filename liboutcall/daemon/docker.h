@@ -42,6 +42,10 @@ void oc_dk_follow(oc_daemon *d, const char *id);
  * cb (may be NULL) gets the outcome. */
 int oc_dk_network_ensure(oc_daemon *d, const oc_network_info *net, oc_docker_cb cb, void *arg);
 
+/* Marks the Docker network `outcall network rm` is removing (NULL: none),
+ * whose destroy event must not put its bridge's address back. */
+void oc_dk_removing(oc_daemon *d, const char *docker_name);
+
 /* A host API request answered when Docker has: tracked so that stopping
  * Docker frees it, and told when the client hangs up. */
 struct oc_dk_job {
