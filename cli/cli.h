@@ -46,6 +46,7 @@ extern const cli_cmd cli_dns_cmds[];
 extern const cli_cmd cli_proxy_cmds[];
 extern const cli_cmd cli_nft_cmds[];
 extern const cli_cmd cli_network_cmds[];
+extern const cli_cmd cli_requests_cmds[];
 extern const cli_opt cli_attach_opts[];
 extern const cli_opt cli_log_opts[];
 int cli_run_status(const cli_cmd *cmd, cli_args *a);

@@ -53,6 +53,8 @@ static const cli_cmd root_subs[] = {
 		NULL, cli_doctor_opts, cli_run_doctor, NULL },
 	{ "detach", "detach a container", "NAME", NULL, NULL, cli_run_detach, NULL },
 	{ "containers", "list attached containers", "", NULL, NULL, cli_run_containers, NULL },
+	{ "requests", "agents' access requests: list, show, approve, reject", "COMMAND", NULL, NULL,
+		NULL, cli_requests_cmds },
 	{ "log", "recent decisions, or follow them live", "[-f] [--agent NAME] [--blocked] "
 		"[--layer LAYER] [--limit N]", NULL, cli_log_opts, cli_run_log, NULL },
 	{ "nft", "the kernel tables", "COMMAND", NULL, NULL, NULL, cli_nft_cmds },

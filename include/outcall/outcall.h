@@ -28,6 +28,7 @@
 #include <outcall/dns.h>
 #include <outcall/proxy.h>
 #include <outcall/daemon.h>
+#include <outcall/agents.h>
 #include <outcall/docker.h>
 
 #ifdef __cplusplus

@@ -505,9 +505,9 @@ static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg)
 			/* Refuse politely and at once rather than let it hang. */
 			c->close_after = true;
 			static const char *const retry[] = { "Retry-After", "1", NULL };
-			oc_api_respond(c, 503, "application/json",
-				"{\"error\":{\"code\":\"busy\",\"message\":\"too many connections; retry\"}}\n",
-				68, retry);
+			static const char busy[] =
+				"{\"error\":{\"code\":\"busy\",\"message\":\"too many connections; retry\"}}\n";
+			oc_api_respond(c, 503, "application/json", busy, sizeof(busy) - 1, retry);
 			continue;
 		}
 		arm(c, s->lim.head_timeout_ms);

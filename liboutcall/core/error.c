@@ -103,6 +103,26 @@ int oc_error_os(const char *fmt, ...)
 	return OC_EOS;
 }
 
+int oc_error_restore(const oc_error *e)
+{
+	if (e == &last.pub)
+		return e->code;
+	struct error_slot copy = last;
+	snprintf(copy.message, sizeof(copy.message), "%s", e->message ? e->message : "");
+	copy_field(copy.file, sizeof(copy.file), e->file, &copy.pub.file);
+	copy_field(copy.rule_id, sizeof(copy.rule_id), e->rule_id, &copy.pub.rule_id);
+	copy.pub.code = e->code;
+	copy.pub.line = e->line;
+	copy.pub.column = e->column;
+	last = copy;
+	last.pub.message = last.message;
+	if (last.pub.file)
+		last.pub.file = last.file;
+	if (last.pub.rule_id)
+		last.pub.rule_id = last.rule_id;
+	return e->code;
+}
+
 int oc_error_nomem(void)
 {
 	return oc_error_set(OC_ENOMEM, "out of memory");

@@ -22,5 +22,9 @@ int oc_error_vset_at(int code, const oc_error_site *site, const char *fmt, va_li
 /* OC_EOS with ": <strerror(errno)>" appended; errno is preserved. */
 int oc_error_os(const char *fmt, ...) OC_PRINTF(1, 2);
 int oc_error_nomem(void);
+/* Makes a copy of an error (from another thread, or saved earlier) this
+ * thread's last error again, message and location exactly as they were.
+ * Returns its code. */
+int oc_error_restore(const oc_error *e);
 
 #endif

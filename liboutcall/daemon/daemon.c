@@ -181,6 +181,31 @@ static int start_host_api(oc_daemon *d)
 	return rc ? step_failed("host API") : 0;
 }
 
+static int reload_for_agents(void *arg)
+{
+	return oc_daemon_reload(arg);
+}
+
+/* Approvals write rule files and reload; the sockets' directories are the
+ * ones containers mount, so a restart reopens them in place. */
+static int start_agents(oc_daemon *d)
+{
+	oc_agents_config ac;
+	oc_agents_config_init(&ac);
+	ac.run_dir = d->cfg.run_dir;
+	ac.state_dir = d->cfg.state_dir;
+	ac.rules_dir = d->cfg.rules_dir;
+	ac.networks = d->nets;
+	ac.proxy_port = d->cfg.kernel.proxy_port;
+	ac.dns_port = d->cfg.kernel.dns_port;
+	ac.reload = reload_for_agents;
+	ac.reload_arg = d;
+	int rc = oc_agents_new(d->loop, &d->svc, &ac, &d->agents);
+	if (!rc)
+		rc = oc_agents_start(d->agents);
+	return rc ? step_failed("agent sockets") : 0;
+}
+
 /* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
 static void notify_ready(void)
 {
@@ -220,6 +245,8 @@ int oc_daemon_start(oc_daemon *d)
 		rc = start_layers(d);
 	if (!rc)
 		rc = start_host_api(d);
+	if (!rc)
+		rc = start_agents(d);
 	if (!rc && d->cfg.watch_rules)
 		rc = oc_daemon_watch_rules(d) ? step_failed("rules watch") : 0;
 	if (!rc)
@@ -263,6 +290,8 @@ static void begin_stop(oc_loop *loop, void *arg)
 		oc_api_server_free(d->api);
 		d->api = NULL;
 	}
+	oc_agents_free(d->agents);
+	d->agents = NULL;
 	/* after the API server: requests waiting on Docker have no client now */
 	oc_dk_stop(d);
 	oc_network_info *nets = NULL;
@@ -286,7 +315,7 @@ static void on_signal(oc_loop *loop, int signo, void *arg)
 	switch (signo) {
 	case SIGHUP:
 		oc_daemon_log(d, OC_LOG_INFO, "SIGHUP: reloading rules");
-		oc_daemon_reload(d);
+		oc_daemon_reload_async(d, NULL, NULL);
 		break;
 	case SIGUSR1:
 		if (oc_events_reopen(d->events) != 0)
@@ -314,9 +343,11 @@ void oc_daemon_free(oc_daemon *d)
 	if (!d)
 		return;
 	oc_daemon_unwatch_rules(d);
+	oc_daemon_reload_wait(d);
 	oc_api_server_free(d->api);
 	oc_dk_stop(d);
 	oc_hostapi_free_followers(d);
+	oc_agents_free(d->agents);
 	oc_proxy_free(d->proxy);
 	oc_dns_server_free(d->dns);
 	oc_networks_free(d->nets);

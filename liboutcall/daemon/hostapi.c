@@ -7,7 +7,7 @@
 
 struct route {
 	const char *method;
-	const char *path;    /* a trailing '*' takes one more path segment as `name` */
+	const char *path;    /* a '*' stands for one path segment, handed over as `name` */
 	oc_route_fn fn;
 };
 
@@ -32,8 +32,34 @@ static const struct route routes[] = {
 	{ "GET", "/v1/decisions/follow", oc_hostapi_decisions_follow },
 	{ "GET", "/v1/nft", oc_hostapi_nft },
 	{ "GET", "/v1/grants", oc_hostapi_grants },
+	{ "GET", "/v1/requests", oc_hostapi_requests_list },
+	{ "GET", "/v1/requests/*", oc_hostapi_requests_get },
+	{ "POST", "/v1/requests/*/approve", oc_hostapi_requests_approve },
+	{ "POST", "/v1/requests/*/reject", oc_hostapi_requests_reject },
 	{ "GET", "/metrics", oc_hostapi_metrics },
 };
+
+/* Matches path against a route's pattern; the segment that '*' stood for
+ * is copied into name (NUL-terminated; longer segments do not match). */
+static bool match(const char *pattern, const char *path, char *name, size_t cap)
+{
+	name[0] = '\0';
+	while (*pattern && *path) {
+		if (*pattern != '*') {
+			if (*pattern++ != *path++)
+				return false;
+			continue;
+		}
+		size_t n = strcspn(path, "/");
+		if (n == 0 || n >= cap)
+			return false;
+		memcpy(name, path, n);
+		name[n] = '\0';
+		path += n;
+		pattern++;
+	}
+	return !*pattern && !*path;
+}
 
 /* SO_PEERCRED carries the primary group only; an operator usually has the
  * group as a supplementary one, which /proc/<pid>/status lists. */
@@ -86,22 +112,15 @@ void oc_hostapi_handle(oc_api_request *r, void *arg)
 		return;
 	}
 	bool path_known = false;
+	char name[256];
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct route *rt = &routes[i];
-		size_t n = strlen(rt->path);
-		const char *name = NULL;
-		if (rt->path[n - 1] == '*') {
-			if (strncmp(r->path, rt->path, n - 1) != 0 || !r->path[n - 1] ||
-			    strchr(r->path + n - 1, '/'))
-				continue;
-			name = r->path + n - 1;
-		} else if (strcmp(r->path, rt->path) != 0) {
+		if (!match(rt->path, r->path, name, sizeof(name)))
 			continue;
-		}
 		path_known = true;
 		if (strcmp(r->method, rt->method) != 0)
 			continue;
-		rt->fn(d, r, name);
+		rt->fn(d, r, name[0] ? name : NULL);
 		return;
 	}
 	if (path_known)

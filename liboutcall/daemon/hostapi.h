@@ -39,6 +39,10 @@ void oc_hostapi_dns_cache(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_dns_flush(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_proxy_status(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_metrics(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_requests_list(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_requests_get(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_requests_approve(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_requests_reject(oc_daemon *d, oc_api_request *r, const char *name);
 
 /* Docker (hostapi_docker.c): answered once the engine has. */
 void oc_hostapi_docker_run(oc_daemon *d, oc_api_request *r, const char *name);

@@ -32,6 +32,11 @@ void oc_hostapi_status(oc_daemon *d, oc_api_request *r, const char *name)
 		"containers", (json_int_t)oc_registry_count(oc_networks_registry(d->nets)),
 		"layers", "kernel", true, "dns", d->dns != NULL, "proxy", d->proxy != NULL);
 	oc_ruleset_unref(rs);
+	if (j && d->agents) {
+		oc_agents_stats st;
+		oc_agents_get_stats(d->agents, &st);
+		json_object_set_new(j, "requests_pending", json_integer((json_int_t)st.pending));
+	}
 	json_object_set_new(j, "docker", oc_dk_status(d));
 	oc_api_respond_json(r->conn, 200, j);
 }
@@ -76,10 +81,9 @@ void oc_hostapi_rules_get(oc_daemon *d, oc_api_request *r, const char *name)
 	oc_ruleset_unref(rs);
 }
 
-void oc_hostapi_rules_reload(oc_daemon *d, oc_api_request *r, const char *name)
+static void reload_answer(oc_daemon *d, oc_api_conn *conn, int rc)
 {
-	(void)name;
-	if (oc_daemon_reload(d) != 0) {
+	if (rc) {
 		const oc_error *e = oc_error_last();
 		json_t *err = json_pack("{s:s, s:s}", "code", "reload_failed", "message", e->message);
 		if (e->file)
@@ -88,15 +92,23 @@ void oc_hostapi_rules_reload(oc_daemon *d, oc_api_request *r, const char *name)
 			json_object_set_new(err, "line", json_integer(e->line));
 		if (e->rule_id)
 			json_object_set_new(err, "rule", json_string(e->rule_id));
-		oc_api_respond_json(r->conn, 422, json_pack("{s:o, s:I}", "error", err,
+		oc_api_respond_json(conn, 422, json_pack("{s:o, s:I}", "error", err,
 			"generation", (json_int_t)oc_live_generation(d->live)));
 		return;
 	}
 	uint64_t gen;
 	oc_ruleset *rs = oc_live_acquire(d->live, &gen);
-	oc_api_respond_json(r->conn, 200, json_pack("{s:I, s:I}", "generation", (json_int_t)gen,
+	oc_api_respond_json(conn, 200, json_pack("{s:I, s:I}", "generation", (json_int_t)gen,
 		"rules", (json_int_t)oc_ruleset_count(rs)));
 	oc_ruleset_unref(rs);
+}
+
+/* The rules compile on a thread; the answer comes when the new set is
+ * live (or refused). */
+void oc_hostapi_rules_reload(oc_daemon *d, oc_api_request *r, const char *name)
+{
+	(void)name;
+	oc_daemon_reload_async(d, r->conn, reload_answer);
 }
 
 void oc_hostapi_rules_evaluate(oc_daemon *d, oc_api_request *r, const char *name)

@@ -1,8 +1,10 @@
 /* The inside of oc_daemon, shared by its files: lifecycle (daemon.c),
- * reloads (reload.c), the host API (hostapi*.c) and metrics (metrics.c). */
+ * reloads (reload.c), the host API (hostapi*.c) and metrics (metrics.c).
+ * The agent sockets and access requests are liboutcall/agent. */
 #ifndef OC_DAEMON_INTERNAL_H
 #define OC_DAEMON_INTERNAL_H
 
+#include <outcall/agents.h>
 #include <outcall/daemon.h>
 #include <outcall/services.h>
 #include <time.h>
@@ -21,6 +23,7 @@ struct oc_daemon {
 	oc_dns_server *dns;
 	oc_proxy *proxy;
 	oc_api_server *api;          /* host API */
+	oc_agents *agents;           /* agent sockets and access requests */
 	char state_path[4096];
 	char host_socket[4096];
 	gid_t operator_gid;
@@ -36,6 +39,9 @@ struct oc_daemon {
 	char last_reload_error[1024];
 	time_t last_reload_at;
 	uint64_t drain_timer;
+	struct oc_reload *reload_job;         /* a reload in progress (reload.c) */
+	struct reload_waiter *next_waiters;   /* API calls waiting for the next one */
+	bool reload_again;
 	struct oc_followers *followers; /* `decisions follow` streams (hostapi_events.c) */
 	struct oc_dk *docker;        /* NULL: Docker off (docker.c) */
 };
@@ -43,6 +49,13 @@ struct oc_daemon {
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...) OC_PRINTF(3, 4);
 
 /* Reload and the rules watch (reload.c). */
+typedef void (*oc_reload_done_fn)(oc_daemon *d, oc_api_conn *waiter, int rc);
+/* Reloads with the rules compiled on a thread; `done` answers `waiter`
+ * (may be NULL) on the loop, with the last error set when rc != 0. */
+void oc_daemon_reload_async(oc_daemon *d, oc_api_conn *waiter, oc_reload_done_fn done);
+void oc_daemon_reload_collect(oc_loop *loop, void *arg);
+/* At free: waits for a loading thread. */
+void oc_daemon_reload_wait(oc_daemon *d);
 int oc_daemon_load_rules(oc_daemon *d, oc_ruleset **out);
 int oc_daemon_apply_rules(oc_daemon *d, oc_ruleset *rs);
 int oc_daemon_watch_rules(oc_daemon *d);

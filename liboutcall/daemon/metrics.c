@@ -131,6 +131,26 @@ static void kernel_metrics(oc_daemon *d, oc_buf *b)
 	oc_grant_list_free(l);
 }
 
+static void agent_metrics(oc_daemon *d, oc_buf *b)
+{
+	oc_agents_stats s;
+	oc_agents_get_stats(d->agents, &s);
+	single(b, "outcall_agent_sockets", "gauge", "Containers with an open agent socket.", s.sockets);
+	single(b, "outcall_agent_checks_total", "counter", "Checks answered on agent sockets.", s.checks);
+	head(b, "outcall_agent_refused_total", "counter", "Agent socket calls refused, by reason.");
+	oc_buf_printf(b, "outcall_agent_refused_total{reason=\"rate_limited\"} %" PRIu64 "\n"
+		"outcall_agent_refused_total{reason=\"invalid\"} %" PRIu64 "\n", s.rate_limited,
+		s.refused);
+	head(b, "outcall_access_requests_total", "counter", "Access requests by event.");
+	oc_buf_printf(b, "outcall_access_requests_total{event=\"submitted\"} %" PRIu64 "\n"
+		"outcall_access_requests_total{event=\"approved\"} %" PRIu64 "\n"
+		"outcall_access_requests_total{event=\"rejected\"} %" PRIu64 "\n"
+		"outcall_access_requests_total{event=\"expired\"} %" PRIu64 "\n",
+		s.submitted, s.approved, s.rejected, s.expired);
+	single(b, "outcall_access_requests_pending", "gauge", "Access requests awaiting the operator.", s.pending);
+	single(b, "outcall_agent_waiters", "gauge", "Agents waiting for a decision (long-polls).", s.waiters);
+}
+
 int oc_daemon_metrics(oc_daemon *d, char **text, size_t *len)
 {
 	oc_buf b = OC_BUF_INIT;
@@ -145,6 +165,8 @@ int oc_daemon_metrics(oc_daemon *d, char **text, size_t *len)
 		dns_metrics(d, &b);
 	if (d->proxy)
 		proxy_metrics(d, &b);
+	if (d->agents)
+		agent_metrics(d, &b);
 	kernel_metrics(d, &b);
 	if (!b.data)
 		return oc_error_nomem();

@@ -144,6 +144,9 @@ int oc_daemon_attach(oc_daemon *d, const oc_attach_options *o, oc_container **ou
 		return rc;
 	oc_daemon_log(d, OC_LOG_INFO, "attached container '%s' (agent '%s') to network '%s'",
 		oc_container_name(c), oc_container_agent_name(c), oc_container_network(c));
+	if (d->agents && oc_agents_attach(d->agents, oc_container_name(c)) != 0)
+		oc_daemon_log(d, OC_LOG_ERROR, "container '%s' is attached without its agent socket: "
+			"%s", oc_container_name(c), oc_error_last()->message);
 	oc_daemon_save_state(d);
 	if (out)
 		*out = c;
@@ -158,6 +161,8 @@ int oc_daemon_detach(oc_daemon *d, const char *name)
 	if (rc)
 		return rc;
 	oc_daemon_log(d, OC_LOG_INFO, "detached container '%s'", name);
+	if (d->agents)
+		oc_agents_detach(d->agents, name);
 	return oc_daemon_save_state(d);
 }
 

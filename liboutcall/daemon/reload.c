@@ -3,6 +3,7 @@
 #include "daemon/internal.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,13 +78,9 @@ static void reload_event(oc_daemon *d, bool ok, const char *reason)
 	oc_events_emit(d->events, &ev);
 }
 
-int oc_daemon_reload(oc_daemon *d)
+/* Bookkeeping after a reload attempt; rc and the last error describe it. */
+static int reload_finished(oc_daemon *d, int rc)
 {
-	oc_ruleset *rs = NULL;
-	int rc = oc_daemon_load_rules(d, &rs);
-	if (!rc)
-		rc = oc_daemon_apply_rules(d, rs);
-	oc_ruleset_unref(rs);
 	d->last_reload_at = time(NULL);
 	if (rc) {
 		d->reloads_failed++;
@@ -91,15 +88,180 @@ int oc_daemon_reload(oc_daemon *d)
 			oc_error_last()->message);
 		oc_daemon_log(d, OC_LOG_ERROR, "reload failed, the previous rules stay live: %s",
 			d->last_reload_error);
-		reload_event(d, false, d->last_reload_error);
-		/* Callers read the error after logging and events ran. */
-		oc_error_set(rc, "%s", d->last_reload_error);
-		return rc;
+		/* Keep the error (with its location) for the caller across the
+		 * event, which may set errors of its own. */
+		struct { oc_error pub; char msg[1024], file[512], rule[160]; } saved;
+		saved.pub = *oc_error_last();
+		snprintf(saved.msg, sizeof(saved.msg), "%s", saved.pub.message);
+		snprintf(saved.file, sizeof(saved.file), "%s", saved.pub.file ? saved.pub.file : "");
+		snprintf(saved.rule, sizeof(saved.rule), "%s", saved.pub.rule_id ? saved.pub.rule_id : "");
+		saved.pub.message = saved.msg;
+		saved.pub.file = saved.pub.file ? saved.file : NULL;
+		saved.pub.rule_id = saved.pub.rule_id ? saved.rule : NULL;
+		reload_event(d, false, saved.msg);
+		return oc_error_restore(&saved.pub);
 	}
 	d->reloads_ok++;
 	d->last_reload_error[0] = '\0';
 	reload_event(d, true, NULL);
 	return 0;
+}
+
+int oc_daemon_reload(oc_daemon *d)
+{
+	oc_ruleset *rs = NULL;
+	int rc = oc_daemon_load_rules(d, &rs);
+	if (!rc)
+		rc = oc_daemon_apply_rules(d, rs);
+	oc_ruleset_unref(rs);
+	return reload_finished(d, rc);
+}
+
+/*
+ * Reloads the daemon starts itself (API, SIGHUP, the rules watch) compile
+ * the rules on a thread of their own, so the DNS filter and the proxy keep
+ * answering while thousands of rules compile; the kernel transaction and
+ * the publish happen back on the loop. One runs at a time; requests that
+ * arrive meanwhile are served by one more reload after it.
+ */
+struct oc_reload {
+	oc_daemon *d;
+	pthread_t thread;
+	bool threaded;
+	oc_ruleset *rs;
+	int rc;
+	oc_error err;            /* the loading thread's last error, pointing into: */
+	char msg[1024], file[512], rule[160];
+	struct reload_waiter *waiters;
+};
+
+/* Copies this thread's last error into the job (errors are per thread). */
+static void keep_error(struct oc_reload *job)
+{
+	const oc_error *e = oc_error_last();
+	job->err = *e;
+	snprintf(job->msg, sizeof(job->msg), "%s", e->message);
+	snprintf(job->file, sizeof(job->file), "%s", e->file ? e->file : "");
+	snprintf(job->rule, sizeof(job->rule), "%s", e->rule_id ? e->rule_id : "");
+	job->err.message = job->msg;
+	job->err.file = e->file ? job->file : NULL;
+	job->err.rule_id = e->rule_id ? job->rule : NULL;
+}
+
+struct reload_waiter {
+	oc_api_conn *conn;
+	oc_reload_done_fn done;
+	struct reload_waiter *next;
+};
+
+static void waiter_gone(oc_api_conn *c, void *arg)
+{
+	(void)c;
+	struct reload_waiter *w = arg;
+	w->conn = NULL; /* answered by nobody; freed with its list */
+}
+
+static void start_reload(oc_daemon *d);
+
+static void *load_thread(void *arg)
+{
+	struct oc_reload *job = arg;
+	job->rc = oc_daemon_load_rules(job->d, &job->rs);
+	if (job->rc)
+		keep_error(job);
+	oc_loop_post(oc_daemon_loop(job->d), oc_daemon_reload_collect, job);
+	return NULL;
+}
+
+void oc_daemon_reload_collect(oc_loop *loop, void *arg)
+{
+	(void)loop;
+	struct oc_reload *job = arg;
+	oc_daemon *d = job->d;
+	if (job->threaded)
+		pthread_join(job->thread, NULL);
+	int rc = job->rc ? oc_error_restore(&job->err) : oc_daemon_apply_rules(d, job->rs);
+	oc_ruleset_unref(job->rs);
+	rc = reload_finished(d, rc);
+	if (rc)
+		keep_error(job);
+	for (struct reload_waiter *w = job->waiters, *next; w; w = next) {
+		next = w->next;
+		if (w->conn) {
+			if (rc)
+				oc_error_restore(&job->err);
+			w->done(d, w->conn, rc);
+		}
+		free(w);
+	}
+	d->reload_job = NULL;
+	free(job);
+	if (d->reload_again) {
+		d->reload_again = false;
+		start_reload(d);
+	}
+}
+
+static void start_reload(oc_daemon *d)
+{
+	struct oc_reload *job = calloc(1, sizeof(*job));
+	if (!job) {
+		oc_daemon_log(d, OC_LOG_ERROR, "cannot reload: out of memory");
+		return;
+	}
+	job->d = d;
+	job->waiters = d->next_waiters;
+	d->next_waiters = NULL;
+	d->reload_job = job;
+	job->threaded = pthread_create(&job->thread, NULL, load_thread, job) == 0;
+	if (!job->threaded) {
+		/* No thread: load on the loop instead. */
+		job->rc = oc_daemon_load_rules(d, &job->rs);
+		if (job->rc)
+			keep_error(job);
+		oc_loop_post(d->loop, oc_daemon_reload_collect, job);
+	}
+}
+
+void oc_daemon_reload_async(oc_daemon *d, oc_api_conn *waiter, oc_reload_done_fn done)
+{
+	if (waiter) {
+		struct reload_waiter *w = calloc(1, sizeof(*w));
+		if (!w) {
+			done(d, waiter, oc_error_nomem());
+			return;
+		}
+		w->conn = waiter;
+		w->done = done;
+		w->next = d->next_waiters;
+		d->next_waiters = w;
+		oc_api_defer(waiter, waiter_gone, w);
+	}
+	if (d->reload_job)
+		d->reload_again = true;
+	else
+		start_reload(d);
+}
+
+void oc_daemon_reload_wait(oc_daemon *d)
+{
+	/* At free: a loading thread may still run; let it finish. */
+	if (d->reload_job) {
+		if (d->reload_job->threaded)
+			pthread_join(d->reload_job->thread, NULL);
+		oc_ruleset_unref(d->reload_job->rs);
+		for (struct reload_waiter *w = d->reload_job->waiters, *n; w; w = n) {
+			n = w->next;
+			free(w);
+		}
+		free(d->reload_job);
+		d->reload_job = NULL;
+	}
+	for (struct reload_waiter *w = d->next_waiters, *n; w; w = n) {
+		n = w->next;
+		free(w);
+	}
+	d->next_waiters = NULL;
 }
 
 static void debounced_reload(oc_loop *loop, uint64_t id, void *arg)
@@ -109,7 +271,7 @@ static void debounced_reload(oc_loop *loop, uint64_t id, void *arg)
 	oc_daemon *d = arg;
 	d->reload_timer = 0;
 	oc_daemon_log(d, OC_LOG_INFO, "rules directory changed: reloading");
-	oc_daemon_reload(d);
+	oc_daemon_reload_async(d, NULL, NULL);
 }
 
 /* Add the requests/ subdirectory when it appears. */

@@ -89,11 +89,11 @@ size_t oc_dns_block_text(const char *rule_id, const char *name, const char *comm
 	if (!command)
 		command = OC_DNS_REQUEST_COMMAND;
 	if (rule_id)
-		n = snprintf(out, size, "outcall blocked %s: rule \"%s\"; ask for access: %s %s",
-			name, rule_id, command, name);
+		n = snprintf(out, size, "outcall blocked %s: rule \"%s\"; ask for access: "
+			"%s --host %s --why \"...\"", name, rule_id, command, name);
 	else
 		n = snprintf(out, size, "outcall blocked %s: default (no rule allows it); "
-			"ask for access: %s %s", name, command, name);
+			"ask for access: %s --host %s --why \"...\"", name, command, name);
 	if (n < 0 || size == 0)
 		return 0;
 	return (size_t)n < size ? (size_t)n : size - 1;

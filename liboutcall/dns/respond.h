@@ -67,8 +67,9 @@ int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, const cha
  * The text an agent reads in the blocked answer, naming the rule or the
  * default and how to ask for access (`command`, the embedder's
  * oc_services.request_command; NULL: OC_DNS_REQUEST_COMMAND), e.g.
- *   outcall blocked evil.example: rule "no-paste"; ask for access: outcall-shim request evil.example
- *   outcall blocked evil.example: default (no rule allows it); ask for access: outcall-shim request evil.example
+ *   outcall blocked evil.example: rule "no-paste"; ask for access: outcall-shim request --host evil.example --why "..."
+ *   outcall blocked evil.example: default (no rule allows it); ask for access: outcall-shim request --host evil.example --why "..."
+ * (the shim's syntax, as in the proxy's 403 page).
  * Writes at most size bytes including the NUL; returns the length it
  * wrote without the NUL.
  */

@@ -52,6 +52,36 @@ void oc_dns_rules_release(struct oc_dns_rules *r)
 	r->rs = NULL;
 }
 
+/* Appends v in decimal. */
+static char *put_uint(char *p, unsigned v)
+{
+	char tmp[10];
+	int n = 0;
+	do
+		tmp[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+/* "10.200.0.2:41000" for the decision record. Every query formats one, so
+ * IPv4 (every container) is done by hand: snprintf was a sixth of the
+ * cached path's user time. */
+static const char *format_peer(const oc_sockaddr *peer, char *buf)
+{
+	if (oc_sockaddr_family(peer) != AF_INET)
+		return oc_sockaddr_format(peer, buf);
+	const uint8_t *a = (const uint8_t *)&peer->u.in4.sin_addr;
+	char *p = buf;
+	for (int i = 0; i < 4; i++) {
+		p = put_uint(p, a[i]);
+		*p++ = i < 3 ? '.' : ':';
+	}
+	*put_uint(p, oc_sockaddr_port(peer)) = '\0';
+	return buf;
+}
+
 static void emit(oc_dns_server *s, const oc_sockaddr *peer, const oc_container *c,
 	const oc_dns_query *q, bool named, uint64_t generation, int64_t start_us,
 	const struct outcome *o)
@@ -59,7 +89,7 @@ static void emit(oc_dns_server *s, const oc_sockaddr *peer, const oc_container *
 	oc_event ev;
 	oc_event_init(&ev, OC_EVENT_DECISION, "dns");
 	char peer_text[OC_SOCKADDR_STRLEN], type_buf[OC_DNS_TYPE_NAME_MAX];
-	ev.peer = oc_sockaddr_format(peer, peer_text);
+	ev.peer = format_peer(peer, peer_text);
 	if (c) {
 		ev.agent = oc_container_agent_name(c);
 		ev.container = oc_container_name(c);

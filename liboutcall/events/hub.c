@@ -291,7 +291,8 @@ uint64_t oc_events_emit(oc_events *h, const oc_event *in)
 	/* Subscribers run without the lock; copy the list (it is short). */
 	struct sub subs[16];
 	size_t nsubs = h->nsubs < 16 ? h->nsubs : 16;
-	memcpy(subs, h->subs, nsubs * sizeof(*subs));
+	if (nsubs)
+		memcpy(subs, h->subs, nsubs * sizeof(*subs));
 	pthread_mutex_unlock(&h->lock);
 
 	write_log(h, &ev);

@@ -222,13 +222,13 @@ ssize_t px_read(struct px_conn *c, int fd, unsigned bit, void *buf, size_t n)
 {
 	ssize_t k = recv(fd, buf, n, 0);
 	if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-		c->ready &= ~bit;
+		px_unready(c, bit);
 		return PX_READ_WAIT;
 	}
 	if (k < 0)
 		return PX_READ_ERROR;
 	if ((size_t)k < n)
-		c->ready &= ~bit;
+		px_unready(c, bit);
 	return k;
 }
 
@@ -325,6 +325,7 @@ static unsigned note(struct px_conn *c, int fd, unsigned events, unsigned rd, un
 	if (events & (OC_LOOP_HUP | OC_LOOP_ERR)) {
 		unwatch(c, fd, mask, watched);
 		c->ready |= rd | wr;
+		c->hung |= rd | wr;
 		return events;
 	}
 	if (events & (OC_LOOP_READ | OC_LOOP_RDHUP))

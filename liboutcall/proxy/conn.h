@@ -189,6 +189,10 @@ enum {
 	R_UP_WR = 1u << 3,
 };
 
+/* A call found nothing to do on a socket: wait for epoll, unless the
+ * socket hung up (it left the loop and never blocks again). */
+#define px_unready(c, bits) ((c)->ready &= ~((bits) & ~(c)->hung))
+
 /* The decision record of the current request or tunnel (record.c). */
 struct px_record {
 	bool active;
@@ -223,6 +227,7 @@ struct px_conn {
 	enum px_phase phase, after; /* after: PH_REPLY's continuation */
 	int cfd, ufd;
 	unsigned ready;           /* R_*: ready and not used up */
+	unsigned hung;            /* R_* of sockets that hung up: ready for good */
 	unsigned want_c, want_u;  /* what the phase waits for (OC_LOOP_*) */
 	unsigned cmask, umask;    /* interest registered with the loop */
 	bool c_watched, u_watched;

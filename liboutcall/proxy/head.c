@@ -27,9 +27,11 @@ void px_head_next(struct px_conn *c)
 	px_buf_release(p, &c->uin);
 	c->head_method = c->res_started = c->res_head_done = false;
 	c->head_start_ms = 0;
+	if (c->hung & R_UP_RD)
+		px_upstream_close(c); /* closed by the server while we answered */
 	c->up_idle = c->ufd >= 0;
 	/* From now on only an event says whether the idle upstream spoke. */
-	c->ready &= ~R_UP_RD;
+	px_unready(c, R_UP_RD);
 	if (c->client_eof) {
 		px_conn_close(c, NULL);
 		return;

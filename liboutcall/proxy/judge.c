@@ -24,6 +24,7 @@
 #include <outcall/identity.h>
 
 #include "core/error.h"
+#include "proxy/policy.h"
 
 /* The container behind the connection's source address, or NULL. */
 static oc_container *who(struct px_conn *c)
@@ -46,8 +47,22 @@ static void add_identity(oc_context *ctx, const oc_container *ctr)
 	ctx->container_labels = oc_container_labels(ctr);
 }
 
+const char *px_allow_refusal(const oc_context *ctx, const oc_decision *d, bool connect)
+{
+	if (d->verdict != OC_ACTION_ALLOW)
+		return NULL;
+	if (connect && ctx->network_port != 443 &&
+	    !(oc_rule_fields(d->rule) & OC_FIELD_BIT(OC_FIELD_NETWORK_PORT)))
+		return "the rule allows the host but does not name the port; CONNECT to a port "
+			"other than 443 needs an allow rule that tests network.port";
+	if (ctx->layer == OC_LAYER_TLS && d->egress.mode == OC_EGRESS_INTERCEPT)
+		return "the rule asks for TLS interception (egress.mode intercept), which this "
+			"proxy does not do";
+	return NULL;
+}
+
 static void decide(struct px_conn *c, const oc_context *ctx, oc_container *ctr, bool connect,
-	uint16_t port, struct px_verdict *v)
+	struct px_verdict *v)
 {
 	uint64_t gen = 0;
 	oc_ruleset *rs = oc_live_acquire(c->p->svc.rules, &gen);
@@ -56,16 +71,8 @@ static void decide(struct px_conn *c, const oc_context *ctx, oc_container *ctr, 
 		oc_engine_decide(rs, ctx, &d);
 	*v = (struct px_verdict){ .allow = d.verdict == OC_ACTION_ALLOW,
 		.allow_private = d.egress.allow_private_ips };
-	if (v->allow && connect && port != 443 &&
-	    !(oc_rule_fields(d.rule) & OC_FIELD_BIT(OC_FIELD_NETWORK_PORT))) {
+	if (v->allow && (v->reason = px_allow_refusal(ctx, &d, connect)) != NULL)
 		v->allow = false;
-		v->reason = "the rule allows the host but does not name the port; CONNECT to a port "
-			"other than 443 needs an allow rule that tests network.port";
-	} else if (v->allow && ctx->layer == OC_LAYER_TLS && d.egress.mode == OC_EGRESS_INTERCEPT) {
-		v->allow = false;
-		v->reason = "the rule asks for TLS interception (egress.mode intercept), which this "
-			"proxy does not do";
-	}
 	px_record_decided(c, d.rule_id, v->allow ? "allow" : "block", v->reason, gen, ctr);
 	oc_ruleset_unref(rs);
 }
@@ -146,7 +153,7 @@ void px_judge_http(struct px_conn *c, const char *host, uint16_t port, struct px
 		return;
 	}
 	add_identity(&ctx, ctr);
-	decide(c, &ctx, ctr, false, port, v);
+	decide(c, &ctx, ctr, false, v);
 }
 
 void px_judge_tls(struct px_conn *c, const char *host, uint16_t port, const char *sni,
@@ -165,5 +172,5 @@ void px_judge_tls(struct px_conn *c, const char *host, uint16_t port, const char
 		return;
 	}
 	add_identity(&ctx, ctr);
-	decide(c, &ctx, ctr, connect, port, v);
+	decide(c, &ctx, ctr, connect, v);
 }

@@ -52,7 +52,7 @@ static enum px_wait write_out(struct px_conn *c, struct px_dir *d, int dst, unsi
 				continue;
 			if (!again(errno))
 				return W_ERROR;
-			c->ready &= ~dst_ready;
+			px_unready(c, dst_ready);
 			return W_DST;
 		}
 		if (from_pipe)
@@ -143,7 +143,7 @@ static enum px_wait splice_in(struct px_conn *c, struct px_dir *d, int src, unsi
 	if (n < 0 && errno == EINTR)
 		return W_DONE;
 	if (n < 0 && again(errno)) {
-		c->ready &= ~src_ready;
+		px_unready(c, src_ready);
 		return W_SRC;
 	}
 	if (n < 0) {
@@ -157,7 +157,7 @@ static enum px_wait splice_in(struct px_conn *c, struct px_dir *d, int src, unsi
 		return d->src_failed ? W_ERROR : W_DONE;
 	}
 	if ((size_t)n < ask)
-		c->ready &= ~src_ready; /* drained; epoll says when more comes */
+		px_unready(c, src_ready); /* drained; epoll says when more comes */
 	d->in_pipe = (uint32_t)n;
 	if (d->body == BODY_LENGTH)
 		d->left -= (uint64_t)n;
@@ -184,8 +184,11 @@ enum px_wait px_pump(struct px_conn *c, struct px_dir *d, int src, int dst, unsi
 			}
 			return W_DONE;
 		}
-		if (d->moved - start >= PUMP_BUDGET)
-			return W_SRC; /* more to do: the source stays ready */
+		/* More to do: the source stays ready and epoll calls again. A
+		 * source that hung up has left epoll, so it is read to its end
+		 * (at most its receive buffer) now. */
+		if (d->moved - start >= PUMP_BUDGET && !(c->hung & src_ready))
+			return W_SRC;
 		if (src_buf && src_buf->len) {
 			if (!take_buffered(c, d, src_buf)) {
 				d->src_failed = true;

@@ -196,6 +196,9 @@ void px_tunnel_start(struct px_conn *c)
 	c->up.qoff = 0;
 	c->in = (struct px_buf){ 0 };
 	c->up.body = c->down.body = BODY_TUNNEL;
+	/* The record counts what the tunnel carries, not the 200. */
+	c->rec.up0 = c->up.moved;
+	c->rec.down0 = c->down.moved;
 	c->tunnel_counted = true;
 	px_count(&p->n.tunnels_open, 1);
 	px_count(&p->n.tunnels_total, 1);

@@ -31,6 +31,7 @@ void px_upstream_close(struct px_conn *c)
 	c->u_watched = c->up_idle = c->up_reused = c->up_paused = false;
 	c->umask = 0;
 	c->ready &= ~(R_UP_RD | R_UP_WR);
+	c->hung &= ~(R_UP_RD | R_UP_WR);
 }
 
 /* The request cannot reach its upstream: 502/504 (or, inside TLS, a
@@ -167,7 +168,7 @@ void px_upstream_connect_run(struct px_conn *c)
 		return;
 	int err = oc_sock_connect_result(c->ufd);
 	if (err == EINPROGRESS || err == EALREADY) {
-		c->ready &= ~R_UP_WR;
+		px_unready(c, R_UP_WR);
 		return;
 	}
 	if (err) {

@@ -4,7 +4,7 @@
 #define OC_RESOLVE_QUERY_H
 
 #include "core/lru.h"
-#include "dns/forward.h"
+#include "dns/fetch.h"
 #include "dns/query.h"
 #include "resolve/resolve.h"
 
@@ -21,14 +21,7 @@ struct oc_resolve_query {
 	oc_resolver *r;
 	oc_resolve_wait *waiters;
 	oc_dns_query q;
-	oc_dns_forward f;
-	int fd;                 /* this attempt's socket, -1 between attempts */
-	uint64_t timer;         /* this attempt's deadline */
-	bool connecting;        /* TCP connect in progress */
-	uint8_t out[2 + 320];   /* the message sent: TCP length prefix, then the query */
-	size_t outlen, sent;    /* bytes after the prefix; bytes of out sent over TCP */
-	uint8_t *in;            /* TCP answer being gathered (2-byte length first) */
-	size_t inlen;
+	oc_dns_fetch *fetch;    /* NULL once it called back */
 };
 
 /* One cached name. */
@@ -43,18 +36,17 @@ struct oc_resolve_entry {
 struct oc_resolver {
 	oc_loop *loop;
 	oc_resolver_config cfg;
-	oc_dns_upstreams ups;
+	oc_dns_fetcher *fetcher;
 	oc_lru cache;
 	size_t cache_max;
 	struct oc_resolve_query *pending;
 	oc_resolver_stats stats;
-	uint8_t rbuf[65536];    /* UDP answers are read here, one at a time */
 };
 
-/* query.c: asks for name's A records (0, or a negative oc_err with
- * nothing left running). qr->r must be set. */
-int oc_resolve_query_start(struct oc_resolve_query *qr, const char *name);
-/* Closes the attempt's socket and timer. */
+/* query.c: asks for name's A records: 0, or a negative oc_err with
+ * nothing left running and *why (constant) saying why. qr->r must be set. */
+int oc_resolve_query_start(struct oc_resolve_query *qr, const char *name, const char **why);
+/* Cancels the fetch, if it is still running. */
 void oc_resolve_query_stop(struct oc_resolve_query *qr);
 
 /* resolver.c: the query ended with this result (cached if positive);

@@ -82,7 +82,8 @@ int oc_resolve(oc_resolver *r, const char *host, oc_resolve_cb cb, void *arg,
 void oc_resolve_cancel(oc_resolver *r, oc_resolve_wait *wait);
 
 typedef struct oc_resolver_stats {
-	uint64_t lookups, cache_hits, queries, failures;
+	uint64_t lookups, cache_hits, failures;
+	uint64_t queries;          /* messages sent upstream (a TCP retry is another) */
 	size_t cached;
 } oc_resolver_stats;
 void oc_resolver_stats_get(const oc_resolver *r, oc_resolver_stats *out);

@@ -22,15 +22,19 @@ int oc_resolver_new(oc_loop *loop, const oc_resolver_config *cfg, oc_resolver **
 	r->cfg.total_ms = cfg->total_ms ? cfg->total_ms : 5000;
 	r->cfg.ttl_max = cfg->ttl_max ? cfg->ttl_max : 300;
 	r->cache_max = cfg->cache_entries ? cfg->cache_entries : 1024;
-	int rc = cfg->upstreams ? oc_dns_upstreams_parse(cfg->upstreams, &r->ups) :
+	oc_dns_upstreams ups;
+	int rc = cfg->upstreams ? oc_dns_upstreams_parse(cfg->upstreams, &ups) :
 		oc_dns_upstreams_from_resolv_conf(cfg->resolv_conf ? cfg->resolv_conf : RESOLV_CONF,
-			&r->ups);
-	if (!rc && r->ups.count == 0)
+			&ups);
+	if (!rc && ups.count == 0)
 		rc = oc_error_set(OC_EINVAL, "upstream resolver list '%s' names no server",
 			cfg->upstreams);
 	if (!rc)
+		rc = oc_dns_fetcher_new(loop, &ups, r->cfg.attempt_ms, r->cfg.total_ms, &r->fetcher);
+	if (!rc)
 		rc = oc_lru_init(&r->cache, r->cache_max);
 	if (rc) {
+		oc_dns_fetcher_free(r->fetcher);
 		free(r);
 		return rc;
 	}
@@ -73,6 +77,7 @@ void oc_resolver_free(oc_resolver *r)
 	for (oc_lru_node *n; (n = oc_lru_oldest(&r->cache));)
 		entry_free(r, oc_container_of(n, struct oc_resolve_entry, node));
 	oc_lru_fini(&r->cache);
+	oc_dns_fetcher_free(r->fetcher);
 	free(r);
 }
 
@@ -177,10 +182,11 @@ int oc_resolve(oc_resolver *r, const char *host, oc_resolve_cb cb, void *arg,
 			return oc_error_nomem();
 		}
 		qr->r = r;
-		int rc = oc_resolve_query_start(qr, host);
+		const char *why = NULL;
+		int rc = oc_resolve_query_start(qr, host, &why);
 		if (rc) {
 			*res = (oc_resolve_result){ .status = rc == OC_EINVAL ? OC_ENOTFOUND : rc,
-				.why = rc == OC_EINVAL ? "not a host name" : qr->f.why };
+				.why = why };
 			r->stats.failures++;
 			free(qr);
 			free(w);
@@ -214,4 +220,7 @@ void oc_resolver_stats_get(const oc_resolver *r, oc_resolver_stats *out)
 {
 	*out = r->stats;
 	out->cached = r->cache.count;
+	const oc_dns_upstream_stats *st = oc_dns_fetcher_stats(r->fetcher);
+	for (size_t i = 0; i < oc_dns_fetcher_upstreams(r->fetcher)->count; i++)
+		out->queries += st[i].queries;
 }

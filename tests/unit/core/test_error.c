@@ -1,6 +1,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <outcall/outcall.h>
 #include "core/error.h"
@@ -70,4 +71,42 @@ Test(version, matches_header)
 {
 	cr_assert_str_eq(oc_version(), OC_VERSION_STRING);
 	cr_assert(OC_VERSION >= OC_VERSION_NUMBER(0, 1, 0));
+}
+
+static void *fail_elsewhere(void *arg)
+{
+	oc_error *out = arg;
+	oc_error_site site = { "a.yaml", 3, 9, "r1" };
+	oc_error_set_at(OC_EPARSE, &site, "bad thing");
+	static _Thread_local char msg[256], file[64], rule[64];
+	*out = *oc_error_last();
+	snprintf(msg, sizeof(msg), "%s", out->message);
+	snprintf(file, sizeof(file), "%s", out->file);
+	snprintf(rule, sizeof(rule), "%s", out->rule_id);
+	static char m2[256], f2[64], r2[64];
+	memcpy(m2, msg, sizeof(m2));
+	memcpy(f2, file, sizeof(f2));
+	memcpy(r2, rule, sizeof(r2));
+	out->message = m2;
+	out->file = f2;
+	out->rule_id = r2;
+	return NULL;
+}
+
+Test(error, restore_brings_another_threads_error_back_exactly)
+{
+	oc_error e;
+	pthread_t t;
+	pthread_create(&t, NULL, fail_elsewhere, &e);
+	pthread_join(t, NULL);
+	oc_error_clear();
+	cr_assert_eq(oc_error_restore(&e), OC_EPARSE);
+	const oc_error *l = oc_error_last();
+	cr_assert_str_eq(l->message, "a.yaml:3:9: rule 'r1': bad thing", "no second prefix");
+	cr_assert_str_eq(l->file, "a.yaml");
+	cr_assert_str_eq(l->rule_id, "r1");
+	cr_assert_eq(l->line, 3);
+	cr_assert_eq(l->column, 9);
+	cr_assert_eq(oc_error_restore(l), OC_EPARSE, "restoring the last error itself is harmless");
+	cr_assert_str_eq(oc_error_last()->message, "a.yaml:3:9: rule 'r1': bad thing");
 }

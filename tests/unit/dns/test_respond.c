@@ -56,7 +56,7 @@ Test(respond, blocked_has_soa_and_ede_naming_rule)
 	cr_assert(t_ede(p, &code, ede, sizeof(ede)));
 	cr_assert_eq(code, 15);
 	cr_assert_str_eq(ede, "outcall blocked evil.example: rule \"no-paste\"; ask for access: "
-		"outcall-shim request evil.example");
+		"outcall-shim request --host evil.example --why \"...\"");
 	ldns_pkt_free(p);
 }
 
@@ -70,7 +70,7 @@ Test(respond, blocked_by_default_text)
 	char ede[1024];
 	cr_assert(t_ede(p, &code, ede, sizeof(ede)));
 	cr_assert_str_eq(ede, "outcall blocked x.test: default (no rule allows it); "
-		"ask for access: outcall-shim request x.test");
+		"ask for access: outcall-shim request --host x.test --why \"...\"");
 	ldns_pkt_free(p);
 }
 
@@ -79,7 +79,7 @@ Test(respond, blocked_text_names_the_embedders_command)
 	char text[256];
 	size_t n = oc_dns_block_text("r1", "x.test", "myorch access", text, sizeof(text));
 	cr_assert_str_eq(text, "outcall blocked x.test: rule \"r1\"; ask for access: "
-		"myorch access x.test");
+		"myorch access --host x.test --why \"...\"");
 	cr_assert_eq(n, strlen(text));
 	n = oc_dns_block_text(NULL, "x.test", "myorch access", text, 20);
 	cr_assert_eq(n, 19, "cut to the buffer, NUL included");

@@ -132,6 +132,7 @@ static void on_event(const oc_event *ev, void *arg)
 	copy(e->host, sizeof(e->host), ev->host);
 	copy(e->agent, sizeof(e->agent), ev->agent);
 	copy(e->type, sizeof(e->type), ev->dns_type);
+	copy(e->peer, sizeof(e->peer), ev->peer);
 	e->rcode = ev->dns_rcode;
 	e->kept = ev->answers_kept;
 	e->removed = ev->answers_removed;

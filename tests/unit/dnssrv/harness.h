@@ -66,7 +66,7 @@ size_t h_cache_list(struct h_cache_entry *e, size_t max);
 
 /* The last decision record the server emitted, and how many so far. */
 struct h_event {
-	char verdict[16], rule[64], reason[512], host[256], agent[64], type[16];
+	char verdict[16], rule[64], reason[512], host[256], agent[64], type[16], peer[64];
 	int rcode, kept, removed;
 	uint64_t generation;
 };

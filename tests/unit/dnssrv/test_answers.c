@@ -80,7 +80,7 @@ Test(answers, cname_chain_is_cut_at_the_first_refused_name)
 	cr_assert(t_ede(p, &code, text, sizeof(text)));
 	cr_assert_eq(code, 15);
 	cr_assert_str_eq(text, "outcall blocked secret.evil.test: default (no rule allows it); "
-		"ask for access: outcall-shim request secret.evil.test");
+		"ask for access: outcall-shim request --host secret.evil.test --why \"...\"");
 	ldns_pkt_free(p);
 	struct h_event ev;
 	h_events_wait(1, &ev);

@@ -27,6 +27,8 @@ Test(policy, allowed_name_is_forwarded_and_answered)
 	cr_assert_str_eq(ev.host, "www.allowed.test");
 	cr_assert_str_eq(ev.agent, "coder");
 	cr_assert_str_eq(ev.type, "A");
+	cr_assert_eq(strncmp(ev.peer, AGENT ":", strlen(AGENT) + 1), 0, "peer %s", ev.peer);
+	cr_assert_gt(atoi(ev.peer + strlen(AGENT) + 1), 0, "with the client's port: %s", ev.peer);
 	cr_assert_str_eq(ev.reason, FU_UP0 ":53", "the upstream that answered");
 	cr_assert_eq(ev.rcode, 0);
 	cr_assert_eq(ev.kept, 1);
@@ -48,7 +50,7 @@ Test(policy, blocked_name_is_nxdomain_with_soa_and_ede_naming_the_rule)
 	cr_assert(t_ede(p, &code, text, sizeof(text)));
 	cr_assert_eq(code, 15);
 	cr_assert_str_eq(text, "outcall blocked paste.evil.test: rule \"no-paste\"; ask for access: "
-		"outcall-shim request paste.evil.test");
+		"outcall-shim request --host paste.evil.test --why \"...\"");
 	ldns_pkt_free(p);
 	cr_assert_eq(fu_count(h_fakeup(), 0, false, NULL), 0, "a blocked name never goes upstream");
 	struct h_event ev;
@@ -66,7 +68,7 @@ Test(policy, default_block_says_so_and_without_opt_there_is_no_ede)
 	char text[1024];
 	cr_assert(t_ede(p, &code, text, sizeof(text)));
 	cr_assert_str_eq(text, "outcall blocked unknown.example: default (no rule allows it); "
-		"ask for access: outcall-shim request unknown.example");
+		"ask for access: outcall-shim request --host unknown.example --why \"...\"");
 	ldns_pkt_free(p);
 	struct h_event ev;
 	h_events(&ev);

@@ -192,3 +192,25 @@ Test(http_chunked, large_chunk_is_relayed_in_pieces)
 	cr_assert_eq(c.body_size, 0x100000);
 	cr_assert_eq(oc_http_chunked_feed(&c, "\r\n0\r\n\r\n", 7, &used, NULL, NULL), OC_HTTP_DONE);
 }
+
+Test(http_chunked, data_moved_unseen_is_accounted)
+{
+	oc_http_chunked c;
+	oc_http_chunked_init(&c);
+	size_t used;
+	cr_assert_eq(oc_http_chunked_data_pending(&c), 0, "framing comes first");
+	cr_assert_eq(oc_http_chunked_feed(&c, "a;x=1\r\n01", 9, &used, NULL, NULL), OC_HTTP_MORE);
+	cr_assert_eq(oc_http_chunked_data_pending(&c), 8, "two of ten data bytes were fed");
+	oc_http_chunked_skip(&c, 5);
+	cr_assert_eq(oc_http_chunked_data_pending(&c), 3);
+	oc_http_chunked_skip(&c, 3);
+	cr_assert_eq(oc_http_chunked_data_pending(&c), 0);
+	cr_assert_eq(c.body_size, 10);
+	/* The framing after the skipped data is still checked. */
+	cr_assert_eq(oc_http_chunked_feed(&c, "X", 1, &used, NULL, NULL), OC_EPARSE);
+	oc_http_chunked_init(&c);
+	oc_http_chunked_feed(&c, "3\r\n", 3, &used, NULL, NULL);
+	oc_http_chunked_skip(&c, 3);
+	cr_assert_eq(oc_http_chunked_feed(&c, "\r\n0\r\n\r\n", 7, &used, NULL, NULL), OC_HTTP_DONE);
+	cr_assert_eq(c.body_size, 3);
+}

@@ -335,10 +335,10 @@ bool pxlab_event_after(uint64_t count, int kind, struct rec *out)
 	return false;
 }
 
-size_t pxlab_hello(char *out, size_t size, const char *sni)
+size_t pxlab_hello(char *out, size_t size, const char *sni, bool ech)
 {
 	oc_buf hs = OC_BUF_INIT, rec = OC_BUF_INIT;
-	struct hello_opts o = { .sni = sni, .alpn = { "http/1.1", NULL } };
+	struct hello_opts o = { .sni = sni, .alpn = { "http/1.1", NULL }, .ech = ech };
 	build_hello(&hs, &o);
 	wrap_records(&rec, hs.data, hs.len, hs.len);
 	cr_assert_leq(rec.len, size);

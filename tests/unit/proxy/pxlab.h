@@ -88,8 +88,9 @@ struct rec {
 uint64_t pxlab_events(void);
 bool pxlab_event_after(uint64_t count, int kind, struct rec *out);
 
-/* A ClientHello in one record (sni NULL: none). */
-size_t pxlab_hello(char *out, size_t size, const char *sni);
+/* A ClientHello in one record (sni NULL: none; ech: with an
+ * encrypted_client_hello extension, sni being the outer name). */
+size_t pxlab_hello(char *out, size_t size, const char *sni, bool ech);
 
 /* Polls the proxy's stats until pred-like field reaches want (2 s). */
 #define PXLAB_WAIT_STAT(field, want) pxlab_wait_stat(offsetof(oc_proxy_stats, field), (want))

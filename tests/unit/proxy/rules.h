@@ -41,7 +41,7 @@
 	"    condition: 'network.hostname == \"198.18.1.80\"'\n" \
 	"    action: allow\n" \
 	"  - id: missing\n" \
-	"    condition: 'network.hostname in [\"nx.test\", \"closed.test\"]'\n" \
+	"    condition: 'network.hostname in [\"nx.test\", \"198.18.9.9\"]'\n" \
 	"    action: allow\n"
 
 #endif

@@ -340,3 +340,29 @@ Test(proxy_http, stats_count_requests)
 	cr_assert_eq(st.conns_total, 2);
 	cr_assert_gt(st.bytes_down, 0);
 }
+
+Test(proxy_http, large_chunked_body_is_relayed_with_its_framing)
+{
+	enum { N = 1024 * 1024 };
+	char *chunk = malloc(N);
+	unsigned sum = 0;
+	for (size_t i = 0; i < N; i++) {
+		chunk[i] = (char)(i % 13 + 'a');
+		sum += (unsigned char)chunk[i];
+	}
+	int fd = pxlab_connect(AGENT_IP, PROXY);
+	pxlab_sendf(fd, "POST http://web.test/big-chunks HTTP/1.1\r\nHost: web.test\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n%x\r\n", N);
+	pxlab_send(fd, chunk, N);
+	pxlab_sendf(fd, "\r\n%x\r\n", N);
+	pxlab_send(fd, chunk, N);
+	pxlab_sendf(fd, "\r\n0\r\n\r\n");
+	struct resp r;
+	pxlab_response(fd, &r, false);
+	char want[128];
+	snprintf(want, sizeof(want), "web:web.test:POST:/big-chunks:%d:%u", 2 * N, 2 * sum);
+	cr_assert_str_eq(r.body, want);
+	resp_free(&r);
+	free(chunk);
+	close(fd);
+}

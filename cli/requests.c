@@ -1,0 +1,320 @@
+/* outcall requests list|show|approve|reject: the operator's side of the
+ * agents' access requests, over the host API. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <outcall/policy.h>
+
+#include "client.h"
+#include "core/buf.h"
+#include "requests/duration.h"
+#include "table.h"
+
+/* "api.example.com:443 GET /v1/" or "rule file". */
+static void what_text(json_t *r, char *buf, size_t size)
+{
+	if (!cli_jstr(r, "host")) {
+		snprintf(buf, size, "rule file");
+		return;
+	}
+	int n = snprintf(buf, size, "%s", cli_jstr(r, "host"));
+	if (cli_jint(r, "port") && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, ":%lld", cli_jint(r, "port"));
+	if (cli_jstr(r, "method") && n >= 0 && (size_t)n < size)
+		n += snprintf(buf + n, size - (size_t)n, " %s", cli_jstr(r, "method"));
+	if (cli_jstr(r, "path_prefix") && n >= 0 && (size_t)n < size)
+		snprintf(buf + n, size - (size_t)n, " %s*", cli_jstr(r, "path_prefix"));
+}
+
+static void time_text(json_t *r, const char *key, char out[OC_TIME_TEXT_MAX])
+{
+	long long t = cli_jint(r, key);
+	if (t)
+		oc_time_format(t, out);
+	else
+		snprintf(out, OC_TIME_TEXT_MAX, "-");
+}
+
+static void human_list(json_t *j)
+{
+	static const char *const h[] = { "ID", "STATUS", "AGENT", "CONTAINER", "ASKS FOR", "SUBMITTED",
+		"WHY" };
+	cli_table *t = cli_table_new(7, h);
+	size_t i;
+	json_t *r;
+	json_array_foreach(json_object_get(j, "requests"), i, r) {
+		char what[400], when[OC_TIME_TEXT_MAX], why[64];
+		what_text(r, what, sizeof(what));
+		time_text(r, "created_at", when);
+		const char *just = cli_jstr(r, "justification");
+		snprintf(why, sizeof(why), "%.57s%s", just ? just : "", just && strlen(just) > 57 ?
+			"..." : "");
+		for (char *p = why; *p; p++)
+			if (*p == '\n' || *p == '\t' || *p == '\r')
+				*p = ' ';
+		const char *row[] = { cli_jstr(r, "id"), cli_jstr(r, "status"), cli_jstr(r, "agent"),
+			cli_jstr(r, "container"), what, when, why };
+		cli_table_add(t, row);
+	}
+	cli_table_print(t, "no access requests");
+}
+
+static int run_list(const cli_cmd *cmd, cli_args *a)
+{
+	if (a->npos)
+		return cli_usage_error(cmd, "list takes no arguments");
+	const char *status = cli_opt_value(cmd, a, "status");
+	char path[128] = "/v1/requests";
+	if (status) {
+		if (strspn(status, "abcdefghijklmnopqrstuvwxyz") != strlen(status))
+			return cli_usage_error(cmd, "--status is pending, approved, rejected or expired");
+		snprintf(path, sizeof(path), "/v1/requests?status=%s", status);
+	}
+	return cli_show(a, "GET", path, NULL, human_list);
+}
+
+static void human_request(json_t *r)
+{
+	char what[400], created[OC_TIME_TEXT_MAX], decided[OC_TIME_TEXT_MAX],
+		expires[OC_TIME_TEXT_MAX];
+	what_text(r, what, sizeof(what));
+	time_text(r, "created_at", created);
+	time_text(r, "decided_at", decided);
+	time_text(r, "expires_at", expires);
+	json_t *sub = json_object_get(r, "submitter");
+	printf("request %s: %s\n", cli_jstr(r, "id"), cli_jstr(r, "status"));
+	printf("  agent:         %s (container %s, pid %lld, uid %lld)\n", cli_jstr(r, "agent"),
+		cli_jstr(r, "container"), cli_jint(sub, "pid"), cli_jint(sub, "uid"));
+	printf("  submitted:     %s\n", created);
+	printf("  asks for:      %s\n", what);
+	printf("  justification: %s\n", cli_jstr(r, "justification"));
+	if (cli_jint(r, "duration_s")) {
+		char d[32];
+		oc_duration_format(cli_jint(r, "duration_s"), d, sizeof(d));
+		printf("  wanted for:    %s (the default expiry of an approval)\n", d);
+	}
+	if (cli_jint(r, "decided_at"))
+		printf("  decided:       %s by %s\n", decided, cli_jstr(r, "decided_by"));
+	if (cli_jstr(r, "reason"))
+		printf("  reason:        %s\n", cli_jstr(r, "reason"));
+	if (cli_jint(r, "expires_at"))
+		printf("  expires:       %s\n", expires);
+	printf("  rule:          %s in %s\n", cli_jstr(r, "rule_id"), cli_jstr(r, "rule_path"));
+	if (cli_jstr(r, "note"))
+		printf("  note:          %s\n", cli_jstr(r, "note"));
+	if (cli_jstr(r, "rule_file"))
+		printf("\nThe agent's rule file, as sent:\n%s\n", cli_jstr(r, "rule_file"));
+	if (cli_jstr(r, "proposed_rule"))
+		printf("\nApproving adds this rule file:\n%s", cli_jstr(r, "proposed_rule"));
+	if (cli_jstr(r, "proposed_rule_error"))
+		printf("\nThe rule cannot be generated: %s\n", cli_jstr(r, "proposed_rule_error"));
+	if (cli_jstr(r, "rule"))
+		printf("\nApproved rule file:\n%s", cli_jstr(r, "rule"));
+}
+
+/* Ids are "r-" and base32; anything else never reaches a URL. */
+static bool id_ok(const char *id)
+{
+	return strlen(id) < 32 && strspn(id, "r-0123456789abcdefghjkmnpqrstvwxyz") == strlen(id);
+}
+
+static int run_show(const cli_cmd *cmd, cli_args *a)
+{
+	if (a->npos != 1 || !id_ok(a->pos[0]))
+		return cli_usage_error(cmd, "give one request id (see `outcall requests list`)");
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/requests/%s%s", a->pos[0],
+		cli_opt_set(cmd, a, "all-agents") ? "?scope=all" : "");
+	return cli_show(a, "GET", path, NULL, human_request);
+}
+
+static void human_approved(json_t *r)
+{
+	char expires[OC_TIME_TEXT_MAX];
+	time_text(r, "expires_at", expires);
+	printf("approved %s: rule %s for %s%s, %s%s; written to %s\n", cli_jstr(r, "id"),
+		cli_jstr(r, "rule_id"), json_is_true(json_object_get(r, "all_agents")) ? "every agent" :
+		"agent ", json_is_true(json_object_get(r, "all_agents")) ? "" : cli_jstr(r, "agent"),
+		cli_jint(r, "expires_at") ? "expires " : "no expiry",
+		cli_jint(r, "expires_at") ? expires : "", cli_jstr(r, "rule_path"));
+}
+
+static void human_rejected(json_t *r)
+{
+	printf("rejected %s: %s\n", cli_jstr(r, "id"), cli_jstr(r, "reason"));
+}
+
+/* Reads a whole file the editor wrote. */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return NULL;
+	oc_buf b = OC_BUF_INIT;
+	char chunk[4096];
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (oc_buf_append(&b, chunk, n) != 0)
+			break;
+	fclose(f);
+	return b.data ? oc_buf_steal(&b) : strdup("");
+}
+
+static const char *editor_name(void)
+{
+	const char *editor = getenv("VISUAL");
+	if (!editor || !*editor)
+		editor = getenv("EDITOR");
+	return editor && *editor ? editor : "vi";
+}
+
+/* Through the shell, as editors are configured ("code --wait"); the
+ * file name stays one argument. */
+static int run_editor(const char *editor, const char *file)
+{
+	if (setenv("OUTCALL_EDITOR", editor, 1) != 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl("/bin/sh", "sh", "-c", "exec $OUTCALL_EDITOR \"$1\"", "sh", file, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+/* Fetches the proposed rule file, lets the operator edit it and checks
+ * that it loads; *out is the edited text (free it). */
+static int edit_rule(cli_args *a, const char *id, bool all, char **out)
+{
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/requests/%s%s", id, all ? "?scope=all" : "");
+	int status;
+	json_t *j = NULL;
+	int rc = cli_call(a, "GET", path, NULL, &status, &j, NULL);
+	if (rc != EXIT_OK)
+		return rc;
+	if (status >= 400)
+		return cli_api_error(status, j);
+	const char *proposed = cli_jstr(j, "proposed_rule");
+	if (!proposed) {
+		fprintf(stderr, "outcall: request %s has no rule to edit (it is %s)\n", id,
+			cli_jstr(j, "status") ? cli_jstr(j, "status") : "not pending");
+		json_decref(j);
+		return EXIT_ERR;
+	}
+	char file[] = "/tmp/outcall-request-XXXXXX.yaml";
+	int fd = mkstemps(file, 5);
+	rc = EXIT_ERR;
+	if (fd < 0 || write(fd, proposed, strlen(proposed)) != (ssize_t)strlen(proposed)) {
+		fprintf(stderr, "outcall: cannot write %s: %s\n", file, strerror(errno));
+	} else {
+		close(fd);
+		fd = -1;
+		const char *editor = editor_name();
+		int er = run_editor(editor, file);
+		char *text = er == 0 ? slurp(file) : NULL;
+		oc_ruleset *rs = NULL;
+		if (er != 0)
+			fprintf(stderr, "outcall: the editor (%s) failed; nothing was approved\n", editor);
+		else if (!text)
+			fprintf(stderr, "outcall: cannot read %s back\n", file);
+		else if (oc_ruleset_load_string(file, text, strlen(text), NULL, &rs, NULL) != 0)
+			fprintf(stderr, "outcall: the edited rule file does not load, nothing was "
+				"approved: %s\n", oc_error_last()->message);
+		else {
+			*out = text;
+			text = NULL;
+			rc = EXIT_OK;
+		}
+		oc_ruleset_unref(rs);
+		free(text);
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(file);
+	json_decref(j);
+	return rc;
+}
+
+static int run_approve(const cli_cmd *cmd, cli_args *a)
+{
+	if (a->npos != 1 || !id_ok(a->pos[0]))
+		return cli_usage_error(cmd, "give one request id (see `outcall requests list`)");
+	const char *id = a->pos[0], *dur = cli_opt_value(cmd, a, "for");
+	bool all = cli_opt_set(cmd, a, "all-agents");
+	int64_t secs;
+	if (dur && strcmp(dur, "never") != 0 && oc_duration_parse(dur, &secs) != 0)
+		return cli_usage_error(cmd, "--for: %s", oc_error_last()->message);
+	char *edited = NULL;
+	if (cli_opt_set(cmd, a, "edit")) {
+		int rc = edit_rule(a, id, all, &edited);
+		if (rc != EXIT_OK)
+			return rc;
+	}
+	json_t *body = json_pack("{s:b}", "all_agents", all);
+	if (dur)
+		json_object_set_new(body, "for", json_string(dur));
+	if (edited)
+		json_object_set_new(body, "rule_file", json_string(edited));
+	free(edited);
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/requests/%s/approve", id);
+	return cli_show(a, "POST", path, body, human_approved);
+}
+
+static int run_reject(const cli_cmd *cmd, cli_args *a)
+{
+	const char *reason = cli_opt_value(cmd, a, "reason");
+	if (a->npos != 1 || !id_ok(a->pos[0]))
+		return cli_usage_error(cmd, "give one request id (see `outcall requests list`)");
+	if (!reason || !reason[0])
+		return cli_usage_error(cmd, "--reason is required: the agent reads it");
+	char path[128];
+	snprintf(path, sizeof(path), "/v1/requests/%s/reject", a->pos[0]);
+	return cli_show(a, "POST", path, json_pack("{s:s}", "reason", reason), human_rejected);
+}
+
+static const cli_opt list_opts[] = {
+	{ "status", "STATUS", "only pending, approved, rejected or expired requests" },
+	{ NULL },
+};
+
+static const cli_opt show_opts[] = {
+	{ "all-agents", NULL, "show the rule as --all-agents would write it" },
+	{ NULL },
+};
+
+static const cli_opt approve_opts[] = {
+	{ "for", "DURATION", "expire the rule after 30s, 10m, 2h, 1d... or never [what the agent "
+		"asked for, else never]" },
+	{ "all-agents", NULL, "allow every agent, not only the one that asked" },
+	{ "edit", NULL, "edit the rule file in $VISUAL / $EDITOR before approving" },
+	{ NULL },
+};
+
+static const cli_opt reject_opts[] = {
+	{ "reason", "TEXT", "why (required; the agent reads it)" },
+	{ NULL },
+};
+
+const cli_cmd cli_requests_cmds[] = {
+	{ "list", "access requests, oldest first", "[--status STATUS]", NULL, list_opts, run_list,
+		NULL },
+	{ "show", "one request and the exact rule approving it adds", "ID [--all-agents]", NULL,
+		show_opts, run_show, NULL },
+	{ "approve", "write the request's rule into rules.d/requests/ and reload",
+		"ID [--for DURATION] [--all-agents] [--edit]",
+		"The rule is scoped to the requesting agent (agent.name) unless --all-agents is given. "
+		"An expired rule is removed and the rules reloaded by outcalld.", approve_opts,
+		run_approve, NULL },
+	{ "reject", "refuse a request; the agent sees the reason", "ID --reason TEXT", NULL,
+		reject_opts, run_reject, NULL },
+	{ NULL },
+};

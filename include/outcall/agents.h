@@ -1,0 +1,156 @@
+/*
+ * Agent sockets and access requests (PRODUCT.md §7).
+ *
+ * Every attached container gets one Unix socket,
+ *   <run_dir>/agents/<container>/agent.sock   (directory 0755, socket 0666)
+ * whose directory is meant to be bind-mounted at /run/outcall in the
+ * container (the agent sees /run/outcall/agent.sock). The daemon can
+ * recreate the socket inside the mounted directory after a restart, so a
+ * container never needs remounting. The socket a client connected to is
+ * its identity: nothing it sends names the container, and its SO_PEERCRED
+ * goes into the decision log. Agents usually run as a non-root uid, hence
+ * the open modes; the socket is created in a directory the container
+ * cannot see and then renamed into place, so a hostile root in the
+ * container cannot redirect its permissions.
+ *
+ * HTTP/1.1 + JSON on each socket (and nothing that changes policy or
+ * reaches the host API):
+ *   GET  /v1/whoami              agent, container, network, proxy and DNS
+ *                                addresses, and how to use them
+ *   POST /v1/check               {"url": U, "method": M} |
+ *                                {"host": H, "port": P, "method": M, "path": P} |
+ *                                {"dns": NAME, "type": T}
+ *                                -> {allowed, layer, rule, reason, decision_id}
+ *                                judged by the layer that would see it (a URL
+ *                                or a method/path: http or tls; a host and
+ *                                port alone: a CONNECT tunnel, tls)
+ *   POST /v1/requests            {"host", "port"?, "method"?, "path_prefix"?,
+ *                                 "justification", "duration"?} or
+ *                                {"rule_file", "justification", "duration"?}
+ *   GET  /v1/requests/ID[?wait=SECONDS]   the request, after waiting (at
+ *                                most max_wait_s) for a decision
+ * Bodies are capped; checks and submissions are rate limited per
+ * container (429 with Retry-After); pending requests are capped per
+ * container and in total; connections are capped per socket. A container
+ * sees only the requests it submitted.
+ *
+ * The operator side (list, show, approve, reject) is below; the host API
+ * and the dashboard serve it.
+ *
+ * Threads: every call on the loop's thread. Ownership: the loop and the
+ * services are borrowed and must outlive the object; config strings are
+ * copied.
+ */
+#ifndef OUTCALL_AGENTS_H
+#define OUTCALL_AGENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <outcall/common.h>
+#include <outcall/loop.h>
+#include <outcall/network.h>
+#include <outcall/services.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct oc_agents_config {
+	const char *run_dir;         /* [/run/outcall]: sockets in <run_dir>/agents/ */
+	const char *state_dir;       /* [/var/lib/outcall]: records in <state_dir>/requests/ */
+	const char *rules_dir;       /* [/etc/outcall/rules.d]: approvals in <rules_dir>/requests/ */
+	oc_networks *networks;       /* optional: gateways for whoami (proxy and DNS addresses) */
+	uint16_t proxy_port;         /* [8080] the explicit proxy on each gateway */
+	uint16_t dns_port;           /* [53] the DNS filter on each gateway */
+	/* Loads the rules directory and publishes it (the daemon's reload);
+	 * called after an approval wrote a rule file, which is removed again
+	 * if this fails, and after an expired one was removed. NULL: no reload
+	 * (an embedder that watches the directory itself). */
+	int (*reload)(void *arg);
+	void *reload_arg;
+	size_t max_body;             /* [65536] bytes of a request body */
+	size_t max_conns_per_socket; /* [8] */
+	size_t max_conns;            /* [4096] over all agent sockets */
+	double checks_per_second;    /* [10] per container: checks, whoami, status */
+	double checks_burst;         /* [20] */
+	double requests_per_minute;  /* [6] per container: submissions */
+	double requests_burst;       /* [3] */
+	size_t max_pending_per_container; /* [5] */
+	size_t max_pending;          /* [200] over all containers */
+	size_t max_records;          /* [10000] older rejected/expired records are deleted */
+	unsigned max_wait_s;         /* [300] longest long-poll */
+} oc_agents_config;
+
+/* Fills every field with its default. */
+OC_API void oc_agents_config_init(oc_agents_config *cfg);
+
+typedef struct oc_agents oc_agents;
+
+/* svc->rules, registry and events are required (services.h). */
+OC_API int oc_agents_new(oc_loop *loop, const oc_services *svc, const oc_agents_config *cfg,
+	oc_agents **out);
+/* Reads the request records, arms the expiry of approved rules (expiring
+ * at once what expired while stopped), and opens a socket for every
+ * container in the registry. A socket that cannot be opened does not fail
+ * the start: it is reported as an OC_EVENT_SECURITY record (layer "agent",
+ * verdict "error", the container and the cause). */
+OC_API int oc_agents_start(oc_agents *a);
+/* Closes every socket (their files are removed; directories stay for the
+ * mounts) and frees everything. Records and rule files stay. */
+OC_API void oc_agents_free(oc_agents *a);
+
+/* Opens the socket of a container that was just attached (re-opening
+ * replaces it). OC_EINVAL for a name that is not a container name. */
+OC_API int oc_agents_attach(oc_agents *a, const char *container);
+/* Closes it, removes the socket and, if empty, its directory. Harmless for
+ * a container without a socket. */
+OC_API void oc_agents_detach(oc_agents *a, const char *container);
+/* The host directory to bind-mount at /run/outcall in the container. */
+OC_API int oc_agents_dir(const oc_agents *a, const char *container, char *buf, size_t size);
+
+/*
+ * The operator's side. Each answers with one JSON document in *json
+ * (free() it) or returns an oc_err with the last error set:
+ * OC_ENOTFOUND (no such request), OC_ESTATE (already decided), OC_EINVAL
+ * (bad duration, reason or edited rule), OC_EPARSE (the rule does not
+ * load with the others).
+ */
+/* {"requests": [...]} oldest first; status "pending", "approved",
+ * "rejected", "expired" or NULL for all. */
+OC_API int oc_agents_requests_json(oc_agents *a, const char *status, char **json);
+/* One request with everything the operator needs to decide: the record,
+ * "rule_id", "proposed_rule" (the exact rule file body approval adds, for
+ * the agent or, with all_agents, for everyone), "rule_path" and "note". */
+OC_API int oc_agents_request_json(oc_agents *a, const char *id, bool all_agents, char **json);
+
+typedef struct oc_agents_approval {
+	const char *by;         /* who approves, for the record ("uid=0") */
+	const char *duration;   /* "30s", "10m", "2h", "1d"; "never"; NULL: what the agent asked for */
+	bool all_agents;        /* do not scope the rule to the requesting agent */
+	const char *rule_file;  /* the operator's edit of proposed_rule, or NULL */
+} oc_agents_approval;
+
+/* Writes <rules_dir>/requests/<id>.yaml and reloads; the waiting agent
+ * hears "approved". Answers with the request. */
+OC_API int oc_agents_approve(oc_agents *a, const char *id, const oc_agents_approval *ap,
+	char **json);
+/* The agent hears "rejected" and the reason. Answers with the request. */
+OC_API int oc_agents_reject(oc_agents *a, const char *id, const char *reason, const char *by,
+	char **json);
+
+typedef struct oc_agents_stats {
+	size_t sockets;               /* containers with an open socket */
+	size_t waiters;               /* long-polls in progress */
+	size_t pending;               /* requests awaiting a decision */
+	uint64_t checks;              /* POST /v1/check answered */
+	uint64_t rate_limited;        /* 429 answers */
+	uint64_t refused;             /* 400 answers (malformed, unknown fields, bad values) */
+	uint64_t submitted, approved, rejected, expired;
+} oc_agents_stats;
+OC_API void oc_agents_get_stats(oc_agents *a, oc_agents_stats *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,104 @@
+/* The operator's side of access requests, as JSON for the host API. */
+#include "agent/internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/error.h"
+#include "requests/duration.h"
+
+static int ready(const oc_agents *a)
+{
+	return a->store ? 0 : oc_error_set(OC_ESTATE, "access requests are not loaded yet: "
+		"oc_agents_start has not run");
+}
+
+static int dump(json_t *j, char **json)
+{
+	*json = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	return *json ? 0 : oc_error_nomem();
+}
+
+static json_t *view(const oc_agents *a, const oc_req *r)
+{
+	json_t *o = oc_req_to_operator_json(r);
+	char path[4200];
+	snprintf(path, sizeof(path), "%s/requests/%s.yaml", a->rules_dir, r->id);
+	if (o)
+		json_object_set_new(o, "rule_path", json_string(path));
+	return o;
+}
+
+int oc_agents_requests_json(oc_agents *a, const char *status, char **json)
+{
+	int rc = ready(a);
+	if (rc)
+		return rc;
+	if (status && strcmp(status, "pending") && strcmp(status, "approved") &&
+	    strcmp(status, "rejected") && strcmp(status, "expired"))
+		return oc_error_set(OC_EINVAL, "unknown status '%.40s' (pending, approved, rejected "
+			"or expired)", status);
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < oc_req_store_count(a->store); i++) {
+		const oc_req *r = oc_req_store_at(a->store, i);
+		if (!status || strcmp(status, oc_req_status_name(r->status)) == 0)
+			json_array_append_new(list, view(a, r));
+	}
+	return dump(json_pack("{s:o}", "requests", list), json);
+}
+
+int oc_agents_request_json(oc_agents *a, const char *id, bool all_agents, char **json)
+{
+	int rc = ready(a);
+	if (rc)
+		return rc;
+	const oc_req *r = oc_req_store_find(a->store, id);
+	if (!r)
+		return oc_error_set(OC_ENOTFOUND, "no access request '%.40s' (see `outcall requests "
+			"list`)", id);
+	json_t *o = view(a, r);
+	oc_agent_add_proposal(o, r, all_agents);
+	return dump(o, json);
+}
+
+static int approval_duration(const char *text, int64_t *for_s)
+{
+	if (!text) {
+		*for_s = OC_REQ_FOR_ASKED;
+		return 0;
+	}
+	if (strcmp(text, "never") == 0) {
+		*for_s = OC_REQ_FOR_NEVER;
+		return 0;
+	}
+	return oc_duration_parse(text, for_s);
+}
+
+int oc_agents_approve(oc_agents *a, const char *id, const oc_agents_approval *ap, char **json)
+{
+	int rc = ready(a);
+	oc_req_approval sa = { .by = ap->by, .all_agents = ap->all_agents,
+		.rule_body = ap->rule_file };
+	if (!rc)
+		rc = approval_duration(ap->duration, &sa.for_s);
+	const oc_req *r = NULL;
+	if (!rc)
+		rc = oc_req_store_approve(a->store, id, &sa, &r);
+	if (rc)
+		return rc;
+	return dump(view(a, r), json);
+}
+
+int oc_agents_reject(oc_agents *a, const char *id, const char *reason, const char *by,
+	char **json)
+{
+	int rc = ready(a);
+	const oc_req *r = NULL;
+	if (!rc)
+		rc = oc_req_store_reject(a->store, id, by, reason, &r);
+	if (rc)
+		return rc;
+	return dump(view(a, r), json);
+}

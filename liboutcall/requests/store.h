@@ -1,0 +1,106 @@
+/*
+ * The access request store: records in memory and in
+ * <state_dir>/requests/<id>.json (atomic writes, so they survive crashes
+ * and restarts), approval into <rules_dir>/requests/<id>.yaml, and expiry
+ * of approved rules on the event loop.
+ *
+ * Every change emits an OC_EVENT_REQUEST record (layer "requests",
+ * verdict "submitted", "approved", "rejected", "expired" or "error",
+ * rule "req-<id>"), so the decision log has the whole lifecycle.
+ *
+ * Ownership: the store owns its records; pointers it returns are valid
+ * until the next call that changes the store. Thread-safety: none; every
+ * call on the loop's thread.
+ */
+#ifndef OC_REQUESTS_STORE_H
+#define OC_REQUESTS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <outcall/events.h>
+#include <outcall/loop.h>
+#include "requests/request.h"
+
+typedef struct oc_req_store oc_req_store;
+
+typedef struct oc_req_store_config {
+	const char *state_dir;   /* records in <state_dir>/requests/ (made 0700) */
+	const char *rules_dir;   /* approved rules in <rules_dir>/requests/ (made 0755) */
+	oc_loop *loop;           /* expiry timers */
+	oc_events *events;
+	/* Loads the rules directory and publishes it; called after an approved
+	 * file was written (a failure undoes the approval) or one was removed.
+	 * NULL: nothing is reloaded. */
+	int (*reload)(void *arg);
+	void *reload_arg;
+	/* Told after a request was decided or expired (long-poll waiters). */
+	void (*changed)(const oc_req *r, void *arg);
+	void *changed_arg;
+	size_t max_pending_per_container;  /* >= 1 */
+	size_t max_pending;                /* >= 1 */
+	size_t max_records;  /* rejected and expired records beyond this are deleted, oldest first */
+} oc_req_store_config;
+
+/* Reads every record (a corrupt one is moved aside to <id>.json.corrupt and
+ * reported as an event), arms the expiry of approved rules from the rule
+ * files' headers and the records, and expires at once (on the loop's next
+ * iteration) what expired while the daemon was down. */
+int oc_req_store_open(const oc_req_store_config *cfg, oc_req_store **out);
+/* Cancels the timers; files stay. */
+void oc_req_store_free(oc_req_store *s);
+
+typedef struct oc_req_submitter {
+	const char *container;
+	const char *agent;
+	pid_t pid;
+	uid_t uid;
+	gid_t gid;
+} oc_req_submitter;
+
+/*
+ * Queues an ask (oc_req_ask_parse). Its rule is generated and compiled
+ * now, so a bad rule file is refused to the agent (OC_EINVAL / OC_EPARSE).
+ * OC_ELIMIT when the container or the store has its maximum of pending
+ * requests. A pending request of the same container asking for the same
+ * thing is returned instead of a new one (*duplicate set). On success the
+ * ask's strings now belong to the record and *ask is cleared.
+ */
+int oc_req_store_submit(oc_req_store *s, const oc_req_submitter *who, oc_req_ask *ask,
+	const oc_req **out, bool *duplicate);
+
+/* NULL if there is no such request (or id is malformed). */
+const oc_req *oc_req_store_find(oc_req_store *s, const char *id);
+/* Records oldest first. */
+size_t oc_req_store_count(const oc_req_store *s);
+const oc_req *oc_req_store_at(const oc_req_store *s, size_t i);
+
+/* Durations for an approval. */
+#define OC_REQ_FOR_ASKED 0    /* what the agent asked for, else no expiry */
+#define OC_REQ_FOR_NEVER (-1) /* no expiry */
+
+typedef struct oc_req_approval {
+	const char *by;         /* who approves, for the record: "uid=0" */
+	int64_t for_s;          /* > 0 seconds, or OC_REQ_FOR_ASKED / OC_REQ_FOR_NEVER */
+	bool all_agents;        /* drop the agent.name scope */
+	const char *rule_body;  /* the operator's edit of the proposed body, or NULL */
+} oc_req_approval;
+
+/* Writes the rule file and reloads; the request is approved only if the
+ * reload took it. OC_ENOTFOUND, OC_ESTATE (already decided), OC_EINVAL
+ * (edited body does not load). */
+int oc_req_store_approve(oc_req_store *s, const char *id, const oc_req_approval *a,
+	const oc_req **out);
+/* OC_ENOTFOUND, OC_ESTATE, OC_EINVAL (no reason). */
+int oc_req_store_reject(oc_req_store *s, const char *id, const char *by, const char *reason,
+	const oc_req **out);
+
+typedef struct oc_req_stats {
+	uint64_t submitted, approved, rejected, expired;
+	size_t pending;
+} oc_req_stats;
+void oc_req_store_stats(const oc_req_store *s, oc_req_stats *out);
+
+#endif

@@ -1,0 +1,325 @@
+/* Access requests over the agent socket and the operator's answers:
+ * submission, isolation between containers, long-polls, approval that
+ * changes the next check, rejection, expiry, limits and restarts. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+TestSuite(requests, .init = h_setup, .fini = h_teardown, .timeout = 60);
+
+static json_t *submit(const char *container, const char *body, int want)
+{
+	json_t *j;
+	int status = h_req(container, "POST", "/v1/requests", body, &j);
+	cr_assert_eq(status, want, "%s -> %d", body, status);
+	return j;
+}
+
+static void submit_id(const char *container, const char *host, char id[16])
+{
+	char body[256];
+	snprintf(body, sizeof(body), "{\"host\": \"%s\", \"port\": 443, \"justification\": "
+		"\"fetch the docs\"}", host);
+	json_t *j = submit(container, body, 201);
+	snprintf(id, 16, "%s", h_str(j, "id"));
+	json_decref(j);
+}
+
+static bool allowed(const char *container, const char *url)
+{
+	char body[256];
+	snprintf(body, sizeof(body), "{\"url\": \"%s\"}", url);
+	json_t *j;
+	cr_assert_eq(h_req(container, "POST", "/v1/check", body, &j), 200);
+	bool yes = json_is_true(json_object_get(j, "allowed"));
+	json_decref(j);
+	return yes;
+}
+
+static json_t *operator_view(const char *id)
+{
+	char *text = NULL;
+	cr_assert_eq(oc_agents_request_json(h_agents, id, false, &text), 0, "%s",
+		oc_error_last()->message);
+	json_t *j = json_loads(text, 0, NULL);
+	free(text);
+	return j;
+}
+
+Test(requests, submission_answers_with_the_rule_it_would_add)
+{
+	json_t *j = submit("coder-1", "{\"host\": \"API.example.com\", \"port\": 443, "
+		"\"justification\": \"fetch the docs\", \"duration\": \"2h\"}", 201);
+	const char *id = h_str(j, "id");
+	cr_assert_eq(strlen(id), 8);
+	cr_assert_str_eq(h_str(j, "status"), "pending");
+	cr_assert_str_eq(h_str(j, "host"), "api.example.com");
+	char rule_id[32];
+	snprintf(rule_id, sizeof(rule_id), "req-%s", id);
+	cr_assert_str_eq(h_str(j, "rule_id"), rule_id);
+	cr_assert(strstr(h_str(j, "proposed_rule"), "agent.name == \\\"coder\\\""));
+	cr_assert(json_is_false(json_object_get(j, "duplicate")));
+	cr_assert(strstr(h_str(j, "wait_command"), "outcall-shim wait r-"));
+	cr_assert_null(json_object_get(j, "submitter"), "the operator's details stay out");
+	char path[512];
+	snprintf(path, sizeof(path), "%s/requests/%s.json", h_state, id);
+	cr_assert_eq(access(path, F_OK), 0);
+	json_t *again = submit("coder-1", "{\"host\": \"api.example.com\", \"port\": 443, "
+		"\"justification\": \"again\"}", 200);
+	cr_assert_str_eq(h_str(again, "id"), id);
+	cr_assert(json_is_true(json_object_get(again, "duplicate")));
+	json_decref(again);
+	json_t *op = operator_view(id);
+	cr_assert_eq(json_integer_value(json_object_get(json_object_get(op, "submitter"), "pid")),
+		getpid());
+	cr_assert(strstr(h_str(op, "proposed_rule"), "req-"));
+	json_decref(op);
+	json_decref(j);
+}
+
+Test(requests, bad_submissions_queue_nothing)
+{
+	static const char *const bodies[] = {
+		"{\"host\": \"a.example\"}", "{\"justification\": \"x\"}", "not json",
+		"{\"host\": \"a.example\", \"justification\": \"x\", \"agent\": \"coder\"}",
+		"{\"host\": \"a.example\", \"justification\": \"x\", \"method\": \"G T\"}",
+		"{\"rule_file\": \"version: '1'\\nrules:\\n  - id: a\\n    condition: nope\\n"
+		"    action: allow\\n\", \"justification\": \"x\"}",
+	};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++)
+		json_decref(submit("coder-1", bodies[i], 400));
+	json_t *j = submit("coder-1", bodies[5], 400);
+	cr_assert(strstr(h_str(json_object_get(j, "error"), "message"), "rule_file:"), "the "
+		"loader's error, with its position, reaches the agent");
+	json_decref(j);
+	char *text = NULL;
+	cr_assert_eq(oc_agents_requests_json(h_agents, NULL, &text), 0);
+	cr_assert_str_eq(text, "{\"requests\":[]}");
+	free(text);
+}
+
+Test(requests, a_container_sees_only_its_own_requests)
+{
+	char id[16];
+	submit_id("coder-1", "api.example.com", id);
+	char target[64];
+	snprintf(target, sizeof(target), "/v1/requests/%s", id);
+	json_t *j;
+	cr_assert_eq(h_req("coder-1", "GET", target, NULL, &j), 200);
+	cr_assert_str_eq(h_str(j, "id"), id);
+	json_decref(j);
+	cr_assert_eq(h_req("other-1", "GET", target, NULL, NULL), 404);
+	snprintf(target, sizeof(target), "/v1/requests/%s?wait=5", id);
+	cr_assert_eq(h_req("other-1", "GET", target, NULL, NULL), 404);
+	int status = h_req("coder-1", "GET", "/v1/requests/..%2f..%2fx", NULL, NULL);
+	cr_assert_eq(status, 404, "got %d", status);
+	snprintf(target, sizeof(target), "/v1/requests/%s?wait=abc", id);
+	cr_assert_eq(h_req("coder-1", "GET", target, NULL, NULL), 400);
+	snprintf(target, sizeof(target), "/v1/requests/%s?approve=1", id);
+	cr_assert_eq(h_req("coder-1", "GET", target, NULL, NULL), 400);
+}
+
+static bool waiting(void *arg)
+{
+	size_t want = (size_t)(uintptr_t)arg;
+	oc_agents_stats st;
+	oc_agents_get_stats(h_agents, &st);
+	return st.waiters == want;
+}
+
+/* Starts a long-poll on id; returns once the daemon holds it. */
+static void start_wait(h_call *c, const char *id)
+{
+	char target[64];
+	snprintf(target, sizeof(target), "/v1/requests/%s?wait=30", id);
+	h_call_start(c, "coder-1", "GET", target, NULL);
+	cr_assert(h_run_until(waiting, (void *)1, 5000));
+}
+
+Test(requests, approval_reaches_the_waiting_agent_and_opens_the_way)
+{
+	char id[16];
+	submit_id("coder-1", "api.example.com", id);
+	cr_assert_not(allowed("coder-1", "https://api.example.com/"));
+	h_call c = { 0 };
+	start_wait(&c, id);
+	char *text = NULL;
+	oc_agents_approval ap = { .by = "uid=0" };
+	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0, "%s", oc_error_last()->message);
+	free(text);
+	h_call_finish(&c);
+	cr_assert_eq(c.status, 200);
+	cr_assert_str_eq(h_str(c.json, "status"), "approved");
+	cr_assert_null(json_object_get(c.json, "proposed_rule"));
+	h_call_free(&c);
+	cr_assert(waiting((void *)0));
+	cr_assert_eq(h_reloads, 1);
+	cr_assert(allowed("coder-1", "https://api.example.com/"));
+	cr_assert_not(allowed("other-1", "https://api.example.com/"), "scoped to the agent");
+	cr_assert_not(allowed("coder-1", "http://api.example.com/"), "and to the port");
+	oc_agents_stats st;
+	oc_agents_get_stats(h_agents, &st);
+	cr_assert_eq(st.submitted, 1);
+	cr_assert_eq(st.approved, 1);
+	cr_assert_eq(st.pending, 0);
+}
+
+Test(requests, all_agents_widens_the_rule)
+{
+	char id[16];
+	submit_id("coder-1", "api.example.com", id);
+	char *text = NULL;
+	cr_assert_eq(oc_agents_request_json(h_agents, id, true, &text), 0);
+	cr_assert_null(strstr(text, "agent.name"), "%s", text);
+	free(text);
+	oc_agents_approval ap = { .by = "uid=0", .all_agents = true, .duration = "never" };
+	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0);
+	free(text);
+	cr_assert(allowed("other-1", "https://api.example.com/"));
+}
+
+Test(requests, rejection_and_its_reason_reach_the_agent)
+{
+	char id[16];
+	submit_id("coder-1", "api.example.com", id);
+	h_call c = { 0 };
+	start_wait(&c, id);
+	char *text = NULL;
+	cr_assert_eq(oc_agents_reject(h_agents, id, "use the mirror", "uid=0", &text), 0);
+	free(text);
+	h_call_finish(&c);
+	cr_assert_str_eq(h_str(c.json, "status"), "rejected");
+	cr_assert_str_eq(h_str(c.json, "reason"), "use the mirror");
+	h_call_free(&c);
+	cr_assert_eq(oc_agents_reject(h_agents, id, "again", "uid=0", &text), OC_ESTATE);
+	oc_agents_approval ap = { .by = "uid=0" };
+	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), OC_ESTATE);
+	cr_assert_not(allowed("coder-1", "https://api.example.com/"));
+}
+
+Test(requests, a_wait_is_bounded_and_a_gone_client_is_forgotten)
+{
+	char id[16];
+	submit_id("coder-1", "api.example.com", id);
+	char target[64];
+	snprintf(target, sizeof(target), "/v1/requests/%s?wait=1", id);
+	json_t *j;
+	cr_assert_eq(h_req("coder-1", "GET", target, NULL, &j), 200);
+	cr_assert_str_eq(h_str(j, "status"), "pending");
+	json_decref(j);
+	snprintf(target, sizeof(target), "/v1/requests/%s?wait=30", id);
+	h_call c = { .close_early = true };
+	h_call_start(&c, "coder-1", "GET", target, NULL);
+	cr_assert(h_run_until(waiting, (void *)1, 5000));
+	h_call_finish(&c);
+	cr_assert(h_run_until(waiting, (void *)0, 5000), "the waiter goes with its connection");
+}
+
+static bool gone(void *arg)
+{
+	return access(arg, F_OK) != 0;
+}
+
+Test(requests, an_approval_for_a_while_expires)
+{
+	char id[16];
+	submit_id("coder-1", "api.example.com", id);
+	char *text = NULL;
+	oc_agents_approval ap = { .by = "uid=0", .duration = "1s" };
+	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0);
+	free(text);
+	cr_assert(allowed("coder-1", "https://api.example.com/"));
+	char path[512];
+	snprintf(path, sizeof(path), "%s/requests/%s.yaml", h_rules, id);
+	cr_assert(h_run_until(gone, path, 4000), "the rule file is removed at expiry");
+	cr_assert_not(allowed("coder-1", "https://api.example.com/"));
+	json_t *op = operator_view(id);
+	cr_assert_str_eq(h_str(op, "status"), "expired");
+	json_decref(op);
+	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), OC_ESTATE);
+	ap.duration = "soon";
+	cr_assert_eq(oc_agents_approve(h_agents, "r-zzzzzz", &ap, &text), OC_EINVAL);
+}
+
+Test(requests, pending_requests_survive_a_restart)
+{
+	char id[16];
+	submit_id("coder-1", "api.example.com", id);
+	h_restart();
+	char target[64];
+	snprintf(target, sizeof(target), "/v1/requests/%s", id);
+	json_t *j;
+	cr_assert_eq(h_req("coder-1", "GET", target, NULL, &j), 200);
+	cr_assert_str_eq(h_str(j, "status"), "pending");
+	json_decref(j);
+	char *text = NULL;
+	oc_agents_approval ap = { .by = "uid=0" };
+	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0);
+	free(text);
+	cr_assert(allowed("coder-1", "https://api.example.com/"));
+}
+
+Test(requests, operator_lists_by_status)
+{
+	char a[16], b[16];
+	submit_id("coder-1", "a.example", a);
+	submit_id("other-1", "b.example", b);
+	char *text = NULL;
+	cr_assert_eq(oc_agents_reject(h_agents, b, "no", "uid=0", &text), 0);
+	free(text);
+	cr_assert_eq(oc_agents_requests_json(h_agents, "pending", &text), 0);
+	json_t *j = json_loads(text, 0, NULL);
+	free(text);
+	json_t *list = json_object_get(j, "requests");
+	cr_assert_eq(json_array_size(list), 1);
+	cr_assert_str_eq(h_str(json_array_get(list, 0), "id"), a);
+	json_decref(j);
+	cr_assert_eq(oc_agents_requests_json(h_agents, "bogus", &text), OC_EINVAL);
+	cr_assert_eq(oc_agents_request_json(h_agents, "r-zzzzzz", false, &text), OC_ENOTFOUND);
+}
+
+static void tight_requests(oc_agents_config *cfg)
+{
+	cfg->requests_per_minute = 6;
+	cfg->requests_burst = 2;
+}
+
+TestSuite(floods, .fini = h_teardown, .timeout = 60);
+
+Test(floods, submissions_are_rate_limited_per_container)
+{
+	h_setup_with(tight_requests);
+	char id[16];
+	submit_id("coder-1", "a.example", id);
+	submit_id("coder-1", "b.example", id);
+	h_call c = { 0 };
+	h_call_start(&c, "coder-1", "POST", "/v1/requests",
+		"{\"host\": \"c.example\", \"justification\": \"x\"}");
+	h_call_finish(&c);
+	cr_assert_eq(c.status, 429);
+	cr_assert_str_eq(c.retry_after, "10");
+	h_call_free(&c);
+	submit_id("other-1", "c.example", id);
+}
+
+static void small_queue(oc_agents_config *cfg)
+{
+	cfg->max_pending_per_container = 2;
+	cfg->max_pending = 3;
+}
+
+Test(floods, the_queue_is_capped_per_container_and_in_total)
+{
+	h_setup_with(small_queue);
+	char id[16];
+	submit_id("coder-1", "a.example", id);
+	submit_id("coder-1", "b.example", id);
+	json_t *j = submit("coder-1", "{\"host\": \"c.example\", \"justification\": \"x\"}", 429);
+	cr_assert(strstr(h_str(json_object_get(j, "error"), "message"), "pending"));
+	json_decref(j);
+	submit_id("other-1", "a.example", id);
+	json_decref(submit("other-1", "{\"host\": \"d.example\", \"justification\": \"x\"}", 429));
+}

@@ -1,0 +1,343 @@
+/* The proxy's parts without sockets: the 403 page, the judge (CONNECT
+ * ports, the context a request is judged with), the heads it writes and
+ * the response heads it reads. */
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proxy/conn.h"
+
+/* ---- the 403 page ---- */
+
+static char *page(const struct px_record *rec, bool refused, bool keep, bool head)
+{
+	oc_buf b = OC_BUF_INIT;
+	cr_assert_eq(px_page_blocked(&b, "outcall-shim request", rec, refused, keep, head), 0);
+	return oc_buf_steal(&b);
+}
+
+static struct px_record http_rec(char *path, char *rule, char *method)
+{
+	return (struct px_record){ .id = 42, .host = "api.example.com", .port = 80,
+		.method = method, .path = path, .rule = rule };
+}
+
+Test(proxy_page, names_target_rule_decision_and_command)
+{
+	struct px_record rec = http_rec("/v1/items?x=1", "default", "POST");
+	char *p = page(&rec, false, true, false);
+	cr_assert(strncmp(p, "HTTP/1.1 403 Forbidden\r\n", 24) == 0);
+	cr_assert_not_null(strstr(p, "\r\nX-Outcall-Decision: 000000000000002a\r\n"));
+	cr_assert_not_null(strstr(p, "\r\nX-Outcall-Rule: default\r\n"));
+	cr_assert_not_null(strstr(p, "\r\nConnection: keep-alive\r\n"));
+	cr_assert_not_null(strstr(p, "Outcall blocked POST http://api.example.com/v1/items?x=1.\n"));
+	cr_assert_not_null(strstr(p, "Rule: default (no rule allows it)\n"));
+	cr_assert_not_null(strstr(p, "Decision: 000000000000002a\n"));
+	cr_assert_not_null(strstr(p, "  outcall-shim request --host api.example.com --port 80 "
+		"--method POST --path '/v1/items?x=1' --why \"...\"\n"), "%s", p);
+	free(p);
+}
+
+Test(proxy_page, agent_text_is_shell_quoted)
+{
+	struct px_record rec = http_rec("/a'b$(id)`x`", "deny-x", "GET");
+	rec.port = 8080;
+	rec.reason = "some reason";
+	char *p = page(&rec, false, false, false);
+	cr_assert_not_null(strstr(p, "--port 8080 --method GET --path '/a'\\''b$(id)`x`' --why"),
+		"%s", p);
+	cr_assert_not_null(strstr(p, "GET http://api.example.com:8080/a'b"));
+	cr_assert_not_null(strstr(p, "Rule: deny-x\n"));
+	cr_assert_not_null(strstr(p, "Reason: some reason.\n"));
+	cr_assert_not_null(strstr(p, "\r\nConnection: close\r\n"));
+	free(p);
+}
+
+Test(proxy_page, connect_refused_and_head)
+{
+	struct px_record rec = { .id = 7, .host = "db.example.com", .port = 5432,
+		.method = "CONNECT", .rule = "allow-db" };
+	char *p = page(&rec, false, true, false);
+	cr_assert_not_null(strstr(p, "Outcall blocked a connection to db.example.com:5432.\n"));
+	cr_assert_not_null(strstr(p, "outcall-shim request --host db.example.com --port 5432 "
+		"--why \"...\"\n"), "%s", p);
+	free(p);
+	p = page(&rec, true, false, false);
+	cr_assert_not_null(strstr(p, "not a container managed by Outcall"));
+	cr_assert_null(strstr(p, "X-Outcall-Rule"), "no rule was asked");
+	cr_assert_null(strstr(p, "outcall-shim"), "nothing to request for a stranger");
+	free(p);
+	struct px_record h = http_rec("/", "default", "HEAD");
+	p = page(&h, false, true, true);
+	cr_assert_not_null(strstr(p, "Content-Length: "));
+	cr_assert(strlen(strstr(p, "\r\n\r\n")) == 4, "a HEAD answer has no body bytes");
+	free(p);
+}
+
+/* ---- the judge ---- */
+
+static oc_loop *loop;
+static oc_live *live;
+static oc_registry *reg;
+static oc_events *events;
+static oc_addr_policy *priv;
+static oc_proxy *proxy;
+
+static void judge_setup(void)
+{
+	const char *yaml =
+		"version: \"1\"\n"
+		"rules:\n"
+		"  - id: host-only\n"
+		"    condition: 'network.hostname == \"web.test\"'\n"
+		"    action: allow\n"
+		"  - id: with-port\n"
+		"    condition: 'network.hostname == \"db.test\" && network.port in [5432, 443]'\n"
+		"    action: allow\n"
+		"  - id: intercepted\n"
+		"    condition: 'network.hostname == \"deep.test\"'\n"
+		"    action: allow\n"
+		"    egress: { mode: intercept }\n"
+		"  - id: ctx\n"
+		"    condition: 'agent.name == \"coder\" && container.labels[\"team\"] == \"a\" && "
+		"http.method == \"PUT\" && http.path == \"/x?y=1\" && http.headers[\"x-k\"] == \"1, 2\" "
+		"&& http.headers[\"accept\"] == \"*/*\"'\n"
+		"    action: allow\n";
+	loop = oc_loop_new();
+	live = oc_live_new();
+	events = oc_events_new(64);
+	oc_ruleset *rs;
+	cr_assert_eq(oc_ruleset_load_string("t.yaml", yaml, strlen(yaml), NULL, &rs, NULL), 0,
+		"%s", oc_error_last()->message);
+	oc_live_publish(live, rs);
+	oc_ruleset_unref(rs);
+	cr_assert_eq(oc_registry_new(&reg), 0);
+	oc_kv labels[] = { { "team", "a" } };
+	oc_container_spec spec = { .name = "coder-3", .network = "n",
+		.labels = { labels, 1 } };
+	inet_pton(AF_INET, "10.200.0.2", &spec.ip);
+	oc_container *c;
+	cr_assert_eq(oc_container_new(&spec, &c), 0);
+	oc_registry_put(reg, c);
+	oc_container_unref(c);
+	cr_assert_eq(oc_addr_policy_new(NULL, &priv), 0);
+	oc_proxy_config cfg = { .upstreams = "127.0.0.1" };
+	oc_services svc = { .rules = live, .registry = reg, .events = events, .private_ranges = priv };
+	cr_assert_eq(oc_proxy_new(loop, &cfg, &svc, &proxy), 0, "%s", oc_error_last()->message);
+}
+
+static void judge_teardown(void)
+{
+	oc_proxy_free(proxy);
+	oc_addr_policy_free(priv);
+	oc_registry_free(reg);
+	oc_events_free(events);
+	oc_live_free(live);
+	oc_loop_free(loop);
+}
+
+TestSuite(proxy_judge, .init = judge_setup, .fini = judge_teardown);
+
+static struct px_conn conn_from(const char *ip)
+{
+	struct px_conn c = { .p = proxy, .cfd = -1, .ufd = -1 };
+	inet_pton(AF_INET, ip, &c.peer_ip);
+	return c;
+}
+
+/* Judges CONNECT host:port; returns the verdict, *rule the deciding rule. */
+static bool connect_allowed(const char *host, uint16_t port, char *rule, const char **reason)
+{
+	struct px_conn c = conn_from("10.200.0.2");
+	struct px_verdict v;
+	cr_assert_eq(px_record_open(&c, "tls", host, port, "CONNECT", NULL), 0);
+	px_judge_tls(&c, host, port, NULL, true, &v);
+	strcpy(rule, c.rec.rule);
+	*reason = v.reason;
+	px_record_emit(&c, NULL);
+	return v.allow;
+}
+
+Test(proxy_judge, connect_port_semantics)
+{
+	char rule[160];
+	const char *why;
+	cr_assert(connect_allowed("web.test", 443, rule, &why), "443 needs no port in the rule");
+	cr_assert_not(connect_allowed("web.test", 8443, rule, &why));
+	cr_assert_str_eq(rule, "host-only");
+	cr_assert_not_null(strstr(why, "network.port"));
+	cr_assert(connect_allowed("db.test", 5432, rule, &why), "the rule names 5432");
+	cr_assert_str_eq(rule, "with-port");
+	cr_assert_not(connect_allowed("db.test", 5433, rule, &why));
+	cr_assert_str_eq(rule, "default", "5433 is not in the rule: no rule matches");
+	cr_assert_not(connect_allowed("deep.test", 443, rule, &why));
+	cr_assert_not_null(strstr(why, "interception"));
+}
+
+Test(proxy_judge, unknown_peer_is_refused_without_a_rule)
+{
+	struct px_conn c = conn_from("10.200.0.99");
+	struct px_verdict v;
+	cr_assert_eq(px_record_open(&c, "tls", "web.test", 443, "CONNECT", NULL), 0);
+	px_judge_tls(&c, "web.test", 443, NULL, true, &v);
+	cr_assert(v.refused && !v.allow);
+	cr_assert_str_eq(c.rec.rule, "");
+	cr_assert_str_eq(c.rec.verdict, "refused");
+	px_record_emit(&c, NULL);
+}
+
+static oc_http_request *parse(const char *text)
+{
+	oc_http_request *r = malloc(sizeof(*r));
+	oc_http_request_init(r);
+	cr_assert_eq(oc_http_request_parse(r, text, strlen(text)), OC_HTTP_DONE, "%s", r->error);
+	return r;
+}
+
+Test(proxy_judge, request_context_has_agent_container_method_path_and_headers)
+{
+	const char *text = "PUT http://web2.test/x?y=1 HTTP/1.1\r\nHost: web2.test\r\nX-K: 1\r\n"
+		"Accept: */*\r\nx-k: 2\r\n\r\n";
+	struct px_conn c = conn_from("10.200.0.2");
+	c.req = parse(text);
+	c.in.data = (char *)text;
+	struct px_verdict v;
+	cr_assert_eq(px_record_open(&c, "http", "web2.test", 80, "PUT", "/x?y=1"), 0);
+	px_judge_http(&c, "web2.test", 80, &v);
+	cr_assert(v.allow, "rule ctx: %s", c.rec.rule);
+	cr_assert_str_eq(c.rec.rule, "ctx");
+	px_record_emit(&c, NULL);
+	free(c.req);
+}
+
+Test(proxy_judge, headers_map_lower_cases_and_joins)
+{
+	const char *text = "GET http://a.test/ HTTP/1.1\r\nHost: a.test\r\nX-Multi: one\r\n"
+		"Cookie: c=1\r\nx-multi: two\r\nX-MULTI: three\r\n\r\n";
+	oc_http_request *r = parse(text);
+	oc_map m;
+	cr_assert_eq(px_headers_map(proxy, r, text, &m), 0);
+	cr_assert_eq(m.count, 3);
+	cr_assert_str_eq(m.items[0].key, "host");
+	cr_assert_str_eq(m.items[1].key, "x-multi");
+	cr_assert_str_eq(m.items[1].value, "one, two, three");
+	cr_assert_str_eq(m.items[2].key, "cookie");
+	cr_assert_str_eq(m.items[2].value, "c=1");
+	free(r);
+}
+
+/* ---- heads going out ---- */
+
+static char *rewritten(const char *text, const char *authority)
+{
+	oc_http_request *r = parse(text);
+	struct px_buf b = { 0 };
+	cr_assert_eq(px_rewrite_request(&b, proxy, r, text, authority), 0);
+	char *s = strndup(b.data, b.len);
+	px_buf_release(proxy, &b);
+	free(r);
+	return s;
+}
+
+TestSuite(proxy_rewrite, .init = judge_setup, .fini = judge_teardown);
+
+Test(proxy_rewrite, origin_form_without_hop_by_hop_fields)
+{
+	char *s = rewritten("GET http://h.test:8080/p?q=1 HTTP/1.1\r\nHost: h.test:8080\r\n"
+		"Connection: keep-alive, X-Hop\r\nX-Hop: 1\r\nProxy-Connection: close\r\n"
+		"Keep-Alive: 5\r\nTE: trailers\r\nUpgrade: websocket\r\n"
+		"Proxy-Authorization: Basic eA==\r\nAccept: text/plain\r\n\r\n", "h.test:8080");
+	cr_assert_str_eq(s, "GET /p?q=1 HTTP/1.1\r\nHost: h.test:8080\r\nAccept: text/plain\r\n\r\n");
+	free(s);
+}
+
+Test(proxy_rewrite, empty_path_query_only_http10_and_chunked)
+{
+	char *s = rewritten("GET http://h.test HTTP/1.1\r\nHost: h.test\r\n\r\n", "h.test");
+	cr_assert_str_eq(s, "GET / HTTP/1.1\r\nHost: h.test\r\n\r\n");
+	free(s);
+	s = rewritten("GET http://h.test?a=b HTTP/1.1\r\nHost: h.test\r\n\r\n", "h.test");
+	cr_assert_str_eq(s, "GET /?a=b HTTP/1.1\r\nHost: h.test\r\n\r\n");
+	free(s);
+	s = rewritten("GET http://h.test/old HTTP/1.0\r\n\r\n", "h.test");
+	cr_assert_str_eq(s, "GET /old HTTP/1.0\r\nHost: h.test\r\n\r\n", "Host added for 1.0");
+	free(s);
+	s = rewritten("POST http://h.test/u HTTP/1.1\r\nHost: h.test\r\n"
+		"Transfer-Encoding: chunked\r\n\r\n", "h.test");
+	cr_assert_str_eq(s, "POST /u HTTP/1.1\r\nHost: h.test\r\nTransfer-Encoding: chunked\r\n\r\n");
+	free(s);
+}
+
+/* ---- response heads coming in ---- */
+
+static int res_parse(px_response *r, const char *text)
+{
+	px_response_init(r);
+	return px_response_parse(r, text, strlen(text), 65535);
+}
+
+Test(proxy_reshead, framing_facts)
+{
+	px_response r;
+	cr_assert_eq(res_parse(&r, "HTTP/1.1 200 OK\r\nContent-Length: 12\r\n\r\nbody"),
+		OC_HTTP_DONE, "%s", r.error);
+	cr_assert(r.has_length && r.content_length == 12 && !r.close && r.status == 200);
+	cr_assert_eq(r.head_len, 39);
+	cr_assert_eq(res_parse(&r, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"),
+		OC_HTTP_DONE);
+	cr_assert(r.chunked && !r.other_coding);
+	cr_assert_eq(res_parse(&r, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"),
+		OC_HTTP_DONE);
+	cr_assert(!r.chunked && r.other_coding, "chunked not last: until close");
+	cr_assert_eq(res_parse(&r, "HTTP/1.0 200 OK\r\n\r\n"), OC_HTTP_DONE);
+	cr_assert(r.close);
+	cr_assert_eq(res_parse(&r, "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\n\r\n"),
+		OC_HTTP_DONE);
+	cr_assert_not(r.close);
+	cr_assert_eq(res_parse(&r, "HTTP/1.1 204\r\nConnection: close, X-A\r\nX-A: 1\r\n"
+		"Keep-Alive: 1\r\nServer: s\r\n\r\n"), OC_HTTP_DONE);
+	cr_assert(r.close);
+	cr_assert(r.headers[0].hop && r.headers[1].hop && r.headers[2].hop);
+	cr_assert_not(r.headers[3].hop);
+	cr_assert_eq(r.status_rest.len, 3, "\"204\" without a reason");
+}
+
+Test(proxy_reshead, incremental)
+{
+	const char *t = "HTTP/1.1 100 Continue\r\n\r\n";
+	px_response r;
+	px_response_init(&r);
+	for (size_t k = 0; k < strlen(t); k++)
+		cr_assert_eq(px_response_parse(&r, t, k, 65535), OC_HTTP_MORE, "at %zu", k);
+	cr_assert_eq(px_response_parse(&r, t, strlen(t), 65535), OC_HTTP_DONE);
+	cr_assert_eq(r.status, 100);
+}
+
+Test(proxy_reshead, refused)
+{
+	const char *bad[] = {
+		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+		"HTTP/1.1 200 OK\nServer: x\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX : a\r\n\r\n",
+		"HTTP/2 200\r\n\r\n",
+		"HTTP/1.1 20 OK\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n",
+		"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nConnection: content-length\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		px_response r;
+		cr_assert_eq(res_parse(&r, bad[i]), OC_EPARSE, "case %zu accepted", i);
+		cr_assert_not_null(r.error);
+	}
+	char big[2048];
+	memset(big, 'a', sizeof(big));
+	memcpy(big, "HTTP/1.1 200 OK\r\nX: ", 20);
+	px_response r;
+	px_response_init(&r);
+	cr_assert_eq(px_response_parse(&r, big, sizeof(big), 1024), OC_EPARSE, "over the limit");
+}
