@@ -28,8 +28,11 @@ rules:
       mode: direct_ip
       ports: [8080]'
 
+# The shim is mounted when the build has one.
+SHIM=$OC_BUILD_ROOT/shim/outcall-shim
+[ -x "$SHIM" ] || SHIM=""
 oc_docker_start() {
-	oc_start --docker-socket "$LAB_DOCKER_SOCK" --docker-shim "" --docker-image "$IMG"
+	oc_start --docker-socket "$LAB_DOCKER_SOCK" --docker-shim "$SHIM" --docker-image "$IMG"
 }
 oc_docker_start
 
@@ -85,6 +88,21 @@ expect_match "attached with an address" '^10\.200\.0\.[0-9]+$' "$ip1"
 expect_ok "identity carries Docker's id and image" oc_cli --json containers
 expect_match "image in identity" '"image":"oclab/busybox:1"' "$LAB_OUT"
 
+# the agent socket: in the container, and answering for it
+check_agent_socket() {
+	expect_ok "$1: the agent socket is in the container" lab_poll 5 in_c coder-1 test -S /run/outcall/agent.sock
+	expect_ok "$1: it answers for coder-1" lab_host curl -sS --fail --max-time 5 \
+		--unix-socket "$LAB_DIR/run/agents/coder-1/agent.sock" http://agent/v1/whoami
+	expect_match "$1: as agent coder" '"agent": *"coder"' "$LAB_OUT"
+	if [ -n "$SHIM" ]; then
+		expect_ok "$1: the shim works inside" in_c coder-1 outcall-shim whoami
+		expect_match "$1: the shim knows the agent" "coder" "$LAB_OUT"
+	else
+		echo "note: $1: no shim in this build ($OC_BUILD_ROOT/shim/outcall-shim); not checked inside"
+	fi
+}
+check_agent_socket "run"
+
 # enforcement inside the container
 check_enforced() {
 	local when=$1
@@ -134,6 +152,7 @@ ip2=$(oc_cli --json containers | python3 -c 'import json,sys; print([c["ip"] for
 expect_eq "with the same address" "$ip1" "$ip2"
 expect_match "and its Docker identity" '"container_id":"[0-9a-f]{64}"' "$(oc_cli --json containers)"
 check_enforced "after restart"
+check_agent_socket "after restart"
 expect_eq "the restarted daemon did not re-attach it" 0 \
 	"$(grep -c 'attached container .coder-1' "$LAB_DIR/outcalld.log")"
 
@@ -146,6 +165,7 @@ expect_ok "its grants vanish" lab_poll 5 no_grant "$ip1"
 expect_ok "docker start brings it back" lab_docker start coder-1
 expect_ok "re-attached on start" lab_poll 10 has_container coder-1
 check_enforced "after docker start"
+check_agent_socket "after docker start"
 expect_ok "docker rm -f" lab_docker rm -f coder-1
 expect_ok "removed from the registry" lab_poll 10 no_container coder-1
 expect_ok "its agent directory is gone" lab_poll 5 test ! -e "$LAB_DIR/run/agents/coder-1"
