@@ -256,7 +256,7 @@ static void attach_inspected(int rc, const oc_docker_result *res, void *arg)
 		oc_dk_job_end(j, rc, 0, NULL);
 		return;
 	}
-	oc_dk_follow(j->base.d, res->containers[0].id);
+	oc_dk_follow(j->base.d, res->containers[0].id, oc_container_network(c));
 	json_t *out = oc_hostapi_container_json(c);
 	oc_container_unref(c);
 	oc_dk_job_end(j, 0, 201, out);

@@ -202,6 +202,14 @@ expect_match "with its Docker network" "Docker network outcall-lab2" "$LAB_OUT"
 expect_ok "on the new bridge" \
 	lab_docker network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' outcall-lab2
 expect_eq "bridge" "outcall1" "$LAB_OUT"
+expect_ok "docker run ext-3" lab_docker run -d --name ext-3 --network none "$IMG" sleep 3600
+expect_ok "outcall attach --network lab2 ext-3" oc_cli attach --network lab2 ext-3
+on_lab2() { oc_cli --json containers | grep -q '"name":"ext-3","agent":"ext","network":"lab2"'; }
+expect_ok "ext-3 is on lab2" on_lab2
+expect_ok "docker restart ext-3" lab_docker restart -t 0 ext-3
+expect_ok "after its restart it is back on lab2, not default" lab_poll 10 on_lab2
+expect_ok "docker rm -f ext-3" lab_docker rm -f ext-3
+expect_ok "ext-3 is detached" lab_poll 10 no_container ext-3
 expect_ok "a container Docker attaches to it" \
 	lab_docker run -d --name squatter --network outcall-lab2 "$IMG" sleep 3600
 expect_status "outcall network rm refuses while Docker has a container there" 1 oc_cli network rm lab2
@@ -214,6 +222,27 @@ expect_ok "docker network rm of the default's twin" lab_docker network rm outcal
 expect_ok "Outcall keeps the gateway on its bridge" lab_poll 5 \
 	lab_host sh -c 'ip -4 addr show dev outcall0 | grep -q "inet 10.200.0.1/24"'
 expect_ok "ext-1 still reaches web" fetch ext-1 http://web.lab.test/g
+
+# -- the engine crashes and comes back --------------------------------------------
+docker_connected() {
+	oc_cli --json status | python3 -c 'import json,sys; assert json.load(sys.stdin)["docker"]["connected"]'
+}
+syncs=$(grep -c 'docker: following the engine' "$LAB_DIR/outcalld.log")
+lab_docker_kill
+expect_match "outcalld retried with backoff" "docker: .*trying again in [0-9]+ ms" \
+	"$(cat "$LAB_DIR/outcalld.log")"
+expect_ok "and follows the new engine" lab_poll 60 docker_connected
+expect_eq "re-synced once more" "$((syncs + 1))" \
+	"$(grep -c 'docker: following the engine' "$LAB_DIR/outcalld.log")"
+# without live-restore the new engine stops what ran: the re-sync, not an
+# event, tells Outcall
+expect_ok "ext-1 was stopped by the engine's restart" \
+	lab_docker inspect -f '{{.State.Running}}' ext-1
+expect_eq "not running" "false" "$LAB_OUT"
+expect_ok "and detached by the re-sync" lab_poll 10 no_container ext-1
+expect_ok "docker start ext-1" lab_docker start ext-1
+expect_ok "attached again" lab_poll 10 has_container ext-1
+expect_ok "and enforced" fetch ext-1 http://web.lab.test/s
 
 # -- doctor ----------------------------------------------------------------------
 expect_ok "outcall doctor" oc_cli doctor --docker-socket "$LAB_DOCKER_SOCK"

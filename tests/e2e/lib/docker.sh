@@ -45,11 +45,17 @@ lab_docker_up() {
 	lab__docker_import
 }
 
-# lab_docker_kill: SIGKILLs dockerd (its containers run on under their
-# shims) and starts it again, as an engine crash and restart would.
+# lab_docker_kill: SIGKILLs dockerd and the containerd it started (their
+# containers run on under their shims) and starts dockerd again, as an
+# engine crash and restart would. A containerd left running would keep
+# the new one from starting.
 lab_docker_kill() {
-	kill -KILL "$LAB_DOCKER_PID"
+	local cpid=""
+	[ -r "$LAB_DOCKER_DIR/exec/containerd/containerd.pid" ] &&
+		read -r cpid <"$LAB_DOCKER_DIR/exec/containerd/containerd.pid"
+	kill -KILL "$LAB_DOCKER_PID" ${cpid:+"$cpid"}
 	wait "$LAB_DOCKER_PID" 2>/dev/null
+	[ -z "$cpid" ] || lab_poll 5 lab__dead "$cpid" || lab_fatal "containerd $cpid survived SIGKILL"
 	lab__docker_start
 }
 
