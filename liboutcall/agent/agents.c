@@ -230,6 +230,9 @@ void oc_agents_detach(oc_agents *a, const char *container)
 		return;
 	*p = s->next;
 	close_socket(s);
+	/* the next container of that name starts with full buckets */
+	oc_ratelimit_reset(a->checks_rl, container, strlen(container));
+	oc_ratelimit_reset(a->requests_rl, container, strlen(container));
 	char dir[4096];
 	if (oc_agents_dir(a, container, dir, sizeof(dir)) == 0)
 		rmdir(dir); /* still mounted or not empty: it stays */

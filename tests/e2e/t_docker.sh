@@ -31,8 +31,11 @@ rules:
 # The shim is mounted when the build has one.
 SHIM=$OC_BUILD_ROOT/shim/outcall-shim
 [ -x "$SHIM" ] || SHIM=""
+# DNS rate limit: a bucket of 30 that refills in minutes, so a test can
+# empty it and see it come back only through a detach.
 oc_docker_start() {
-	oc_start --docker-socket "$LAB_DOCKER_SOCK" --docker-shim "$SHIM" --docker-image "$IMG"
+	oc_start --docker-socket "$LAB_DOCKER_SOCK" --docker-shim "$SHIM" --docker-image "$IMG" \
+		--dns-rate 0.01 --dns-burst 30
 }
 oc_docker_start
 
@@ -68,6 +71,11 @@ has_container() { oc_cli --json containers | grep -q "\"name\":\"$1\""; }
 no_container() { ! has_container "$1"; }
 has_grant() { oc_cli --json grants | grep -q "\"container_ip\":\"$1\""; }
 no_grant() { ! has_grant "$1"; }
+# ip_of NAME: the address Outcall gave a container
+ip_of() {
+	oc_cli --json containers | python3 -c 'import json, sys
+print([c["ip"] for c in json.load(sys.stdin)["containers"] if c["name"] == sys.argv[1]][0])' "$1"
+}
 
 # -- networks have Docker twins ------------------------------------------
 expect_ok "the default network has a Docker network" \
@@ -83,7 +91,7 @@ expect_ok "the agent directory is mounted read-only" in_c coder-1 grep ' /run/ou
 expect_match "read-only" ' ro[, ]' "$LAB_OUT"
 expect_ok "id inside" in_c coder-1 id -u
 expect_eq "runs as nobody" "65534" "$LAB_OUT"
-ip1=$(oc_cli --json containers | python3 -c 'import json,sys; print([c["ip"] for c in json.load(sys.stdin)["containers"] if c["name"]=="coder-1"][0])')
+ip1=$(ip_of coder-1)
 expect_match "attached with an address" '^10\.200\.0\.[0-9]+$' "$ip1"
 expect_ok "identity carries Docker's id and image" oc_cli --json containers
 expect_match "image in identity" '"image":"oclab/busybox:1"' "$LAB_OUT"
@@ -148,7 +156,7 @@ expect_status "and reaches nothing the daemon would have to allow" "$DROPPED" \
 	dropped coder-1 "http://$LAB_IP_EVIL:2222/"
 oc_docker_start
 expect_ok "after the restart, still attached" has_container coder-1
-ip2=$(oc_cli --json containers | python3 -c 'import json,sys; print([c["ip"] for c in json.load(sys.stdin)["containers"] if c["name"]=="coder-1"][0])')
+ip2=$(ip_of coder-1)
 expect_eq "with the same address" "$ip1" "$ip2"
 expect_match "and its Docker identity" '"container_id":"[0-9a-f]{64}"' "$(oc_cli --json containers)"
 check_enforced "after restart"
@@ -156,14 +164,19 @@ check_agent_socket "after restart"
 expect_eq "the restarted daemon did not re-attach it" 0 \
 	"$(grep -c 'attached container .coder-1' "$LAB_DIR/outcalld.log")"
 
-# -- killed from Docker: identity and grants go ------------------------------
+# -- killed from Docker: identity, grants and rate limits go ------------------
 in_c coder-1 nslookup pkg.lab.test >/dev/null
 expect_ok "a grant before the kill" lab_poll 3 has_grant "$ip1"
+expect_status "coder-1 empties its DNS bucket" 1 in_c coder-1 sh -c \
+	'for i in $(seq 16); do nslookup web.lab.test >/dev/null 2>&1; done; nslookup web.lab.test'
+expect_match "and is refused" "REFUSED" "$LAB_OUT"
 expect_ok "docker kill" lab_docker kill coder-1
 expect_ok "the container leaves the identity registry" lab_poll 10 no_container coder-1
 expect_ok "its grants vanish" lab_poll 5 no_grant "$ip1"
 expect_ok "docker start brings it back" lab_docker start coder-1
 expect_ok "re-attached on start" lab_poll 10 has_container coder-1
+expect_eq "at the same address" "$ip1" "$(ip_of coder-1)"
+expect_ok "its DNS bucket was refilled when it went" in_c coder-1 nslookup web.lab.test
 check_enforced "after docker start"
 check_agent_socket "after docker start"
 expect_ok "docker rm -f" lab_docker rm -f coder-1
