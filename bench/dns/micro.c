@@ -5,6 +5,8 @@
  * The policy decision itself (the engine) is not included; the cached and
  * blocked paths add it once per query (and once per CNAME link on hits).
  */
+/* before ldns, which otherwise defines its own bool */
+#include <stdbool.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <stdlib.h>

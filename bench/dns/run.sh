@@ -10,14 +10,14 @@
 # nothing touches the machine's own network, and the servers are killed
 # when the script exits.
 #
-# Usage: bench/dns/run.sh [BUILD_DIR]   (root; default BUILD_DIR: build)
+# Usage: bench/dns/run.sh [BUILD_DIR]   (root; default $OC_BUILD, else build)
 # Environment: BENCH_SECONDS (10) per measured run, BENCH_OUTSTANDING (100)
 # queries dnsperf keeps in flight.
 # Needs: dnsperf, dnsmasq, unbound, dig (scripts/deps.sh bench).
 set -eu
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-build=$(cd "${1:-$root/build}" && pwd)
+build=$(cd "${1:-${OC_BUILD:-$root/build}}" && pwd)
 secs=${BENCH_SECONDS:-10}
 outstanding=${BENCH_OUTSTANDING:-100}
 
@@ -43,7 +43,7 @@ fi
 OUTCALL=10.99.0.1 DNSMASQ=10.99.0.2 UNBOUND=10.99.0.3 UPSTREAM=10.99.0.53 CLIENT=10.99.0.100
 ip link set lo up
 for a in $OUTCALL $DNSMASQ $UNBOUND $UPSTREAM $CLIENT; do
-	ip addr add $a/32 dev lo
+	ip addr add "$a/32" dev lo
 done
 
 work=$(mktemp -d /tmp/oc-bench-dns.XXXXXX)
@@ -122,7 +122,7 @@ pids="$pids $unbound_pid"
 # Ready when each answers (10 s at most).
 for s in $UPSTREAM $OUTCALL $DNSMASQ $UNBOUND; do
 	n=0
-	until dig +short +tries=1 +time=1 -b $CLIENT @$s ready.allowed.bench A >/dev/null 2>&1; do
+	until dig +short +tries=1 +time=1 -b $CLIENT "@$s" ready.allowed.bench A >/dev/null 2>&1; do
 		n=$((n + 1))
 		[ $n -lt 10 ] || { echo "bench/dns/run.sh: $s does not answer" >&2; cat "$work"/*.log >&2; exit 1; }
 	done
@@ -168,5 +168,6 @@ for srv in outcall:$OUTCALL:$outcall_pid dnsmasq:$DNSMASQ:$dnsmasq_pid unbound:$
 	measure "$name" "$addr" "$pid" miss "$work/miss.txt" -n 1
 done
 echo "(dnsmasq and unbound have no policy: their 'blocked' rows are plain forwarding/caching of those names)"
-kill "$outcall_pid" && wait "$outcall_pid" 2>/dev/null || true
+kill "$outcall_pid"
+wait "$outcall_pid" 2>/dev/null || true
 cat "$work/outcall.log"

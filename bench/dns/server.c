@@ -99,7 +99,7 @@ int main(int argc, char **argv)
 	oc_services svc = { .rules = live, .registry = reg, .events = events,
 		.private_ranges = priv };
 	oc_loop *loop = oc_loop_new();
-	oc_dns_server *srv;
+	oc_dns_server *srv = NULL;
 	if (!loop || oc_dns_server_new(loop, &cfg, &svc, &srv) < 0)
 		die("server");
 	if (oc_dns_server_listen(srv, listen) < 0)

@@ -75,9 +75,10 @@ OC_API int oc_dns_server_new(oc_loop *loop, const oc_dns_config *cfg, const oc_s
 	oc_dns_server **out);
 
 /*
- * Serves UDP and TCP on addr ("10.200.0.1:53"; port 53 if omitted).
- * Called once per network gateway, also while the loop runs. The address
- * need not be configured yet (IP_FREEBIND: the bridge may come later).
+ * Serves UDP and TCP on addr ("10.200.0.1:53"; port 53 if omitted; port
+ * 0 takes a free UDP port and the same TCP port, for tests). Called once
+ * per network gateway, also while the loop runs. The address need not be
+ * configured yet (IP_FREEBIND: the bridge may come later).
  * OC_EEXIST if the server already listens there.
  */
 OC_API int oc_dns_server_listen(oc_dns_server *s, const char *addr);

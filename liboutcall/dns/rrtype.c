@@ -1,5 +1,7 @@
 #include "dns/rrtype.h"
 
+/* before ldns, which otherwise defines its own bool */
+#include <stdbool.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
 

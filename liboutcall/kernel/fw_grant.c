@@ -55,9 +55,11 @@ static int cap_error(const oc_firewall *fw, const oc_grant *g)
 }
 
 /* Decides what the transaction holds and updates the index as if it had
- * committed; the caller re-reads the index from the kernel on failure. */
+ * committed; the caller re-reads the index from the kernel on failure.
+ * `seen` maps a key already planned in this call to its place + 1, so a
+ * key named twice becomes one element with the longer timeout. */
 static int plan(oc_firewall *fw, const oc_grant *grants, size_t n, struct planned *out,
-	size_t *nout)
+	size_t *nout, struct oc_grantidx *seen)
 {
 	uint64_t now = oc_fw_now_ms();
 	*nout = 0;
@@ -69,15 +71,22 @@ static int plan(oc_firewall *fw, const oc_grant *grants, size_t n, struct planne
 			return rc;
 		struct oc_grant_key k = { (uint32_t)rule, ntohl(g->container.s_addr),
 			ntohl(g->dest.s_addr), g->port };
+		uint64_t at = oc_grantidx_get(seen, &k, 0);
+		if (at) {
+			struct planned *p = &out[at - 1];
+			if (g->timeout_ms > p->e.timeout_ms)
+				p->e.timeout_ms = g->timeout_ms;
+			continue;
+		}
 		uint64_t want = now + g->timeout_ms;
 		uint64_t have = oc_grantidx_get(&fw->idx, &k, now);
 		if (have >= want)
-			continue;  /* live long enough; also folds repeats in one call */
+			continue;  /* live long enough already */
 		if (!have && oc_grantidx_count(&fw->idx, k.rule, k.container, now,
 				fw->cfg.grant_cap) >= fw->cfg.grant_cap)
 			return cap_error(fw, g);
-		rc = oc_grantidx_put(&fw->idx, &k, want);
-		if (rc)
+		if ((rc = oc_grantidx_put(&fw->idx, &k, want)) ||
+		    (rc = oc_grantidx_put(seen, &k, *nout + 1)))
 			return rc;
 		struct planned *p = &out[(*nout)++];
 		*p = (struct planned){ (size_t)rule, { (size_t)rule, k.container, k.dest, g->port,
@@ -134,7 +143,9 @@ int oc_firewall_grant(oc_firewall *fw, const oc_grant *grants, size_t n)
 	for (int attempt = 0; !rc && attempt < 2; attempt++) {
 		size_t np = 0;
 		int enoent = 0;
-		rc = plan(fw, grants, n, p, &np);
+		struct oc_grantidx seen = { 0 };
+		rc = plan(fw, grants, n, p, &np, &seen);
+		oc_grantidx_clear(&seen);
 		if (!rc && np)
 			rc = commit(fw, p, np, &enoent);
 		if (!rc)

@@ -9,6 +9,8 @@
  *   agent that may not see CNAME targets ending ".blocked".
  * Every written answer must parse back as DNS with ldns.
  */
+/* before ldns, which otherwise defines its own bool */
+#include <stdbool.h>
 #include <ldns/ldns.h>
 #include <stdint.h>
 #include <stdlib.h>

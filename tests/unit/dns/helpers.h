@@ -3,8 +3,9 @@
 #ifndef OC_TEST_DNS_HELPERS_H
 #define OC_TEST_DNS_HELPERS_H
 
-#include <ldns/ldns.h>
+/* stdbool before ldns, which otherwise defines bool as signed char */
 #include <stdbool.h>
+#include <ldns/ldns.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "dns/query.h"

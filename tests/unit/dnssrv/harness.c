@@ -177,9 +177,9 @@ static void *run(void *arg)
 void h_start(const struct h_opts *o)
 {
 	nstest_enter();
-	cr_assert_eq(nstest_sh(NULL, 0, "for a in %s %s %s %s %s %s %s; do "
-		"ip addr add $a/32 dev lo || exit 1; done", GW, AGENT, OTHER, STRANGER, FU_UP0, FU_UP1,
-		FU_SPOOF), 0);
+	cr_assert_eq(nstest_sh(NULL, 0, "for a in %s %s %s %s %s %s %s %s; do "
+		"ip addr add $a/32 dev lo || exit 1; done", GW, GW2, AGENT, OTHER, STRANGER, FU_UP0,
+		FU_UP1, FU_SPOOF), 0);
 	H.nevents = 0;
 	H.fu = fu_start(names, sizeof(names) / sizeof(names[0]));
 	oc_ruleset *rs;
@@ -242,6 +242,23 @@ static void call(void (*fn)(void *), void *arg)
 	sem_destroy(&c.done);
 }
 
+struct on_loop {
+	void (*fn)(oc_dns_server *s, void *arg);
+	void *arg;
+};
+
+static void run_on_loop(void *arg)
+{
+	struct on_loop *o = arg;
+	o->fn(H.srv, o->arg);
+}
+
+void h_on_loop(void (*fn)(oc_dns_server *s, void *arg), void *arg)
+{
+	struct on_loop o = { fn, arg };
+	call(run_on_loop, &o);
+}
+
 static void stop(void *arg)
 {
 	oc_loop_stop(H.loop);
@@ -255,14 +272,23 @@ void h_stop(void)
 		H.running = false;
 	}
 	oc_dns_server_free(H.srv);
+	H.srv = NULL;
 	oc_loop_free(H.loop);
+	H.loop = NULL;
 	fu_stop(H.fu);
-	oc_events_unsubscribe(H.events, H.sub);
+	H.fu = NULL;
+	if (H.events)
+		oc_events_unsubscribe(H.events, H.sub);
 	oc_events_free(H.events);
+	H.events = NULL;
 	oc_registry_free(H.reg);
+	H.reg = NULL;
 	oc_live_free(H.live);
+	H.live = NULL;
 	oc_addr_policy_free(H.priv);
+	H.priv = NULL;
 	oc_firewall_free(H.fw); /* its tables go with the test's namespace */
+	H.fw = NULL;
 }
 
 static void get_stats(void *arg)
@@ -342,18 +368,41 @@ static bool readable(int fd, int ms)
 	return poll(&p, 1, ms) == 1;
 }
 
+static int send_raw(const char *from, const char *to, const uint8_t *msg, size_t len)
+{
+	int fd = bound_socket(from, SOCK_DGRAM);
+	oc_sockaddr dst;
+	cr_assert_eq(oc_sockaddr_parse(&dst, to, 53), 0);
+	cr_assert_eq(sendto(fd, msg, len, 0, &dst.u.sa, dst.len), (ssize_t)len);
+	return fd;
+}
+
 int h_udp_raw(const char *from, const uint8_t *msg, size_t len, uint8_t *resp, size_t cap,
 	int ms)
 {
-	int fd = bound_socket(from, SOCK_DGRAM);
-	oc_sockaddr gw;
-	oc_sockaddr_parse(&gw, GW, 53);
-	cr_assert_eq(sendto(fd, msg, len, 0, &gw.u.sa, gw.len), (ssize_t)len);
+	int fd = send_raw(from, GW, msg, len);
 	int n = -1;
 	if (readable(fd, ms))
 		n = (int)recv(fd, resp, cap, 0);
 	close(fd);
 	return n;
+}
+
+int h_send_udp(const char *from, const char *to, const char *name, uint16_t id)
+{
+	size_t len;
+	uint8_t *q = t_query(name, LDNS_RR_TYPE_A, 1232, false, id, &len);
+	int fd = send_raw(from, to, q, len);
+	free(q);
+	return fd;
+}
+
+ldns_pkt *h_recv_udp(int fd, int ms)
+{
+	uint8_t resp[65535];
+	ssize_t n = readable(fd, ms) ? recv(fd, resp, sizeof(resp), 0) : -1;
+	close(fd);
+	return n < 0 ? NULL : t_parse(resp, (size_t)n);
 }
 
 ldns_pkt *h_ask_udp(const char *from, const char *name, ldns_rr_type type, uint16_t udp_size,

@@ -19,6 +19,7 @@
 #include "fakeup.h"
 
 #define GW "10.200.0.1"
+#define GW2 "10.200.1.1"      /* a second network's gateway (not listened on at start) */
 #define AGENT "10.200.0.2"    /* container coder-1: agent.name "coder" */
 #define OTHER "10.200.0.3"    /* container other-7: agent.name "other" */
 #define STRANGER "10.200.0.9" /* no container */
@@ -33,6 +34,7 @@ struct h_opts {
 /* The test defaults: the fake upstreams, short timeouts, no rate limit. */
 void h_config(oc_dns_config *cfg);
 void h_start(const struct h_opts *o);
+/* Stops and frees everything; a second call does nothing. */
 void h_stop(void);
 
 /* A query from `from` over UDP; the parsed answer, or NULL if none came
@@ -52,6 +54,14 @@ void h_tcp_send(int fd, const uint8_t *msg, size_t len);
 ldns_pkt *h_tcp_recv(int fd, int ms);
 /* True if the server closes the connection within ms. */
 bool h_tcp_closed_within(int fd, int ms);
+
+/* Runs fn(server, arg) on the server's thread and waits for it. */
+void h_on_loop(void (*fn)(oc_dns_server *s, void *arg), void *arg);
+/* Sends a query from `from` to `to` (IP:port) over UDP without waiting:
+ * returns the socket, for h_recv_udp. */
+int h_send_udp(const char *from, const char *to, const char *name, uint16_t id);
+/* The answer on fd within ms, or NULL. Closes fd. */
+ldns_pkt *h_recv_udp(int fd, int ms);
 
 /* Server state, read on the server's thread. */
 void h_stats(oc_dns_stats *st);

@@ -188,6 +188,24 @@ Test(firewall, cap_per_container_and_rule, .init = nstest_enter)
 	oc_firewall_free(fw);
 }
 
+Test(firewall, a_key_twice_in_one_call_is_one_grant, .init = nstest_enter)
+{
+	oc_firewall *fw = fwtest_open(NULL);
+	cr_assert_eq(oc_firewall_apply(fw, &gh, 1), 0, "%s", oc_error_last()->message);
+	oc_grant first = fwtest_grant("github-api", AGENT1, WEB, 443, 60000);
+	cr_assert_eq(oc_firewall_grant(fw, &first, 1), 0, "%s", oc_error_last()->message);
+	/* live already, then named twice with longer timeouts: one refresh */
+	oc_grant twice[] = { fwtest_grant("github-api", AGENT1, WEB, 443, 120000),
+		fwtest_grant("github-api", AGENT1, WEB, 443, 180000) };
+	cr_assert_eq(oc_firewall_grant(fw, twice, 2), 0, "%s", oc_error_last()->message);
+	oc_grant_list *l;
+	cr_assert_eq(oc_firewall_grants(fw, &l), 0);
+	cr_assert_eq(oc_grant_list_count(l), 1);
+	cr_assert_eq(oc_grant_list_get(l, 0)->timeout_ms, 180000);
+	oc_grant_list_free(l);
+	oc_firewall_free(fw);
+}
+
 Test(firewall, refuses_bad_grants, .init = nstest_enter)
 {
 	oc_firewall *fw = fwtest_open(NULL);
