@@ -190,7 +190,7 @@ static json_t *host_config(const oc_docker_run *s, char **resolved)
 	return json_pack("{s:s, s:[s], s:[], s:[s], s:[], s:[s], s:b, s:I, s:I, s:I, s:b, s:s, "
 		"s:[s], s:o, s:{s:s}}",
 		"NetworkMode", "none", "Dns", s->gateway, "DnsSearch", "CapDrop", "ALL", "CapAdd",
-		"SecurityOpt", "no-new-privileges:true", "Privileged", 0,
+		"SecurityOpt", "no-new-privileges=true", "Privileged", 0,
 		"PidsLimit", (json_int_t)(s->pids_limit ? s->pids_limit : DEFAULT_PIDS),
 		"Memory", (json_int_t)mem, "MemorySwap", (json_int_t)mem,
 		"ReadonlyRootfs", s->read_only_root, "IpcMode", "private",

@@ -86,7 +86,9 @@ expect_eq "on bridge outcall0, labelled as Outcall's" "outcall0 true" "$LAB_OUT"
 expect_ok "outcall run" oc_cli run --name coder-1 --image "$IMG" -- sleep 3600
 expect_match "run names the address" "started coder-1 .* on default: 10\.200\.0\.[0-9]+" "$LAB_OUT"
 expect_ok "inspect" lab_docker inspect -f '{{.HostConfig.NetworkMode}} {{.HostConfig.CapDrop}} {{.HostConfig.SecurityOpt}} {{.Config.User}} {{.HostConfig.PidsLimit}} {{.HostConfig.Memory}} {{.HostConfig.Dns}} {{index .Config.Labels "io.outcall.managed"}}' coder-1
-expect_eq "hardened by default" "none [ALL] [no-new-privileges:true] 65534:65534 512 1073741824 [10.200.0.1] true" "$LAB_OUT"
+expect_eq "hardened by default" "none [ALL] [no-new-privileges=true] 65534:65534 512 1073741824 [10.200.0.1] true" "$LAB_OUT"
+expect_ok "inside: no capabilities, no new privileges" in_c coder-1 grep -E '^(CapEff|NoNewPrivs):' /proc/self/status
+expect_eq "as the kernel sees it" "$(printf 'CapEff:\t0000000000000000\nNoNewPrivs:\t1')" "$LAB_OUT"
 expect_ok "the agent directory is mounted read-only" in_c coder-1 grep ' /run/outcall ' /proc/mounts
 expect_match "read-only" ' ro[, ]' "$LAB_OUT"
 expect_ok "id inside" in_c coder-1 id -u

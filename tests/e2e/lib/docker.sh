@@ -56,6 +56,9 @@ lab_docker_kill() {
 	kill -KILL "$LAB_DOCKER_PID" ${cpid:+"$cpid"}
 	wait "$LAB_DOCKER_PID" 2>/dev/null
 	[ -z "$cpid" ] || lab_poll 5 lab__dead "$cpid" || lab_fatal "containerd $cpid survived SIGKILL"
+	# dead, but maybe not yet reaped: a new dockerd would take the zombie
+	# for a live containerd and wait for it
+	rm -f "$LAB_DOCKER_DIR/exec/containerd/containerd.pid"
 	lab__docker_start
 }
 

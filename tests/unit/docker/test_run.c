@@ -156,7 +156,7 @@ Test(docker_run, hardened_body)
 	cr_assert_str_eq(json_string_value(json_object_get(hc, "NetworkMode")), "none");
 	cr_assert(has_string(json_object_get(hc, "CapDrop"), "ALL"));
 	cr_assert_eq(json_array_size(json_object_get(hc, "CapAdd")), 0);
-	cr_assert(has_string(json_object_get(hc, "SecurityOpt"), "no-new-privileges:true"));
+	cr_assert(has_string(json_object_get(hc, "SecurityOpt"), "no-new-privileges=true"));
 	cr_assert(json_is_false(json_object_get(hc, "Privileged")));
 	cr_assert_eq(json_integer_value(json_object_get(hc, "PidsLimit")), 512);
 	cr_assert_eq(json_integer_value(json_object_get(hc, "Memory")), 1LL << 30);
