@@ -173,6 +173,10 @@ static int run_spec(oc_daemon *d, struct run_job *j, oc_docker_run *s, oc_networ
 	else
 		pick_name(j->name, sizeof(j->name));
 	snprintf(j->network, sizeof(j->network), "%s", network ? network : "default");
+	/* the name becomes a path (its agent directory): checked first */
+	if (!rc && (!oc_name_valid(j->name) || (name && strlen(name) >= sizeof(j->name))))
+		rc = oc_error_set(OC_EINVAL, "container name '%.80s' must be 1 to 64 characters of "
+			"[A-Za-z0-9._-]", name ? name : j->name);
 	if (!rc)
 		rc = oc_network_get(d->nets, j->network, net);
 	oc_container *dup = rc ? NULL : oc_registry_by_name(oc_networks_registry(d->nets), j->name);
@@ -223,7 +227,7 @@ void oc_hostapi_docker_run(oc_daemon *d, oc_api_request *r, const char *name)
 	j->body = body;
 	j->base.free_extra = run_free;
 	oc_docker_run s;
-	oc_network_info net;
+	oc_network_info net = { 0 };
 	int rc = run_spec(d, j, &s, &net);
 	/* the binds are checked before anything is made, Docker included */
 	if (!rc)

@@ -193,6 +193,10 @@ for v in "$LAB_DOCKER_SOCK:/x" "$LAB_DOCKER_DIR:/x" "$LAB_DIR:/x" "$LAB_DIR/run/
 	expect_status "--volume $v is refused" 1 oc_cli run --name bad --image "$IMG" --volume "$v" -- true
 	expect_match "--volume $v: the reason names it" "refused" "$LAB_ERR"
 done
+mkdir "$LAB_DIR/run/precious"
+expect_status "a name that is a path is refused" 1 oc_cli run --name ../precious --image "$IMG" -- true
+expect_match "the reason" "must be 1 to 64 characters" "$LAB_ERR"
+expect_ok "and nothing outside the agents' directory was touched" test -d "$LAB_DIR/run/precious"
 expect_eq "no container was created" "" "$(lab_docker ps -aq --filter name=bad)"
 expect_fail "no agent directory was left" test -e "$LAB_DIR/run/agents/bad"
 
