@@ -30,6 +30,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <netinet/in.h>
 #include <outcall/common.h>
 #include <outcall/loop.h>
 #include <outcall/services.h>
@@ -134,6 +135,10 @@ typedef struct oc_dns_stats {
 } oc_dns_stats;
 
 OC_API void oc_dns_server_stats(oc_dns_server *s, oc_dns_stats *out);
+
+/* A container left the address `ip`: its rate-limit bucket is refilled,
+ * so the next container there starts afresh. */
+OC_API void oc_dns_server_forget(oc_dns_server *s, struct in_addr ip);
 
 /* Empties the cache (after a reload, or on the operator's request). */
 OC_API void oc_dns_server_flush(oc_dns_server *s);

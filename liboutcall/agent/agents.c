@@ -232,6 +232,9 @@ void oc_agents_detach(oc_agents *a, const char *container)
 	/* The directory stays: a container that still has it mounted (a
 	 * detach and re-attach) gets its socket back in the same place. */
 	close_socket(s);
+	/* the next container of that name starts with full buckets */
+	oc_ratelimit_reset(a->checks_rl, container, strlen(container));
+	oc_ratelimit_reset(a->requests_rl, container, strlen(container));
 	free(s);
 }
 

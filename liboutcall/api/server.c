@@ -21,7 +21,15 @@ enum conn_state {
 	HANDLING,   /* the handler has the request (deferred answer) */
 	WRITING,    /* an answer is being written */
 	STREAMING,  /* a chunked answer stays open */
+	LINGERING,  /* answered and shut down for writing; draining input */
 };
+
+/* After an answer that closes the connection, input the client is still
+ * sending (a body over the limit, say) is read and dropped for this long:
+ * closing with unread data would reset the connection and could destroy
+ * the answer before the client reads it. */
+#define LINGER_MS 2000
+#define LINGER_BYTES (1u << 20)
 
 struct oc_api_listener {
 	oc_api_server *srv;
@@ -135,6 +143,10 @@ static void on_timeout(oc_loop *loop, uint64_t id, void *arg)
 	(void)id;
 	oc_api_conn *c = arg;
 	c->timer = 0;
+	if (c->state == LINGERING) {
+		conn_close(c);
+		return;
+	}
 	if (c->state == READING && c->in.len > 0) {
 		/* A partial request that never completed: tell the client why. */
 		c->close_after = true;
@@ -163,6 +175,18 @@ static void disarm(oc_api_conn *c)
 
 static void on_conn_io(oc_loop *loop, int fd, unsigned events, void *arg);
 static void try_dispatch(oc_api_conn *c);
+static void arm(oc_api_conn *c, unsigned ms);
+
+static void linger(oc_api_conn *c)
+{
+	c->state = LINGERING;
+	c->on_close = NULL;
+	shutdown(c->fd, SHUT_WR);
+	oc_buf_free(&c->in);
+	oc_buf_free(&c->out);
+	c->out_off = 0;
+	arm(c, LINGER_MS);
+}
 
 /* Pipelined requests are served from the loop, not from inside the
  * previous answer, so a burst of them cannot recurse. */
@@ -208,7 +232,7 @@ static bool flush_out(oc_api_conn *c)
 	}
 	if (c->state == WRITING) {
 		if (c->close_after) {
-			conn_close(c);
+			linger(c);
 			return false;
 		}
 		/* The request is done: drop its bytes and serve a pipelined one. */
@@ -438,6 +462,16 @@ static void on_conn_io(oc_loop *loop, int fd, unsigned events, void *arg)
 	}
 	if (!(events & (OC_LOOP_READ | OC_LOOP_HUP | OC_LOOP_ERR)))
 		return;
+	if (c->state == LINGERING) {
+		char sink[16384];
+		ssize_t n = recv(c->fd, sink, sizeof(sink), 0);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		c->out_off += n > 0 ? (size_t)n : 0; /* bytes dropped so far */
+		if (n <= 0 || c->out_off > LINGER_BYTES)
+			conn_close(c);
+		return;
+	}
 	size_t cap = c->srv->lim.max_head + c->srv->lim.max_body + 1;
 	if (c->in.len >= cap) {
 		/* Input is full while an answer is pending: wait for it. */

@@ -111,6 +111,16 @@ bool oc_ratelimit_take(oc_ratelimit *rl, const void *key, size_t keylen, uint64_
 	return false;
 }
 
+void oc_ratelimit_reset(oc_ratelimit *rl, const void *key, size_t keylen)
+{
+	if (!rl)
+		return;
+	struct lookup k = { key, keylen < OC_RATELIMIT_KEY_MAX ? keylen : OC_RATELIMIT_KEY_MAX };
+	oc_lru_node *n = oc_lru_find(&rl->lru, oc_lru_hash(&rl->lru, k.key, k.len), bucket_eq, &k);
+	if (n)
+		oc_container_of(n, struct bucket, node)->tokens = rl->burst;
+}
+
 void oc_ratelimit_stats_get(const oc_ratelimit *rl, oc_ratelimit_stats *st)
 {
 	*st = rl->st;

@@ -37,6 +37,11 @@ void oc_ratelimit_free(oc_ratelimit *rl);
  * OC_RATELIMIT_KEY_MAX; longer keys are cut to that length. */
 bool oc_ratelimit_take(oc_ratelimit *rl, const void *key, size_t keylen, uint64_t now_ms);
 
+/* Refills the peer's bucket, if the table has one: the peer is gone (a
+ * container detached), and whoever gets its key next (a new container on
+ * the same address) starts with a full burst, not with its debts. */
+void oc_ratelimit_reset(oc_ratelimit *rl, const void *key, size_t keylen);
+
 void oc_ratelimit_stats_get(const oc_ratelimit *rl, oc_ratelimit_stats *st);
 
 #endif

@@ -32,9 +32,10 @@ struct oc_dk {
 	char last_error[512];
 	oc_docker_version version;
 	bool have_version;
-	char **followed;            /* ids attached by `outcall attach CONTAINER` */
+	struct followed *followed;  /* attached by `outcall attach CONTAINER` */
 	size_t nfollowed;
 	struct oc_dk_job *jobs;
+	char removing[200];         /* Docker network `outcall network rm` is removing */
 };
 
 static void remember_error(oc_daemon *d, const char *what)
@@ -68,25 +69,33 @@ int oc_dk_agent_dir(oc_daemon *d, const char *name, bool create, char *out, size
 
 /* ---- followed containers ---- */
 
+/* A container attached by `outcall attach CONTAINER`: no label says it
+ * is Outcall's or which network it is on, so both are remembered. */
+struct followed {
+	char id[65];
+	char network[OC_NAME_MAX];
+};
+
 static void followed_path(oc_daemon *d, char *out, size_t size)
 {
 	snprintf(out, size, "%s/docker.json", d->cfg.state_dir);
 }
 
-static bool is_followed(struct oc_dk *k, const char *id)
+static struct followed *find_followed(struct oc_dk *k, const char *id)
 {
 	for (size_t i = 0; i < k->nfollowed; i++)
-		if (strcmp(k->followed[i], id) == 0)
-			return true;
-	return false;
+		if (strcmp(k->followed[i].id, id) == 0)
+			return &k->followed[i];
+	return NULL;
 }
 
 static void save_followed(oc_daemon *d)
 {
-	json_t *ids = json_array();
-	for (size_t i = 0; ids && i < d->docker->nfollowed; i++)
-		json_array_append_new(ids, json_string(d->docker->followed[i]));
-	json_t *j = json_pack("{s:i, s:o}", "version", 1, "followed", ids);
+	json_t *list = json_array();
+	for (size_t i = 0; list && i < d->docker->nfollowed; i++)
+		json_array_append_new(list, json_pack("{s:s, s:s}", "id", d->docker->followed[i].id,
+			"network", d->docker->followed[i].network));
+	json_t *j = json_pack("{s:i, s:o}", "version", 1, "followed", list);
 	char *text = j ? json_dumps(j, JSON_INDENT(1)) : NULL;
 	json_decref(j);
 	char path[4200];
@@ -111,43 +120,44 @@ static void load_followed(oc_daemon *d)
 	}
 	size_t i;
 	json_t *v;
-	json_array_foreach(json_object_get(j, "followed"), i, v)
-		if (json_is_string(v))
-			oc_dk_follow(d, json_string_value(v));
+	json_array_foreach(json_object_get(j, "followed"), i, v) {
+		const char *id = json_string_value(json_object_get(v, "id"));
+		const char *net = json_string_value(json_object_get(v, "network"));
+		if (id && net)
+			oc_dk_follow(d, id, net);
+	}
 	json_decref(j);
 }
 
-void oc_dk_follow(oc_daemon *d, const char *id)
+void oc_dk_follow(oc_daemon *d, const char *id, const char *network)
 {
 	struct oc_dk *k = d->docker;
-	if (!k || is_followed(k, id))
+	if (!k)
 		return;
-	char **grown = realloc(k->followed, (k->nfollowed + 1) * sizeof(char *));
-	char *copy = strdup(id);
-	if (!grown || !copy) {
-		free(copy);
-		if (grown)
-			k->followed = grown;
-		oc_error_nomem();
-		remember_error(d, "following a container");
-		return;
+	struct followed *f = find_followed(k, id);
+	if (!f) {
+		struct followed *grown = realloc(k->followed, (k->nfollowed + 1) * sizeof(*grown));
+		if (!grown) {
+			oc_error_nomem();
+			remember_error(d, "following a container");
+			return;
+		}
+		k->followed = grown;
+		f = &k->followed[k->nfollowed++];
 	}
-	k->followed = grown;
-	k->followed[k->nfollowed++] = copy;
+	snprintf(f->id, sizeof(f->id), "%s", id);
+	snprintf(f->network, sizeof(f->network), "%s", network);
 	save_followed(d);
 }
 
 static void unfollow(oc_daemon *d, const char *id)
 {
 	struct oc_dk *k = d->docker;
-	for (size_t i = 0; i < k->nfollowed; i++) {
-		if (strcmp(k->followed[i], id) != 0)
-			continue;
-		free(k->followed[i]);
-		k->followed[i] = k->followed[--k->nfollowed];
-		save_followed(d);
+	struct followed *f = find_followed(k, id);
+	if (!f)
 		return;
-	}
+	*f = k->followed[--k->nfollowed];
+	save_followed(d);
 }
 
 /* ---- containers ---- */
@@ -259,13 +269,14 @@ static void inspected(int rc, const oc_docker_result *res, void *arg)
 		return;
 	}
 	const oc_docker_container *c = &res->containers[0];
-	if (!is_managed(&c->labels) && !is_followed(d->docker, c->id))
+	struct followed *f = find_followed(d->docker, c->id);
+	if (!is_managed(&c->labels) && !f)
 		return;
 	if (!c->running) {
 		let_go(d, c->id, "not running");
 		return;
 	}
-	if (oc_dk_adopt(d, c, NULL, NULL) != 0)
+	if (oc_dk_adopt(d, c, f ? f->network : NULL, NULL) != 0)
 		remember_error(d, "attaching a container");
 }
 
@@ -286,7 +297,7 @@ static void forget_agent(oc_daemon *d, const char *name)
 
 static void container_event(oc_daemon *d, const oc_docker_event *ev)
 {
-	bool ours = is_managed(&ev->attributes) || is_followed(d->docker, ev->id);
+	bool ours = is_managed(&ev->attributes) || find_followed(d->docker, ev->id);
 	if (!ours)
 		return;
 	if (strcmp(ev->action, "start") == 0) {
@@ -305,7 +316,7 @@ static void container_event(oc_daemon *d, const oc_docker_event *ev)
  * bridge without its address; Outcall owns the address and puts it back. */
 static void network_event(oc_daemon *d, const oc_docker_event *ev)
 {
-	if (strcmp(ev->action, "destroy") != 0)
+	if (strcmp(ev->action, "destroy") != 0 || strcmp(ev->name, d->docker->removing) == 0)
 		return;
 	oc_network_info *nets = NULL;
 	size_t n = 0;
@@ -391,7 +402,7 @@ static void synced(void *arg)
 		oc_container_list_free(l, n);
 	}
 	for (size_t i = 0; i < k->nfollowed; i++)
-		look_at(d, k->followed[i]);
+		look_at(d, k->followed[i].id);
 	oc_network_info *nets = NULL;
 	if (oc_networks_list(d->nets, &nets, &n) == 0)
 		for (size_t i = 0; i < n; i++)
@@ -473,6 +484,13 @@ int oc_dk_network_ensure(oc_daemon *d, const oc_network_info *net, oc_docker_cb 
 	return rc;
 }
 
+void oc_dk_removing(oc_daemon *d, const char *docker_name)
+{
+	if (d->docker)
+		snprintf(d->docker->removing, sizeof(d->docker->removing), "%s",
+			docker_name ? docker_name : "");
+}
+
 /* ---- life ---- */
 
 int oc_dk_start(oc_daemon *d)
@@ -519,8 +537,6 @@ void oc_dk_stop(oc_daemon *d)
 			j->free_extra(j);
 		free(j);
 	}
-	for (size_t i = 0; i < k->nfollowed; i++)
-		free(k->followed[i]);
 	free(k->followed);
 	free(k);
 	d->docker = NULL;

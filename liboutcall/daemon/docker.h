@@ -35,12 +35,16 @@ int oc_dk_agent_dir(oc_daemon *d, const char *name, bool create, char *out, size
 int oc_dk_adopt(oc_daemon *d, const oc_docker_container *c, const char *network,
 	oc_container **out);
 /* Remembers a container attached by `outcall attach` (not labelled as
- * Outcall's), so its events are followed too. */
-void oc_dk_follow(oc_daemon *d, const char *id);
+ * Outcall's) and its network, so its events are followed too. */
+void oc_dk_follow(oc_daemon *d, const char *id, const char *network);
 
 /* Creates the Docker network of an Outcall network when it is missing;
  * cb (may be NULL) gets the outcome. */
 int oc_dk_network_ensure(oc_daemon *d, const oc_network_info *net, oc_docker_cb cb, void *arg);
+
+/* Marks the Docker network `outcall network rm` is removing (NULL: none),
+ * whose destroy event must not put its bridge's address back. */
+void oc_dk_removing(oc_daemon *d, const char *docker_name);
 
 /* A host API request answered when Docker has: tracked so that stopping
  * Docker frees it, and told when the client hangs up. */

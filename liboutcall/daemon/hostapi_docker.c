@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/atomicfile.h"
 #include "core/random.h"
 #include "daemon/docker.h"
 #include "identity/names.h"
@@ -172,6 +173,10 @@ static int run_spec(oc_daemon *d, struct run_job *j, oc_docker_run *s, oc_networ
 	else
 		pick_name(j->name, sizeof(j->name));
 	snprintf(j->network, sizeof(j->network), "%s", network ? network : "default");
+	/* the name becomes a path (its agent directory): checked first */
+	if (!rc && (!oc_name_valid(j->name) || (name && strlen(name) >= sizeof(j->name))))
+		rc = oc_error_set(OC_EINVAL, "container name '%.80s' must be 1 to 64 characters of "
+			"[A-Za-z0-9._-]", name ? name : j->name);
 	if (!rc)
 		rc = oc_network_get(d->nets, j->network, net);
 	oc_container *dup = rc ? NULL : oc_registry_by_name(oc_networks_registry(d->nets), j->name);
@@ -179,6 +184,8 @@ static int run_spec(oc_daemon *d, struct run_job *j, oc_docker_run *s, oc_networ
 		oc_container_unref(dup);
 		rc = oc_error_set(OC_EEXIST, "a container named '%s' is attached already", j->name);
 	}
+	if (!rc)
+		rc = oc_dk_agent_dir(d, j->name, false, j->agent_dir, sizeof(j->agent_dir));
 	if (!rc && d->cfg.docker_shim && access(d->cfg.docker_shim, X_OK) != 0)
 		rc = oc_error_set(OC_ESTATE, "outcall-shim is not at %s: install it, or start "
 			"outcalld with --docker-shim PATH (empty for none)", d->cfg.docker_shim);
@@ -220,13 +227,13 @@ void oc_hostapi_docker_run(oc_daemon *d, oc_api_request *r, const char *name)
 	j->body = body;
 	j->base.free_extra = run_free;
 	oc_docker_run s;
-	oc_network_info net;
+	oc_network_info net = { 0 };
 	int rc = run_spec(d, j, &s, &net);
 	/* the binds are checked before anything is made, Docker included */
 	if (!rc)
 		rc = oc_docker_check_run(oc_dk_client(d), &s);
 	if (!rc)
-		rc = oc_dk_agent_dir(d, j->name, true, j->agent_dir, sizeof(j->agent_dir));
+		rc = oc_mkdir_p(j->agent_dir, 0755);
 	if (!rc)
 		rc = oc_docker_container_create(oc_dk_client(d), &s, run_created, j);
 	free((void *)s.cmd);
@@ -253,7 +260,7 @@ static void attach_inspected(int rc, const oc_docker_result *res, void *arg)
 		oc_dk_job_end(j, rc, 0, NULL);
 		return;
 	}
-	oc_dk_follow(j->base.d, res->containers[0].id);
+	oc_dk_follow(j->base.d, res->containers[0].id, oc_container_network(c));
 	json_t *out = oc_hostapi_container_json(c);
 	oc_container_unref(c);
 	oc_dk_job_end(j, 0, 201, out);
@@ -320,6 +327,7 @@ static void net_removed(int rc, const oc_docker_result *res, void *arg)
 		rc = 0;
 	if (!rc)
 		rc = oc_daemon_network_delete(j->base.d, j->net.name);
+	oc_dk_removing(j->base.d, NULL);
 	oc_dk_job_end(j, rc, 200, rc ? NULL : json_pack("{s:s, s:s}", "deleted", j->net.name,
 		"docker_network", j->docker_name));
 }
@@ -336,10 +344,14 @@ static void net_inspected(int rc, const oc_docker_result *res, void *arg)
 			"by Docker (see `docker network inspect %s`): disconnect them first",
 			j->docker_name, res->networks[0].ncontainers,
 			res->networks[0].ncontainers == 1 ? "" : "s", j->docker_name);
-	if (!rc)
+	if (!rc) {
+		oc_dk_removing(j->base.d, j->docker_name);
 		rc = oc_docker_network_remove(oc_dk_client(j->base.d), j->docker_name, net_removed, j);
-	if (rc)
+	}
+	if (rc) {
+		oc_dk_removing(j->base.d, NULL);
 		oc_dk_job_end(j, rc, 0, NULL);
+	}
 }
 
 static size_t attached_to(oc_daemon *d, const char *network)

@@ -157,9 +157,14 @@ int oc_daemon_attach(oc_daemon *d, const oc_attach_options *o, oc_container **ou
 
 int oc_daemon_detach(oc_daemon *d, const char *name)
 {
+	oc_container *c = oc_registry_by_name(oc_networks_registry(d->nets), name);
+	struct in_addr ip = c ? oc_container_ip(c) : (struct in_addr){ 0 };
+	oc_container_unref(c);
 	int rc = oc_network_detach(d->nets, name);
 	if (rc)
 		return rc;
+	if (d->dns)
+		oc_dns_server_forget(d->dns, ip);
 	oc_daemon_log(d, OC_LOG_INFO, "detached container '%s'", name);
 	if (d->agents)
 		oc_agents_detach(d->agents, name);

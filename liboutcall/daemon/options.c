@@ -47,7 +47,7 @@ static const struct opt opts[] = {
 	{ { "drain-ms", "MS", "on SIGTERM, time for answers in flight [3000]" }, T_U32, CFG(drain_ms) },
 	{ { "log-level", "LEVEL", "error, warn, info or debug [info]" }, T_LEVEL, CFG(log_level) },
 	{ { "docker-socket", "PATH", "the Docker Engine API socket; empty turns Docker off [/var/run/docker.sock]" }, T_STR, CFG(docker_socket) },
-	{ { "docker-shim", "PATH", "outcall-shim, mounted read-only into `outcall run` containers; empty: none [/usr/lib/outcall/outcall-shim]" }, T_STR, CFG(docker_shim) },
+	{ { "docker-shim", "PATH", "outcall-shim, mounted read-only into `outcall run` containers; empty: none [" OC_SHIM_PATH "]" }, T_STR, CFG(docker_shim) },
 	{ { "docker-image", "IMAGE", "image of `outcall run` without --image [busybox:latest]" }, T_STR, CFG(docker_image) },
 #include "daemon/options_layers.inc"
 };
@@ -77,7 +77,7 @@ void oc_daemon_config_init(oc_daemon_config *cfg)
 	cfg->ip_forward = true;
 	cfg->log_level = OC_LOG_INFO;
 	cfg->docker_socket = "/var/run/docker.sock";
-	cfg->docker_shim = "/usr/lib/outcall/outcall-shim";
+	cfg->docker_shim = OC_SHIM_PATH;
 	cfg->docker_image = "busybox:latest";
 }
 

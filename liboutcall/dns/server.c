@@ -188,6 +188,13 @@ void oc_dns_server_flush(oc_dns_server *s)
 	oc_dns_cache_flush(s->cache);
 }
 
+void oc_dns_server_forget(oc_dns_server *s, struct in_addr ip)
+{
+	/* the key server_query.c takes tokens with: the address as sent */
+	uint32_t key = ip.s_addr;
+	oc_ratelimit_reset(s->rl, &key, sizeof(key));
+}
+
 struct list_ctx {
 	void (*fn)(const char *name, const char *type, uint32_t ttl_left, size_t bytes, void *arg);
 	void *arg;

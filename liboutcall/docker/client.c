@@ -515,8 +515,10 @@ static void negotiated(oc_docker *d, int rc, int status, json_t *answer, void *a
 			break;
 		r->batch = r->waiting = false;
 		int src = rc ? rc : start(r);
+		if (src && !rc)
+			snprintf(msg, sizeof(msg), "%s", oc_error_last()->message);
 		if (src)
-			fail_waiting(r, src, rc ? msg : oc_error_last()->message);
+			fail_waiting(r, src, msg);
 	}
 }
 

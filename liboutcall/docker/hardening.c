@@ -95,6 +95,9 @@ static int check_spec(const oc_docker_run *s)
 	if (!rc && (s->agent_dir[0] != '/' || (s->shim && s->shim[0] != '/')))
 		rc = oc_error_set(OC_EINVAL, "the agent directory and the shim must be absolute "
 			"host paths");
+	if (!rc && (strpbrk(s->agent_dir, ":,") || strlen(s->agent_dir) > 4000))
+		rc = oc_error_set(OC_EINVAL, "agent directory %s: a run directory for Docker may not "
+			"hold ':' or ',' and must be shorter than 4000 bytes", s->agent_dir);
 	if (!rc && (s->memory_bytes < 0 || (s->memory_bytes && s->memory_bytes < MIN_MEMORY)))
 		rc = oc_error_set(OC_EINVAL, "memory limit %lld bytes: give at least %lld (6 MiB)",
 			(long long)s->memory_bytes, MIN_MEMORY);
@@ -172,21 +175,26 @@ static json_t *environment(const oc_docker_run *s)
 static json_t *host_config(const oc_docker_run *s, char **resolved)
 {
 	/* The agent directory is read-only: connecting to its socket needs no
-	 * write access, and the agent cannot plant files there. */
-	json_t *mounts = add_mount(json_array(), s->agent_dir, OC_DOCKER_AGENT_DIR, true);
+	 * write access, and the agent cannot plant files there. It is a bind
+	 * in the -v syntax because Docker then creates it when it is missing:
+	 * the daemon removes it when the container stops, and a `docker
+	 * start` must not fail for that. */
+	char agent_bind[4200];
+	snprintf(agent_bind, sizeof(agent_bind), "%s:" OC_DOCKER_AGENT_DIR ":ro", s->agent_dir);
+	json_t *mounts = json_array();
 	if (s->shim)
 		mounts = add_mount(mounts, s->shim, OC_DOCKER_SHIM_PATH, true);
 	for (size_t i = 0; i < s->nbinds; i++)
 		mounts = add_mount(mounts, resolved[i], s->binds[i].target, s->binds[i].read_only);
 	int64_t mem = s->memory_bytes ? s->memory_bytes : DEFAULT_MEMORY;
 	return json_pack("{s:s, s:[s], s:[], s:[s], s:[], s:[s], s:b, s:I, s:I, s:I, s:b, s:s, "
-		"s:o, s:{s:s}}",
+		"s:[s], s:o, s:{s:s}}",
 		"NetworkMode", "none", "Dns", s->gateway, "DnsSearch", "CapDrop", "ALL", "CapAdd",
-		"SecurityOpt", "no-new-privileges:true", "Privileged", 0,
+		"SecurityOpt", "no-new-privileges=true", "Privileged", 0,
 		"PidsLimit", (json_int_t)(s->pids_limit ? s->pids_limit : DEFAULT_PIDS),
 		"Memory", (json_int_t)mem, "MemorySwap", (json_int_t)mem,
 		"ReadonlyRootfs", s->read_only_root, "IpcMode", "private",
-		"Mounts", mounts, "RestartPolicy", "Name", "no");
+		"Binds", agent_bind, "Mounts", mounts, "RestartPolicy", "Name", "no");
 }
 
 int oc_docker_run_body(oc_docker *d, const oc_docker_run *s, json_t **out)

@@ -31,7 +31,7 @@ rules:
 lab_agent e1
 lab_bg host embed env LD_LIBRARY_PATH="$libdir" "$LAB_DIR/orchestrator" \
 	"$OC_RULES" "$LAB_DIR/state" "$LAB_DIR/run" "$(lab_netns e1)" e1-7 \
-	"dns-upstream=$LAB_IP_DNS" "private-ranges=$OC_LAB_PRIVATE" drain-ms=100
+	"dns-upstream=$LAB_IP_DNS" "private-ranges=$OC_LAB_PRIVATE" drain-ms=100 docker-socket=
 lab_wait 20 "the orchestrator attached e1" grep -q "attached e1-7 as agent e1" "$LAB_DIR/embed.log"
 expect_ok "allowed request" lab_curl e1 http://web.lab.test/
 expect_status "blocked request" 22 lab_curl e1 --resolve "evil.lab.test:80:$LAB_IP_EVIL" http://evil.lab.test/

@@ -30,7 +30,7 @@ LAB_DOCKER_IMAGE=oclab/busybox:1
 # Sets LAB_DOCKER_SOCK (the socket) and LAB_DOCKER_DIR. Skips the test
 # (77) only when the kernel lacks what dockerd needs.
 lab_docker_up() {
-	local d=$LAB_DIR/docker ns=$LAB_NETNS_RUN/$LAB_P-host
+	local d=$LAB_DIR/docker
 	[ -n "$LAB_P" ] || lab_fatal "lab_docker_up: call lab_init first"
 	lab__docker_kernel_ok
 	lab__need_tools dockerd containerd runc docker nsenter unshare busybox tar
@@ -41,13 +41,36 @@ lab_docker_up() {
 	printf '{"deprecated-key-path": "%s/key.json"}\n' "$d" >"$d/daemon.json"
 	ln -sf "$LAB_LIB/docker-down" "$LAB_DIR/on-remove/docker"
 	lab_at_teardown lab_docker_down
+	lab__docker_start
+	lab__docker_import
+}
+
+# lab_docker_kill: SIGKILLs dockerd and the containerd it started (their
+# containers run on under their shims) and starts dockerd again, as an
+# engine crash and restart would. A containerd left running would keep
+# the new one from starting.
+lab_docker_kill() {
+	local cpid=""
+	[ -r "$LAB_DOCKER_DIR/exec/containerd/containerd.pid" ] &&
+		read -r cpid <"$LAB_DOCKER_DIR/exec/containerd/containerd.pid"
+	kill -KILL "$LAB_DOCKER_PID" ${cpid:+"$cpid"}
+	wait "$LAB_DOCKER_PID" 2>/dev/null
+	[ -z "$cpid" ] || lab_poll 5 lab__dead "$cpid" || lab_fatal "containerd $cpid survived SIGKILL"
+	# dead, but maybe not yet reaped: a new dockerd would take the zombie
+	# for a live containerd and wait for it
+	rm -f "$LAB_DOCKER_DIR/exec/containerd/containerd.pid"
+	lab__docker_start
+}
+
+lab__docker_start() {
+	local d=$LAB_DOCKER_DIR ns=$LAB_NETNS_RUN/$LAB_P-host
 	nsenter --net="$ns" unshare --mount --propagation private -- \
 		dockerd --data-root "$d/data" --exec-root "$d/exec" \
 		-H "unix://$LAB_DOCKER_SOCK" --pidfile "$d/dockerd.pid" \
 		--config-file "$d/daemon.json" \
 		--iptables=false --ip6tables=false --bridge=none --ip-forward=false \
 		--exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "$LAB_P-docker" \
-		</dev/null >"$LAB_DIR/dockerd.log" 2>&1 &
+		</dev/null >>"$LAB_DIR/dockerd.log" 2>&1 &
 	LAB_DOCKER_PID=$!
 	echo "$LAB_DOCKER_PID" >"$d/launcher.pid"
 	lab_poll 60 lab__docker_ready_or_dead
@@ -55,7 +78,6 @@ lab_docker_up() {
 		lab_fatal "dockerd exited at start: $(tail -n 3 "$LAB_DIR/dockerd.log")"
 	lab_docker version --format '{{.Server.Version}}' >/dev/null ||
 		lab_fatal "dockerd did not answer within 60 s (see $LAB_DIR/dockerd.log)"
-	lab__docker_import
 }
 
 lab__docker_ready_or_dead() {

@@ -18,9 +18,11 @@ oc_rule() {
 }
 
 # oc_start [FLAGS...]: outcalld in the host namespace, ready when its
-# health endpoint answers. Logs in $LAB_DIR/outcalld.log.
+# health endpoint answers. Logs in $LAB_DIR/outcalld.log. Docker is off
+# unless FLAGS name the lab's own engine (lib/docker.sh): the machine's
+# /var/run/docker.sock, if it had a dockerd, works outside the lab.
 oc_start() {
-	lab_bg host outcalld "$OC_OUTCALLD" \
+	lab_bg host outcalld "$OC_OUTCALLD" --docker-socket "" \
 		--rules-dir "$OC_RULES" --state-dir "$LAB_DIR/state" --run-dir "$LAB_DIR/run" \
 		--dns-upstream "$LAB_IP_DNS" --private-ranges "$OC_LAB_PRIVATE" \
 		--decision-log "$LAB_DIR/decisions.log" --drain-ms 200 --reload-debounce-ms 100 "$@"

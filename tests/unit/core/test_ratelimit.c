@@ -56,3 +56,25 @@ Test(ratelimit, rejects_bad_parameters)
 	cr_assert_eq(oc_ratelimit_new(1, 0.5, 4, &rl), OC_EINVAL);
 	cr_assert_eq(oc_ratelimit_new(1, 1, 0, &rl), OC_EINVAL);
 }
+
+Test(ratelimit, reset_refills_a_peer_that_left)
+{
+	oc_ratelimit *rl;
+	cr_assert_eq(oc_ratelimit_new(1, 3, 4, &rl), 0);
+	for (int i = 0; i < 3; i++) {
+		cr_assert(oc_ratelimit_take(rl, "a", 1, 0));
+		cr_assert(oc_ratelimit_take(rl, "b", 1, 0));
+	}
+	cr_assert_not(oc_ratelimit_take(rl, "a", 1, 0));
+	oc_ratelimit_reset(rl, "a", 1);
+	for (int i = 0; i < 3; i++)
+		cr_assert(oc_ratelimit_take(rl, "a", 1, 0), "a full burst after the reset");
+	cr_assert_not(oc_ratelimit_take(rl, "a", 1, 0));
+	cr_assert_not(oc_ratelimit_take(rl, "b", 1, 0), "other peers keep their state");
+	oc_ratelimit_reset(rl, "zz", 2); /* unknown: nothing happens */
+	oc_ratelimit_reset(NULL, "a", 1);
+	oc_ratelimit_stats st;
+	oc_ratelimit_stats_get(rl, &st);
+	cr_assert_eq(st.peers, 2);
+	oc_ratelimit_free(rl);
+}

@@ -63,14 +63,19 @@ static void *serve(void *arg)
 			free(req.body);
 		pthread_mutex_unlock(&f->lock);
 		struct fake_answer a = f->answer(&req, f->arg);
+		/* a kept connection is listed before its answer goes out: once the
+		 * client has read it, fake_drop_hung must find it */
+		bool keep = false;
+		pthread_mutex_lock(&f->lock);
+		if (a.hang && f->nhung < FAKE_MAX_REQUESTS) {
+			f->hung[f->nhung++] = c;
+			keep = true;
+		}
+		pthread_mutex_unlock(&f->lock);
 		if (a.raw)
 			send(c, a.raw, strlen(a.raw), MSG_NOSIGNAL);
-		pthread_mutex_lock(&f->lock);
-		if (a.hang && f->nhung < FAKE_MAX_REQUESTS)
-			f->hung[f->nhung++] = c;
-		else
+		if (!keep)
 			close(c);
-		pthread_mutex_unlock(&f->lock);
 	}
 	return NULL;
 }

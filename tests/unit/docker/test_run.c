@@ -156,7 +156,7 @@ Test(docker_run, hardened_body)
 	cr_assert_str_eq(json_string_value(json_object_get(hc, "NetworkMode")), "none");
 	cr_assert(has_string(json_object_get(hc, "CapDrop"), "ALL"));
 	cr_assert_eq(json_array_size(json_object_get(hc, "CapAdd")), 0);
-	cr_assert(has_string(json_object_get(hc, "SecurityOpt"), "no-new-privileges:true"));
+	cr_assert(has_string(json_object_get(hc, "SecurityOpt"), "no-new-privileges=true"));
 	cr_assert(json_is_false(json_object_get(hc, "Privileged")));
 	cr_assert_eq(json_integer_value(json_object_get(hc, "PidsLimit")), 512);
 	cr_assert_eq(json_integer_value(json_object_get(hc, "Memory")), 1LL << 30);
@@ -176,11 +176,12 @@ Test(docker_run, hardened_body)
 	cr_assert(has_string(json_object_get(b, "Cmd"), "sleep"));
 
 	json_t *mounts = json_object_get(hc, "Mounts");
-	json_t *m = mount_at(mounts, OC_DOCKER_AGENT_DIR);
-	cr_assert_not_null(m);
-	cr_assert_str_eq(json_string_value(json_object_get(m, "Source")), w.t.agent);
-	cr_assert(json_is_true(json_object_get(m, "ReadOnly")));
-	m = mount_at(mounts, OC_DOCKER_SHIM_PATH);
+	char agent_bind[512];
+	snprintf(agent_bind, sizeof(agent_bind), "%s:" OC_DOCKER_AGENT_DIR ":ro", w.t.agent);
+	cr_assert(has_string(json_object_get(hc, "Binds"), agent_bind),
+		"the agent directory is bound read-only, in the syntax that recreates it");
+	cr_assert_null(mount_at(mounts, OC_DOCKER_AGENT_DIR));
+	json_t *m = mount_at(mounts, OC_DOCKER_SHIM_PATH);
 	cr_assert_not_null(m);
 	cr_assert(json_is_true(json_object_get(m, "ReadOnly")));
 	m = mount_at(mounts, "/workspace");
