@@ -1,6 +1,7 @@
 #!/bin/sh
 # Sets everything up on a fresh Debian 12 machine and runs the whole test
-# suite: unit tests (plain and under ASan+UBSan), the e2e lab tests, and a
+# suite: unit tests (plain and under ASan+UBSan), the e2e lab tests (the
+# daemon's again on the ASan+UBSan build), and a
 # bounded run of every fuzz target over its corpus. Ends with one line
 # "N passed, N failed" and exits non-zero if anything failed.
 # Must run as root (the e2e lab makes network namespaces).
@@ -36,6 +37,12 @@ run_build() { # name, meson test args, setup args...
 run_build plain "--no-suite bench --timeout-multiplier 3"
 if [ "${OC_TEST_QUICK:-0}" != 1 ]; then
 	run_build asan "--suite unit --timeout-multiplier 8" -Db_sanitize=address,undefined -Db_lundef=false
+	# The daemon's own e2e tests again on the sanitizer build: memory
+	# errors, leaks and undefined behaviour in outcalld fail them.
+	rm -f "$here/build-ci-asan/meson-logs/asan-e2e.json"
+	[ -d "$here/build-ci-asan" ] && OC_SANITIZED=1 OC_SHIM="$here/build-ci-plain/shim/outcall-shim" meson test -C "$here/build-ci-asan" \
+		--print-errorlogs --timeout-multiplier 3 --logbase asan-e2e \
+		e2e-daemon e2e-dns e2e-proxy e2e-agent e2e-reload || status=1
 	if command -v clang >/dev/null 2>&1; then
 		CC=clang run_build fuzz "--suite fuzz" -Dfuzz=true -Dtests=disabled -Db_lundef=false
 	else
@@ -49,12 +56,12 @@ python3 - $builds <<'PY' || status=1
 import json, sys, os
 passed = failed = 0
 for d in sys.argv[1:]:
-    log = os.path.join(d, "meson-logs", "testlog.json")
-    if not os.path.exists(log):
+    logs = [os.path.join(d, "meson-logs", f) for f in ("testlog.json", "asan-e2e.json")]
+    if not os.path.exists(logs[0]):
         failed += 1
         print(f"no test log in {d}")
         continue
-    for line in open(log):
+    for line in (l for log in logs if os.path.exists(log) for l in open(log)):
         t = json.loads(line)
         if t["result"] in ("OK", "EXPECTEDFAIL"):
             passed += 1

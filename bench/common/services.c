@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-void bench_die(const char *prog, const char *what)
+_Noreturn void bench_die(const char *prog, const char *what)
 {
 	fprintf(stderr, "%s: %s: %s\n", prog, what, oc_error_last()->message);
 	exit(1);

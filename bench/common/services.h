@@ -25,7 +25,7 @@ void bench_services_init(struct bench_services *b, const char *prog, const char 
 void bench_services_fini(struct bench_services *b);
 
 /* Prints "prog: what: <last error>" and exits 1. */
-void bench_die(const char *prog, const char *what);
+_Noreturn void bench_die(const char *prog, const char *what);
 
 /* Stops the loop on SIGINT and SIGTERM. */
 void bench_stop_on_signals(const char *prog, oc_loop *loop);

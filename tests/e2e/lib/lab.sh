@@ -337,6 +337,13 @@ lab__on_signal() {
 
 # lab_done: ends the test; exit status 1 if any expectation failed.
 lab_done() {
+	local hook
+	for hook in "${LAB_DONE_HOOKS[@]}"; do "$hook"; done
 	[ "$LAB_FAILS" -gt 0 ] && exit 1
 	exit 0
 }
+
+# lab_at_done FUNC: run FUNC at lab_done, before the verdict; FUNC may
+# use the expect functions (final checks a library adds to every test).
+LAB_DONE_HOOKS=()
+lab_at_done() { LAB_DONE_HOOKS+=("$1"); }

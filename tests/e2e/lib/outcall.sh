@@ -55,3 +55,18 @@ oc_api() {
 oc_generation() {
 	oc_cli --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])'
 }
+
+# Under the sanitizers (OC_SANITIZED=1: scripts/test.sh runs the daemon's
+# e2e tests on the ASan+UBSan build too), a test also fails when outcalld
+# reported a memory error, a leak or undefined behaviour. It is stopped
+# first, so leak checking runs at its exit.
+oc__sanitizer_check() {
+	if [ -n "${OC_PID:-}" ] && kill -0 "$OC_PID" 2>/dev/null; then
+		lab_stop outcalld TERM
+	fi
+	expect_nomatch "outcalld ran clean under the sanitizers" \
+		'ERROR: (Address|Leak)Sanitizer|runtime error:' "$(cat "$LAB_DIR"/outcalld*.log 2>/dev/null)"
+}
+if [ "${OC_SANITIZED:-0}" = 1 ]; then
+	lab_at_done oc__sanitizer_check
+fi
