@@ -1,8 +1,10 @@
 /*
  * Strict, incremental, zero-copy HTTP/1.1 response head parser (RFC 9110,
- * RFC 9112), for Outcall's own clients of local HTTP services (the Docker
- * Engine API). It is used like the request parser (request.h): init, then
- * parse with all bytes received so far; results are spans into the buffer.
+ * RFC 9112), the one Outcall reads every response head with: its own
+ * clients of local HTTP services (the Docker Engine API) and the proxy,
+ * which relays upstream answers. It is used like the request parser
+ * (request.h): init, then parse with all bytes received so far; results
+ * are spans into the buffer.
  *
  * What is refused (r->error says why; OC_EPARSE, or OC_ELIMIT for a head
  * over max_head or more than max_headers fields):
@@ -13,11 +15,24 @@
  *   error); header lines as the request parser refuses them (obs-fold,
  *   names that are not tokens, whitespace before ':'); Content-Length not
  *   plain digits or sent twice; Transfer-Encoding together with
- *   Content-Length, with chunked missing, not last or repeated, or with
- *   any other coding (none is asked for).
+ *   Content-Length, in an HTTP/1.0 response, with chunked missing, not
+ *   last or repeated, or with any other coding (none is asked for);
+ *   Connection options that are not tokens or that name Content-Length or
+ *   Transfer-Encoding.
+ *
+ * A relay (set `relay` before parsing) must pass on what a server may
+ * send to a client it does not know: it also accepts interim answers
+ * (100 to 199; framed as no body, the final head follows), a status line
+ * without the SP before an empty reason, and codings other than chunked
+ * (the body then runs until the server closes, unless chunked is last).
+ *
+ * Hop-by-hop fields (Connection, Proxy-Connection, Keep-Alive, TE,
+ * Upgrade, Proxy-Authenticate and every field a Connection option names)
+ * carry OC_HTTP_HDR_HOP, so that a relay drops them. Transfer-Encoding is
+ * not one of them: a relay passes the body on with its codings.
  *
  * Framing (RFC 9112 §6.3): no body for an answer to HEAD (set `head`
- * before parsing) and for 204 and 304; then chunked, Content-Length, or
+ * before parsing), for 1xx, 204 and 304; then chunked, Content-Length, or
  * else the body runs until the server closes.
  *
  * Memory: about 1.1 KB, like oc_http_request. Thread-safety: plain data
@@ -38,6 +53,7 @@ typedef struct oc_http_response_head {
 	uint16_t max_head;        /* bytes, at most 65535 */
 	uint8_t max_headers;      /* at most OC_HTTP_MAX_HEADERS */
 	bool head;                /* the request was HEAD: no body follows */
+	bool relay;               /* read for a relay (see above) */
 
 	/* Parse progress (private). */
 	uint8_t state;
@@ -51,7 +67,7 @@ typedef struct oc_http_response_head {
 	uint16_t head_len;        /* bytes of the head, final CRLF included */
 	uint8_t version_minor;    /* HTTP/1.<minor>: 0 or 1 */
 	bool keep_alive;          /* the connection may carry another request */
-	uint16_t status;          /* 200 to 599 */
+	uint16_t status;          /* 200 to 599; 100 to 599 for a relay */
 	oc_http_span reason;
 	oc_http_framing framing;
 	uint64_t content_length;  /* OC_HTTP_BODY_LENGTH */

@@ -14,8 +14,8 @@
  * Files: proxy.c (object, config, stats), listen.c (listeners, accept,
  * caps), conn.c (lifecycle, events, timers), head.c (request heads),
  * judge.c (identity, context, decision), page.c (403 and error answers),
- * rewrite.c (request and response heads going out), reshead.c (response
- * heads coming in), upstream.c (resolve, check, connect, reuse), pump.c
+ * rewrite.c (request and response heads going out; response heads come
+ * in through http/response_parse.h in relay mode), upstream.c (resolve, check, connect, reuse), pump.c
  * (moving bytes), exchange.c (one HTTP request and its response),
  * tunnel.c (ClientHello, tunnels), record.c (decision records), pool.c
  * (buffers and pipes).
@@ -32,8 +32,8 @@
 #include "core/buf.h"
 #include "http/chunked.h"
 #include "http/request.h"
+#include "http/response_parse.h"
 #include "net/sock.h"
-#include "proxy/reshead.h"
 #include "resolve/resolve.h"
 #include "tls/clienthello.h"
 
@@ -268,7 +268,7 @@ struct px_conn {
 	struct px_dir up, down;   /* client -> upstream, upstream -> client */
 	bool up_done, down_done;
 	struct px_buf uin;        /* upstream bytes not yet used (response heads) */
-	px_response *res;         /* response head being read (HTTP connections only) */
+	oc_http_response_head *res; /* response head being read (HTTP connections only) */
 	bool head_method;         /* the request was HEAD: responses have no body */
 	bool res_started;         /* bytes of a response reached the proxy */
 	bool res_head_done;       /* the final (non-1xx) response head is through */
@@ -349,7 +349,7 @@ void px_reply_queue(struct px_conn *c, const char *data, size_t len, enum px_pha
 int px_rewrite_request(struct px_buf *out, oc_proxy *p, const oc_http_request *r,
 	const char *buf, const char *authority);
 /* Appends the response head as it goes to the client. */
-int px_rewrite_response(struct px_buf *out, oc_proxy *p, const px_response *r,
+int px_rewrite_response(struct px_buf *out, oc_proxy *p, const oc_http_response_head *r,
 	const char *buf, bool close, bool client_http10);
 
 /* ---- upstream.c ---- */

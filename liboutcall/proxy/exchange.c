@@ -17,6 +17,15 @@
 #include <string.h>
 #include <sys/socket.h>
 
+/* Ready for the next response head of this exchange. */
+static void res_init(struct px_conn *c)
+{
+	oc_http_response_head_init(c->res);
+	c->res->relay = true;
+	c->res->head = c->head_method;
+	c->res->max_head = UINT16_MAX;
+}
+
 void px_exchange_start(struct px_conn *c)
 {
 	c->res_started = c->res_head_done = c->up_done = c->down_done = false;
@@ -25,7 +34,7 @@ void px_exchange_start(struct px_conn *c)
 		px_conn_close(c, "out of memory");
 		return;
 	}
-	px_response_init(c->res);
+	res_init(c);
 	px_conn_enter(c, PH_EXCHANGE);
 }
 
@@ -39,21 +48,26 @@ static void broken(struct px_conn *c, const char *why)
  * response cannot be relayed. */
 static bool frame(struct px_conn *c)
 {
-	const px_response *r = c->res;
+	const oc_http_response_head *r = c->res;
 	struct px_dir *d = &c->down;
-	if (c->head_method || r->status == 204 || r->status == 304) {
+	switch (r->framing) {
+	case OC_HTTP_BODY_NONE:
 		d->body = BODY_NONE;
-	} else if (r->chunked) {
+		break;
+	case OC_HTTP_BODY_CHUNKED:
 		if (c->http_minor == 0)
 			return false;
 		d->body = BODY_CHUNKED;
 		oc_http_chunked_init(&d->chunk);
-	} else if (r->has_length && !r->other_coding) {
+		break;
+	case OC_HTTP_BODY_LENGTH:
 		d->body = BODY_LENGTH;
 		d->left = r->content_length;
-	} else {
+		break;
+	case OC_HTTP_BODY_UNTIL_CLOSE:
 		d->body = BODY_EOF;
 		c->close_after = true; /* the client learns the end only by the close */
+		break;
 	}
 	return true;
 }
@@ -62,8 +76,8 @@ static bool frame(struct px_conn *c)
  * the framing. Returns false when the exchange was ended. */
 static bool take_head(struct px_conn *c)
 {
-	px_response *r = c->res;
-	int rc = px_response_parse(r, c->uin.data, c->uin.len, 65535);
+	oc_http_response_head *r = c->res;
+	int rc = oc_http_response_head_parse(r, c->uin.data, c->uin.len);
 	if (rc == OC_HTTP_MORE)
 		return true;
 	if (rc < 0) {
@@ -84,12 +98,12 @@ static bool take_head(struct px_conn *c)
 	}
 	px_buf_consume(&c->uin, r->head_len);
 	if (interim) {
-		px_response_init(r);
+		res_init(c);
 		return true;
 	}
 	c->res_head_done = true;
 	c->rec.status = r->status;
-	c->up_keep = !r->close && c->down.body != BODY_EOF;
+	c->up_keep = r->keep_alive;
 	return true;
 }
 

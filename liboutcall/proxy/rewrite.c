@@ -69,15 +69,18 @@ int px_rewrite_request(struct px_buf *b, oc_proxy *p, const oc_http_request *r,
 	return 0;
 }
 
-int px_rewrite_response(struct px_buf *b, oc_proxy *p, const px_response *r,
+int px_rewrite_response(struct px_buf *b, oc_proxy *p, const oc_http_response_head *r,
 	const char *buf, bool close, bool client_http10)
 {
 	int rc = px_buf_reserve(p, b, r->head_len + EXTRA);
 	if (rc)
 		return rc;
 	struct out o = { b->data + b->len };
-	puts_(&o, "HTTP/1.1 ");
-	span(&o, buf, r->status_rest);
+	char status[] = "HTTP/1.1 000 ";
+	for (int i = 11, v = r->status; i >= 9; i--, v /= 10)
+		status[i] = (char)('0' + v % 10);
+	puts_(&o, status);
+	span(&o, buf, r->reason);
 	put(&o, "\r\n", 2);
 	for (int i = 0; i < r->nheaders; i++)
 		if (!(r->headers[i].flags & OC_HTTP_HDR_HOP))

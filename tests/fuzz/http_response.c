@@ -2,7 +2,8 @@
  * - parsing in one call and in pieces (split points taken from the input)
  *   reach the same verdict, head length and framing;
  * - every span of an accepted head lies inside the head, the status is
- *   200 to 599 and bodies are framed only as the status allows;
+ *   200 to 599 (100 to 599 for a relay, picked by the input's first byte)
+ *   and bodies are framed only as the status allows;
  * - a refused head has a reason. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,14 +26,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *buf = malloc(size ? size : 1);
 	memcpy(buf, data, size);
 	bool head = size && (data[0] & 1);
+	bool relay = size && (data[0] & 2);
 
 	static oc_http_response_head whole, pieces;
 	oc_http_response_head_init(&whole);
 	whole.head = head;
+	whole.relay = relay;
 	int rc = oc_http_response_head_parse(&whole, buf, size);
 
 	oc_http_response_head_init(&pieces);
 	pieces.head = head;
+	pieces.relay = relay;
 	int rc2 = OC_HTTP_MORE;
 	size_t k = 0;
 	while (k < size && rc2 == OC_HTTP_MORE) {
@@ -46,8 +50,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc == OC_HTTP_DONE) {
 		CHECK(whole.head_len == pieces.head_len && whole.head_len <= size);
 		CHECK(whole.framing == pieces.framing && whole.keep_alive == pieces.keep_alive);
-		CHECK(whole.status >= 200 && whole.status <= 599);
-		CHECK(!(head || whole.status == 204 || whole.status == 304) ||
+		CHECK(whole.status >= (relay ? 100 : 200) && whole.status <= 599);
+		CHECK(!(head || whole.status < 200 || whole.status == 204 || whole.status == 304) ||
 			whole.framing == OC_HTTP_BODY_NONE);
 		in_head(&whole, whole.reason);
 		CHECK(whole.nheaders <= whole.max_headers);

@@ -1,9 +1,9 @@
-/* Fuzzes the proxy's own head handling: the response head parser and the
- * two rewrites (requests to origin form, responses to the client). The
- * first byte picks the direction; the rest is the head.
+/* Fuzzes the proxy's own head handling: the two rewrites (requests to
+ * origin form, responses to the client, read by the response parser in
+ * relay mode, which http_response fuzzes in pieces). The first byte picks
+ * the direction; the rest is the head.
  *
  * Invariants:
- * - a response head parses to the same result in one call and in pieces;
  * - an accepted head, rewritten, parses again (strict parsers on both
  *   sides accept what the proxy writes) with the same status or method
  *   and target, the same framing, and no hop-by-hop field left;
@@ -36,37 +36,34 @@ static bool is_hop(const char *buf, oc_http_span name, const char *proxy_field)
 	return strlen(proxy_field) == name.len && !strncasecmp(buf + name.off, proxy_field, name.len);
 }
 
+/* Read as the proxy reads upstream answers (exchange.c). */
+static int relay_parse(oc_http_response_head *r, const char *buf, size_t len)
+{
+	oc_http_response_head_init(r);
+	r->relay = true;
+	r->max_head = UINT16_MAX;
+	return oc_http_response_head_parse(r, buf, len);
+}
+
 static void response(const char *buf, size_t len)
 {
-	px_response a, b;
-	px_response_init(&a);
-	px_response_init(&b);
-	int ra = px_response_parse(&a, buf, len, 65535);
-	int rb = OC_HTTP_MORE;
-	for (size_t k = 1; k <= len && rb == OC_HTTP_MORE; k += 1 + k / 3)
-		rb = px_response_parse(&b, buf, k, 65535);
-	if (rb == OC_HTTP_MORE)
-		rb = px_response_parse(&b, buf, len, 65535);
-	CHECK(ra == rb);
-	if (ra != OC_HTTP_DONE)
+	static oc_http_response_head a, c;
+	if (relay_parse(&a, buf, len) != OC_HTTP_DONE)
 		return;
-	CHECK(a.head_len == b.head_len && a.head_len <= len);
-	in_head(a.head_len, a.status_rest);
+	in_head(a.head_len, a.reason);
 	for (int i = 0; i < a.nheaders; i++) {
 		in_head(a.head_len, a.headers[i].name);
 		in_head(a.head_len, a.headers[i].value);
 	}
 	struct px_buf out = { 0 };
-	CHECK(px_rewrite_response(&out, &proxy, &a, buf, a.close, a.version_minor == 0) == 0);
-	px_response c;
-	px_response_init(&c);
-	CHECK(px_response_parse(&c, out.data, out.len, 65535) == OC_HTTP_DONE);
-	CHECK(c.head_len == out.len && c.status == a.status);
-	CHECK(c.has_length == a.has_length && c.content_length == a.content_length);
-	CHECK(c.chunked == a.chunked && c.other_coding == a.other_coding);
+	CHECK(px_rewrite_response(&out, &proxy, &a, buf, !a.keep_alive, a.version_minor == 0) == 0);
+	CHECK(relay_parse(&c, out.data, out.len) == OC_HTTP_DONE);
+	CHECK(c.head_len == out.len && c.status == a.status && c.version_minor == 1);
+	CHECK(c.framing == a.framing && c.content_length == a.content_length);
+	CHECK(c.keep_alive == a.keep_alive || a.framing == OC_HTTP_BODY_UNTIL_CLOSE);
 	for (int i = 0; i < c.nheaders; i++)
 		CHECK(!is_hop(out.data, c.headers[i].name, "proxy-authenticate") ||
-			(c.headers[i].name.len == 10 && (a.close || a.version_minor == 0)));
+			(c.headers[i].name.len == 10 && (!a.keep_alive || a.version_minor == 0)));
 	px_buf_release(&proxy, &out);
 }
 

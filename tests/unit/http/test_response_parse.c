@@ -14,18 +14,20 @@ struct resp {
 	int rc;
 };
 
-static void parse_resp(struct resp *p, const char *text, bool head)
+static void parse_as(struct resp *p, const char *text, bool head, bool relay)
 {
 	size_t len = strlen(text);
 	p->buf = malloc(len ? len : 1);
 	memcpy(p->buf, text, len);
 	oc_http_response_head_init(&p->r);
 	p->r.head = head;
+	p->r.relay = relay;
 	p->rc = oc_http_response_head_parse(&p->r, p->buf, len);
 
 	static oc_http_response_head inc;
 	oc_http_response_head_init(&inc);
 	inc.head = head;
+	inc.relay = relay;
 	int rc = OC_HTTP_MORE;
 	for (size_t k = 1; k <= len && rc == OC_HTTP_MORE; k++)
 		rc = oc_http_response_head_parse(&inc, p->buf, k);
@@ -37,6 +39,11 @@ static void parse_resp(struct resp *p, const char *text, bool head)
 			"incremental results differ");
 	/* a finished parse answers the same again */
 	cr_assert_eq(oc_http_response_head_parse(&p->r, p->buf, len), p->rc);
+}
+
+static void parse_resp(struct resp *p, const char *text, bool head)
+{
+	parse_as(p, text, head, false);
 }
 
 static bool span_is(const struct resp *p, oc_http_span s, const char *want)
@@ -138,7 +145,7 @@ Test(http_response_parse, refused)
 	static const struct bad cases[] = {
 		{ "HTTP/1.1 200 OK\nContent-Length: 0\r\n\r\n", OC_EPARSE, "bare LF" },
 		{ "HTTP/1.1 200 O\rK\r\n\r\n", OC_EPARSE, "bare CR" },
-		{ "HTTP/1.1 200\r\n\r\n", OC_EPARSE, "status line" },
+		{ "HTTP/1.1 200\r\n\r\n", OC_EPARSE, "followed by a space" },
 		{ "HTTP/2.0 200 OK\r\n\r\n", OC_EPARSE, "HTTP/1.0 and HTTP/1.1" },
 		{ "HTTX/1.1 200 OK\r\n\r\n", OC_EPARSE, "status line" },
 		{ "HTTP/1.1 100 Continue\r\n\r\n", OC_EPARSE, "interim" },
@@ -161,6 +168,7 @@ Test(http_response_parse, refused)
 		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked,\r\n\r\n", OC_EPARSE, "empty element" },
 		{ "HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", OC_EPARSE, "HTTP/1.0" },
 		{ "HTTP/1.1 200 OK\r\nConnection: a b\r\n\r\n", OC_EPARSE, "list of tokens" },
+		{ "HTTP/1.1 200 OK\r\nConnection: content-length\r\n\r\n", OC_EPARSE, "names Content-Length" },
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct resp p;
@@ -192,4 +200,79 @@ Test(http_response_parse, limits)
 	r.max_head = 32;
 	cr_assert_eq(oc_http_response_head_parse(&r, text, strlen(text)), OC_ELIMIT);
 	cr_assert(strstr(r.error, "too large"));
+}
+
+/* ---- relay mode: what the proxy passes on from upstream servers ---- */
+
+Test(http_response_parse, relay_accepts_what_a_server_may_send)
+{
+	struct resp p;
+	parse_as(&p, "HTTP/1.1 100 Continue\r\n\r\n", false, true);
+	cr_assert_eq(p.rc, OC_HTTP_DONE, "%s", p.r.error);
+	cr_assert(p.r.status == 100 && p.r.framing == OC_HTTP_BODY_NONE, "interim: no body");
+	free(p.buf);
+
+	parse_as(&p, "HTTP/1.1 204\r\nServer: s\r\n\r\n", false, true);
+	cr_assert_eq(p.rc, OC_HTTP_DONE, "%s", p.r.error);
+	cr_assert(p.r.status == 204 && p.r.reason.len == 0, "no SP before an empty reason");
+	free(p.buf);
+
+	parse_as(&p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", false, true);
+	cr_assert(p.rc == OC_HTTP_DONE && p.r.framing == OC_HTTP_BODY_CHUNKED, "chunked last");
+	free(p.buf);
+
+	parse_as(&p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", false, true);
+	cr_assert(p.rc == OC_HTTP_DONE && p.r.framing == OC_HTTP_BODY_UNTIL_CLOSE &&
+		!p.r.keep_alive, "chunked not last: the body ends with the connection");
+	free(p.buf);
+
+	parse_as(&p, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", true, true);
+	cr_assert(p.rc == OC_HTTP_DONE && p.r.framing == OC_HTTP_BODY_NONE && p.r.keep_alive,
+		"the answer to HEAD has no body whatever its codings");
+	free(p.buf);
+
+	parse_as(&p, "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 2\r\n\r\n",
+		false, true);
+	cr_assert(p.rc == OC_HTTP_DONE && p.r.keep_alive);
+	free(p.buf);
+}
+
+Test(http_response_parse, relay_still_refuses_what_cannot_be_framed)
+{
+	const char *bad[] = {
+		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n",
+		"HTTP/1.1 200 OK\nServer: x\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX: a\r\n b\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX : a\r\n\r\n",
+		"HTTP/2 200\r\n\r\n",
+		"HTTP/1.1 20 OK\r\n\r\n",
+		"HTTP/1.1 099 Odd\r\n\r\n",
+		"HTTP/1.1 600 Odd\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nX: a\rb\r\n\r\n",
+		"HTTP/1.0 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nConnection: content-length\r\n\r\n",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct resp p;
+		parse_as(&p, bad[i], false, true);
+		cr_assert_lt(p.rc, 0, "case %zu accepted", i);
+		cr_assert_not_null(p.r.error);
+		free(p.buf);
+	}
+}
+
+Test(http_response_parse, hop_by_hop_fields_are_marked)
+{
+	struct resp p;
+	parse_as(&p, "HTTP/1.1 200 OK\r\nConnection: close, X-A\r\nX-A: 1\r\nKeep-Alive: 1\r\n"
+		"Upgrade: h2c\r\nServer: s\r\nTransfer-Encoding: chunked\r\n\r\n", false, true);
+	cr_assert_eq(p.rc, OC_HTTP_DONE, "%s", p.r.error);
+	cr_assert_not(p.r.keep_alive);
+	for (int i = 0; i < 4; i++)
+		cr_assert(p.r.headers[i].flags & OC_HTTP_HDR_HOP, "field %d is hop-by-hop", i);
+	cr_assert_not(p.r.headers[4].flags & OC_HTTP_HDR_HOP, "Server goes on");
+	cr_assert_not(p.r.headers[5].flags & OC_HTTP_HDR_HOP, "the body keeps its codings");
+	free(p.buf);
 }
