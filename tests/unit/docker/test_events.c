@@ -34,16 +34,23 @@ struct seen {
 	char exit_code[16];
 	unsigned retry[8];
 	int last_rc;
-	bool want_sync2, want_lost3, want_events2;
+	/* run_until stops once all of these counts are reached: a stream's
+	 * events may come in later loop turns than its `synced`. */
+	int want_synced, want_lost, want_events;
 	bool flag;
 };
+
+static void reached(struct seen *s)
+{
+	s->flag = s->synced >= s->want_synced && s->lost >= s->want_lost &&
+		s->events >= s->want_events;
+}
 
 static void synced(void *arg)
 {
 	struct seen *s = arg;
 	s->synced++;
-	if (s->want_sync2 && s->synced >= 2)
-		s->flag = true;
+	reached(s);
 }
 
 static void event(const oc_docker_event *ev, void *arg)
@@ -63,8 +70,7 @@ static void event(const oc_docker_event *ev, void *arg)
 	for (size_t i = 0; i < ev->attributes.count; i++)
 		if (!strcmp(ev->attributes.items[i].key, "exitCode"))
 			snprintf(s->exit_code, sizeof(s->exit_code), "%s", ev->attributes.items[i].value);
-	if (s->want_events2 && s->events >= 2)
-		s->flag = true;
+	reached(s);
 }
 
 static void lost(int rc, unsigned retry_ms, void *arg)
@@ -76,8 +82,7 @@ static void lost(int rc, unsigned retry_ms, void *arg)
 		s->retry[s->lost] = retry_ms;
 	s->lost++;
 	s->last_rc = rc;
-	if (s->want_lost3 && s->lost >= 4)
-		s->flag = true;
+	reached(s);
 }
 
 static const oc_docker_watch_ops ops = { synced, event, lost };
@@ -104,7 +109,7 @@ Test(docker_events, follow_and_reconnect)
 	fake_start(&f, engine, NULL);
 	oc_loop *loop = oc_loop_new();
 	oc_docker *d = client(loop, f.path);
-	struct seen s = { .want_events2 = true };
+	struct seen s = { .want_synced = 1, .want_events = 2 };
 	const char *types[] = { "container", "network", NULL };
 	oc_docker_watch *w;
 	cr_assert_eq(oc_docker_watch_start(d, types, &ops, &s, &w), 0);
@@ -122,8 +127,8 @@ Test(docker_events, follow_and_reconnect)
 
 	/* the engine drops the stream: lost, then synced again on a new one */
 	s.flag = false;
-	s.want_events2 = false;
-	s.want_sync2 = true;
+	s.want_synced = 2;
+	s.want_events = 4;
 	fake_drop_hung(&f);
 	cr_assert(run_until(loop, &s.flag));
 	cr_assert_eq(s.lost, 1);
@@ -148,7 +153,7 @@ Test(docker_events, backoff_while_the_engine_is_away)
 {
 	oc_loop *loop = oc_loop_new();
 	oc_docker *d = client(loop, "/nonexistent/outcall-test/docker.sock");
-	struct seen s = { .want_lost3 = true };
+	struct seen s = { .want_lost = 4 };
 	oc_docker_watch *w;
 	cr_assert_eq(oc_docker_watch_start(d, NULL, &ops, &s, &w), 0);
 	cr_assert(run_until(loop, &s.flag));
