@@ -15,10 +15,10 @@
  * caps), conn.c (lifecycle, events, timers), head.c (request heads),
  * judge.c (identity, context, decision), page.c (403 and error answers),
  * rewrite.c (request and response heads going out; response heads come
- * in through http/response_parse.h in relay mode), upstream.c (resolve, check, connect, reuse), pump.c
- * (moving bytes), exchange.c (one HTTP request and its response),
- * tunnel.c (ClientHello, tunnels), record.c (decision records), pool.c
- * (buffers and pipes).
+ * in through http/response_parse.h in relay mode), upstream.c (resolve,
+ * check, connect, reuse), pump.c (moving bytes), exchange.c (one HTTP
+ * request and its response), tunnel.c (ClientHello, tunnels), record.c
+ * (decision records), pool.c (buffers and pipes).
  */
 #ifndef OC_PROXY_CONN_H
 #define OC_PROXY_CONN_H
