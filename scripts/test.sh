@@ -65,9 +65,9 @@ for d in sys.argv[1:]:
         t = json.loads(line)
         if t["result"] in ("OK", "EXPECTEDFAIL"):
             passed += 1
-        elif t["result"] == "SKIP":
-            print(f"skipped: {t['name']}")
         else:
+            # A skip is a test that did not run (not root, a fuzzer that
+            # exited 77): the suite runs as root, so it is not a pass.
             failed += 1
             print(f"FAILED: {os.path.basename(d)} {t['name']} ({t['result']})")
 print(f"{passed} passed, {failed} failed")
