@@ -1,8 +1,9 @@
 #!/bin/bash
 # outcalld as an operator runs it: start, attach, every layer deciding with
 # one rule generation, reload (good, broken, under load), the host API's
-# peer check, every CLI command's --json, SIGKILL and restart without a
-# leak or a re-attach, and a corrupt state file refused.
+# peer check, every CLI command's --json, log -f, dns flush, attach by pid
+# and detach, SIGKILL and restart without a leak or a re-attach, JSON logs,
+# SIGTERM leaving the tables, and a corrupt state file refused.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/lab.sh"
@@ -98,6 +99,39 @@ expect_match "403 names the rule" '"code":"forbidden"' "$LAB_OUT"
 chmod 0600 "$OC_SOCK"
 chmod o-x "$LAB_DIR" "$LAB_DIR/run"
 
+# -- health, following the log, flushing the DNS cache ----------------------
+expect_ok "health" oc_api GET /v1/health
+expect_eq "health answers ok" '{"status":"ok"}' "$LAB_OUT"
+lab_host timeout 10 "$OC_OUTCALL" --socket "$OC_SOCK" log -f --agent a1 >"$LAB_DIR/follow.out" 2>&1 &
+follow=$!
+# each try makes the request again: the follower may not be connected yet
+followed() {
+	lab_curl a1 http://web.lab.test/followed >/dev/null
+	grep -q /followed "$LAB_DIR/follow.out"
+}
+lab_poll 5 followed
+expect_match "log -f prints a decision as it happens" 'allow .*web\.lab\.test:80/followed' "$(cat "$LAB_DIR/follow.out")"
+kill "$follow" 2>/dev/null; wait "$follow" 2>/dev/null
+expect_ok "dns cache" oc_cli --json dns cache
+expect_ok "the cache holds web.lab.test" python3 -c '
+import json, sys
+assert "web.lab.test" in sys.argv[1], sys.argv[1]' "$LAB_OUT"
+expect_ok "dns flush" oc_cli dns flush
+expect_ok "dns cache after the flush" oc_cli --json dns cache
+expect_nomatch "the cache is empty" 'web\.lab\.test' "$LAB_OUT"
+
+# -- attach by pid, detach ----------------------------------------------------
+lab_agent a2
+lab_bg a2 a2-proc sleep 60
+expect_ok "attach --pid" oc_cli attach --pid "$LAB_LAST_PID" --name a2
+expect_ok "a2 reaches web" lab_curl a2 http://web.lab.test/a2
+expect_ok "detach" oc_cli detach a2
+expect_fail "detached, a2 has no way out" lab_curl a2 --max-time 2 http://web.lab.test/a2
+expect_eq "a2 has no eth0 left" "" "$(lab_in a2 ip -o link show eth0 2>/dev/null)"
+expect_ok "containers after detach" oc_cli --json containers
+expect_nomatch "a2 is gone" '"name":"a2"' "$LAB_OUT"
+lab_stop a2-proc
+
 # -- SIGKILL under load, then restart ---------------------------------------
 lab_capture_start gap up0 wan "src host $LAB_IP_HOST and (tcp port 80 or tcp port 443 or port 53)"
 kill -KILL "$OC_PID"
@@ -107,10 +141,22 @@ expect_fail "while down, evil by address is unreachable" lab_curl a1 --max-time 
 expect_fail "while down, wan's resolver is unreachable" lab_in a1 dig +time=1 +tries=1 "@$LAB_IP_DNS" web.lab.test
 expect_eq "no packet reached wan while outcalld was down" 0 "$(lab_capture_count gap)"
 expect_ok "the tables stayed" lab_host nft list table inet outcall
-oc_start
+oc_start --log-format json
 expect_ok "after restart, a1 works without re-attaching" lab_curl a1 http://web.lab.test/again
+expect_ok "--log-format json writes JSON lines" python3 -c '
+import json, sys
+lines = [l for l in open(sys.argv[1]) if l.strip()]
+assert lines, "no log lines"
+for l in lines:
+    json.loads(l)' "$LAB_DIR/outcalld.log"
 expect_ok "a1 is known again" oc_cli --json containers
 expect_match "a1 listed" '"name":"a1"' "$LAB_OUT"
+
+# -- SIGTERM: a clean exit that leaves the host closed -------------------------
+lab_stop outcalld TERM
+expect_eq "SIGTERM: outcalld exits 0" 0 "$LAB_STOP_STATUS"
+expect_ok "the tables stay after SIGTERM" lab_host nft list table inet outcall
+expect_fail "and a1 still has no way around them" lab_curl a1 --max-time 2 "http://$LAB_IP_EVIL/"
 
 # -- a corrupt state file is refused ----------------------------------------
 mkdir -p "$LAB_DIR/bad-state"

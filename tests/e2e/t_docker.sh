@@ -81,6 +81,8 @@ print([c["ip"] for c in json.load(sys.stdin)["containers"] if c["name"] == sys.a
 expect_ok "the default network has a Docker network" \
 	lab_docker network inspect -f '{{index .Options "com.docker.network.bridge.name"}} {{index .Labels "io.outcall.managed"}}' outcall-default
 expect_eq "on bridge outcall0, labelled as Outcall's" "outcall0 true" "$LAB_OUT"
+expect_ok "its Docker options" lab_docker network inspect -f '{{index .Options "com.docker.network.bridge.enable_ip_masquerade"}} {{index .Options "com.docker.network.bridge.enable_icc"}}' outcall-default
+expect_eq "no Docker masquerade, no inter-container traffic" "false false" "$LAB_OUT"
 
 # -- outcall run -------------------------------------------------------------
 expect_ok "outcall run" oc_cli run --name coder-1 --image "$IMG" -- sleep 3600
@@ -229,6 +231,11 @@ expect_ok "docker restart ext-3" lab_docker restart -t 0 ext-3
 expect_ok "after its restart it is back on lab2, not default" lab_poll 10 on_lab2
 expect_ok "docker rm -f ext-3" lab_docker rm -f ext-3
 expect_ok "ext-3 is detached" lab_poll 10 no_container ext-3
+expect_ok "outcall run --network lab2" oc_cli run --network lab2 --name coder-9 --image "$IMG" -- sleep 3600
+expect_match "run names lab2 and its address" "started coder-9 .* on lab2: 10\.200\.1\.[0-9]+" "$LAB_OUT"
+expect_ok "coder-9 is listed on lab2" lab_poll 5 sh -c "$OC_OUTCALL --socket $OC_SOCK --json containers | grep -q '\"name\":\"coder-9\",\"agent\":\"coder\",\"network\":\"lab2\"'"
+expect_ok "docker rm -f coder-9" lab_docker rm -f coder-9
+expect_ok "coder-9 is detached" lab_poll 10 no_container coder-9
 expect_ok "a container Docker attaches to it" \
 	lab_docker run -d --name squatter --network outcall-lab2 "$IMG" sleep 3600
 expect_status "outcall network rm refuses while Docker has a container there" 1 oc_cli network rm lab2
