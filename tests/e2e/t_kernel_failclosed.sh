@@ -27,6 +27,11 @@ policy_holds() {
 	expect_fail "$when: the gateway's other ports are closed" tcp a1 10.200.0.1 2222
 	expect_fail "$when: a2 is unreachable from a1" tcp a1 "${AGENT_IP[a2]}" 7777
 	expect_fail "$when: metadata is unreachable" tcp a1 "$LAB_IP_META" 80
+	HOLDS=$((${HOLDS:-0} + 1))
+	lab_capture_start "holds$HOLDS" up0 wan '(udp and dst port 9999) or icmp[icmptype] == icmp-echo'
+	udp_send a1 "$LAB_IP_EVIL" 9999
+	expect_fail "$when: ICMP to wan is dropped" lab_in a1 busybox ping -c1 -W1 "$LAB_IP_WEB"
+	expect_eq "$when: no UDP or ICMP of a1 reached wan" 0 "$(lab_capture_count "holds$HOLDS")"
 }
 granted_works() {
 	local when=$1
