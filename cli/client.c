@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "net/sendall.h"
 
 static int connect_daemon(const cli_args *a)
 {
@@ -33,20 +34,6 @@ static int connect_daemon(const cli_args *a)
 	return fd;
 }
 
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static int send_request(int fd, const char *method, const char *path, const char *body)
 {
 	oc_buf req = OC_BUF_INIT;
@@ -56,7 +43,7 @@ static int send_request(int fd, const char *method, const char *path, const char
 			strlen(body), body);
 	else
 		oc_buf_puts(&req, "\r\n");
-	int rc = req.data ? send_all(fd, req.data, req.len) : -1;
+	int rc = req.data ? oc_send_all(fd, req.data, req.len) : -1;
 	oc_buf_free(&req);
 	return rc;
 }
@@ -131,7 +118,7 @@ int cli_call(const cli_args *a, const char *method, const char *path, json_t *bo
 	return EXIT_OK;
 }
 
-int cli_api_error(int status, json_t *answer)
+static int api_error(int status, json_t *answer)
 {
 	json_t *err = json_object_get(answer, "error");
 	const char *msg = json_string_value(json_object_get(err, "message"));
@@ -211,19 +198,30 @@ void cli_print_json(json_t *j)
 }
 
 /* Calls the API; prints JSON or hands the answer to `human`. */
+int cli_fetch(const cli_args *a, const char *method, const char *path, json_t *body,
+	json_t **out, char **text)
+{
+	int status;
+	int rc = cli_call(a, method, path, body, &status, out, text);
+	if (rc != EXIT_OK || status < 400)
+		return rc;
+	if (text) {
+		free(*text);
+		*text = NULL;
+	}
+	rc = api_error(status, *out);
+	*out = NULL;
+	return rc;
+}
+
 int cli_show(cli_args *a, const char *method, const char *path, json_t *body,
 	void (*human)(json_t *j))
 {
-	int status;
 	json_t *j = NULL;
 	char *text = NULL;
-	int rc = cli_call(a, method, path, body, &status, &j, &text);
+	int rc = cli_fetch(a, method, path, body, &j, &text);
 	if (rc != EXIT_OK)
 		return rc;
-	if (status >= 400) {
-		free(text);
-		return cli_api_error(status, j);
-	}
 	if (!j) {
 		fputs(text ? text : "", stdout);
 		free(text);

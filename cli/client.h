@@ -14,8 +14,10 @@
 int cli_call(const cli_args *a, const char *method, const char *path, json_t *body,
 	int *status, json_t **out, char **text);
 
-/* For answers >= 400: prints the error's message and returns EXIT_ERR. */
-int cli_api_error(int status, json_t *answer);
+/* cli_call for callers that want a success: an answer >= 400 prints its
+ * message and returns EXIT_ERR (nothing to free). */
+int cli_fetch(const cli_args *a, const char *method, const char *path, json_t *body,
+	json_t **out, char **text);
 
 /* Streams a chunked NDJSON answer, calling fn for each line until the
  * daemon ends it or fn returns non-zero. */

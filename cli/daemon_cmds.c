@@ -83,16 +83,11 @@ static int run_proxy_status(const cli_cmd *cmd, cli_args *a)
 static int run_nft_show(const cli_cmd *cmd, cli_args *a)
 {
 	(void)cmd;
-	int status;
 	json_t *j = NULL;
 	char *text = NULL;
-	int rc = cli_call(a, "GET", "/v1/nft", NULL, &status, &j, &text);
+	int rc = cli_fetch(a, "GET", "/v1/nft", NULL, &j, &text);
 	if (rc != EXIT_OK)
 		return rc;
-	if (status >= 400) {
-		free(text);
-		return cli_api_error(status, j);
-	}
 	if (a->json)
 		cli_print_json(json_pack("{s:s}", "nft", text ? text : ""));
 	else

@@ -71,13 +71,10 @@ int cli_run_log(const cli_cmd *cmd, cli_args *a)
 		limit && !follow ? "&limit=" : "", limit && !follow ? limit : "");
 	if (follow)
 		return cli_stream(a, path, follow_line, a);
-	int status;
 	json_t *j = NULL;
-	int rc = cli_call(a, "GET", path, NULL, &status, &j, NULL);
+	int rc = cli_fetch(a, "GET", path, NULL, &j, NULL);
 	if (rc != EXIT_OK)
 		return rc;
-	if (status >= 400)
-		return cli_api_error(status, j);
 	if (a->json) {
 		cli_print_json(j);
 		return EXIT_OK;

@@ -197,13 +197,10 @@ static int edit_rule(cli_args *a, const char *id, bool all, char **out)
 {
 	char path[128];
 	snprintf(path, sizeof(path), "/v1/requests/%s%s", id, all ? "?scope=all" : "");
-	int status;
 	json_t *j = NULL;
-	int rc = cli_call(a, "GET", path, NULL, &status, &j, NULL);
+	int rc = cli_fetch(a, "GET", path, NULL, &j, NULL);
 	if (rc != EXIT_OK)
 		return rc;
-	if (status >= 400)
-		return cli_api_error(status, j);
 	const char *proposed = cli_jstr(j, "proposed_rule");
 	if (!proposed) {
 		fprintf(stderr, "outcall: request %s has no rule to edit (it is %s)\n", id,

@@ -10,6 +10,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "net/sendall.h"
+
 /* Agent socket answers are small JSON documents; anything larger is not
  * the daemon. */
 #define MAX_REPLY (4u << 20)
@@ -18,20 +20,6 @@ static int fail(char *err, size_t errsz, const char *fmt, const char *a, const c
 {
 	snprintf(err, errsz, fmt, a, b);
 	return -1;
-}
-
-static int send_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
 }
 
 static int connect_to(const char *path, unsigned timeout_s, char *err, size_t errsz)
@@ -94,7 +82,7 @@ int shim_http(const char *path, const char *method, const char *target, const ch
 	int n = req ? snprintf(req, need, "%s %s HTTP/1.1\r\nHost: outcall\r\nConnection: close\r\n"
 		"Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", method, target,
 		blen, body ? body : "") : -1;
-	int rc = n > 0 ? send_all(fd, req, (size_t)n) : -1;
+	int rc = n > 0 ? oc_send_all(fd, req, (size_t)n) : -1;
 	free(req);
 	size_t len = 0;
 	char *resp = rc ? NULL : read_all(fd, &len);

@@ -9,14 +9,12 @@
 
 void oc_agent_reply_error(oc_agent_call *k, int status, const char *code, const char *fmt, ...)
 {
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (status == 400)
 		k->a->stats.refused++;
-	oc_api_respond_error(k->req->conn, status, code, "%s", msg);
+	va_list ap;
+	va_start(ap, fmt);
+	oc_api_respond_verror(k->req->conn, status, code, fmt, ap);
+	va_end(ap);
 }
 
 void oc_agent_reply_failure(oc_agent_call *k)

@@ -301,15 +301,22 @@ int oc_api_respond_json(oc_api_conn *c, int status, json_t *j)
 	return rc;
 }
 
-int oc_api_respond_error(oc_api_conn *c, int status, const char *code, const char *fmt, ...)
+int oc_api_respond_verror(oc_api_conn *c, int status, const char *code, const char *fmt,
+	va_list ap)
 {
 	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	return oc_api_respond_json(c, status, json_pack("{s:{s:s, s:s}}", "error", "code", code,
 		"message", msg));
+}
+
+int oc_api_respond_error(oc_api_conn *c, int status, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = oc_api_respond_verror(c, status, code, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 void oc_api_defer(oc_api_conn *c, void (*on_close)(oc_api_conn *, void *), void *arg)

@@ -16,6 +16,7 @@
 #define OC_API_SERVER_H
 
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -78,6 +79,8 @@ int oc_api_respond_json(oc_api_conn *c, int status, json_t *j);
 /* {"error": {"code": code, "message": message}} */
 int oc_api_respond_error(oc_api_conn *c, int status, const char *code, const char *fmt, ...)
 	OC_PRINTF(4, 5);
+int oc_api_respond_verror(oc_api_conn *c, int status, const char *code, const char *fmt,
+	va_list ap) OC_PRINTF(4, 0);
 
 /* Long-poll: call before returning from the handler without answering.
  * on_close(conn, arg) runs if the client disconnects (or the server is
