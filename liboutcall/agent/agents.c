@@ -11,6 +11,7 @@
 
 #include "core/atomicfile.h"
 #include "core/error.h"
+#include "core/services.h"
 
 /* Rate-limit tables hold this many containers before the least recently
  * seen one is forgotten. */
@@ -83,9 +84,9 @@ static char *copy(const char *s)
 int oc_agents_new(oc_loop *loop, const oc_services *svc, const oc_agents_config *cfg,
 	oc_agents **out)
 {
-	if (!loop || !svc || !svc->rules || !svc->registry || !svc->events)
-		return oc_error_set(OC_EINVAL, "agent sockets need a loop, the live rules, the "
-			"registry and an events hub");
+	int rc = oc_services_check("agent sockets", loop, svc, false);
+	if (rc)
+		return rc;
 	oc_agents *a = calloc(1, sizeof(*a));
 	if (!a)
 		return oc_error_nomem();
@@ -95,7 +96,7 @@ int oc_agents_new(oc_loop *loop, const oc_services *svc, const oc_agents_config 
 		a->cfg = *cfg;
 	else
 		oc_agents_config_init(&a->cfg);
-	int rc = 0;
+	rc = 0;
 	if (!(a->run_dir = copy(a->cfg.run_dir)) || !(a->state_dir = copy(a->cfg.state_dir)) ||
 	    !(a->rules_dir = copy(a->cfg.rules_dir)))
 		rc = OC_ENOMEM;

@@ -2,6 +2,7 @@
 #include "dns/server.h"
 #include "dns/rrtype.h"
 #include "core/error.h"
+#include "core/services.h"
 
 #include <stdlib.h>
 
@@ -29,11 +30,11 @@ void oc_dns_config_init(oc_dns_config *cfg)
 	};
 }
 
-static int check(const oc_dns_config *cfg, const oc_services *svc)
+static int check(const oc_loop *loop, const oc_dns_config *cfg, const oc_services *svc)
 {
-	if (!svc->rules || !svc->registry || !svc->events || !svc->private_ranges)
-		return oc_error_set(OC_EINVAL, "DNS server: oc_services must name the rules, the "
-			"registry, the events hub and the private ranges (only the firewall is optional)");
+	int rc = oc_services_check("DNS server", loop, svc, true);
+	if (rc)
+		return rc;
 	if (cfg->tcp_idle_ms == 0 || cfg->max_tcp_clients == 0 || cfg->max_pending == 0)
 		return oc_error_set(OC_EINVAL, "DNS server: tcp_idle_ms, max_tcp_clients and "
 			"max_pending must be at least 1");
@@ -57,7 +58,7 @@ int oc_dns_server_new(oc_loop *loop, const oc_dns_config *cfg, const oc_services
 {
 	*out = NULL;
 	oc_dns_upstreams ups;
-	int rc = check(cfg, svc);
+	int rc = check(loop, cfg, svc);
 	if (rc == 0)
 		rc = read_upstreams(cfg, &ups);
 	if (rc < 0)

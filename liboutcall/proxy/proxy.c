@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/services.h"
 
 void oc_proxy_config_init(oc_proxy_config *cfg)
 {
@@ -52,16 +53,16 @@ int oc_proxy_new(oc_loop *loop, const oc_proxy_config *cfg, const oc_services *s
 	oc_proxy **out)
 {
 	*out = NULL;
-	if (!loop || !svc || !svc->rules || !svc->registry || !svc->events || !svc->private_ranges)
-		return oc_error_set(OC_EINVAL, "proxy: the loop and the services rules, registry, "
-			"events and private_ranges are required");
+	int rc = oc_services_check("proxy", loop, svc, true);
+	if (rc)
+		return rc;
 	oc_proxy *p = calloc(1, sizeof(*p));
 	if (!p)
 		return oc_error_nomem();
 	oc_proxy_config def;
 	if (!cfg)
 		oc_proxy_config_init(&def);
-	int rc = complete(&p->cfg, cfg ? cfg : &def);
+	rc = complete(&p->cfg, cfg ? cfg : &def);
 	p->loop = loop;
 	p->svc = *svc;
 	p->request_command = svc->request_command ? svc->request_command : "outcall-shim request";
