@@ -1,9 +1,12 @@
 /* outcalld: flags -> oc_daemon. Everything else is liboutcall. */
 #include <errno.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -163,6 +166,29 @@ static int parse_args(int argc, char **argv, oc_daemon_config *cfg, int *check, 
 	return -1;
 }
 
+/* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. Here and
+ * not in liboutcall: a program that embeds the library under its own
+ * Type=notify unit decides itself when it is ready. */
+static void notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	if (!path || (path[0] != '/' && path[0] != '@'))
+		return;
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	size_t n = strlen(path);
+	if (n < sizeof(a.sun_path)) {
+		memcpy(a.sun_path, path, n);
+		if (a.sun_path[0] == '@')
+			a.sun_path[0] = '\0'; /* abstract namespace */
+		sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&a,
+			(socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
+	}
+	close(fd);
+}
+
 /* Runs the daemon until it stops; the exit code. */
 static int serve(const oc_daemon_config *cfg)
 {
@@ -187,6 +213,7 @@ static int serve(const oc_daemon_config *cfg)
 		oc_daemon_free(d);
 		return 1;
 	}
+	notify_ready();
 	rc = oc_daemon_run(d);
 	oc_daemon_free(d);
 	log_stderr(OC_LOG_INFO, "stopped; kernel tables stay in place", NULL);

@@ -102,7 +102,9 @@ OC_API int oc_daemon_new(const oc_daemon_config *cfg, oc_daemon **out);
 /* Reads the state file without starting anything: 0 when it is good or
  * absent, OC_ECORRUPT (message names the file and the fault) otherwise. */
 OC_API int oc_daemon_check_state(const oc_daemon_config *cfg);
-/* Runs the start sequence (see above). */
+/* Runs the start sequence (see above). Tells no service manager anything:
+ * a program under a systemd Type=notify unit sends READY=1 itself once
+ * this returned 0 (outcalld does). */
 OC_API int oc_daemon_start(oc_daemon *d);
 /* Serves until oc_daemon_stop (or SIGTERM/SIGINT when the daemon owns
  * signals: oc_daemon_handle_signals). Returns 0 after a clean stop. */

@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/atomicfile.h"
@@ -205,27 +203,6 @@ static int start_agents(oc_daemon *d)
 	return rc ? step_failed("agent sockets") : 0;
 }
 
-/* sd_notify without libsystemd: one datagram to $NOTIFY_SOCKET. */
-static void notify_ready(void)
-{
-	const char *path = getenv("NOTIFY_SOCKET");
-	if (!path || (path[0] != '/' && path[0] != '@'))
-		return;
-	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return;
-	struct sockaddr_un a = { .sun_family = AF_UNIX };
-	size_t n = strlen(path);
-	if (n < sizeof(a.sun_path)) {
-		memcpy(a.sun_path, path, n);
-		if (a.sun_path[0] == '@')
-			a.sun_path[0] = '\0'; /* abstract namespace */
-		sendto(fd, "READY=1", 7, MSG_NOSIGNAL, (struct sockaddr *)&a,
-			(socklen_t)(offsetof(struct sockaddr_un, sun_path) + n));
-	}
-	close(fd);
-}
-
 int oc_daemon_start(oc_daemon *d)
 {
 	oc_state st;
@@ -258,7 +235,6 @@ int oc_daemon_start(oc_daemon *d)
 	d->ready = true;
 	oc_daemon_log(d, OC_LOG_INFO, "serving: rules generation %llu, host API on %s",
 		(unsigned long long)oc_live_generation(d->live), d->host_socket);
-	notify_ready();
 	return 0;
 }
 

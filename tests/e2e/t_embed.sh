@@ -2,7 +2,9 @@
 # The public API as an outsider uses it: install liboutcall into a scratch
 # prefix, build examples/embed/orchestrator.c against it with pkg-config,
 # run it in the lab (the whole daemon in-process, one namespace attached)
-# and see its decision callback report an allowed and a blocked request.
+# and see its decision callback report an allowed and a blocked request,
+# and that the library tells no service manager it is ready (READY=1 is
+# outcalld's to send, not the embedder's library's).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/lab.sh"
@@ -29,7 +31,14 @@ rules:
     condition: network.hostname == "web.lab.test"
     action: allow'
 lab_agent e1
-lab_bg host embed env LD_LIBRARY_PATH="$libdir" "$LAB_DIR/orchestrator" \
+lab_bg host notify python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(120)
+print("got", s.recv(256).decode(), flush=True)' "$LAB_DIR/notify.sock"
+lab_wait 5 "notify socket" test -S "$LAB_DIR/notify.sock"
+lab_bg host embed env NOTIFY_SOCKET="$LAB_DIR/notify.sock" LD_LIBRARY_PATH="$libdir" "$LAB_DIR/orchestrator" \
 	"$OC_RULES" "$LAB_DIR/state" "$LAB_DIR/run" "$(lab_netns e1)" e1-7 \
 	"dns-upstream=$LAB_IP_DNS" "private-ranges=$OC_LAB_PRIVATE" drain-ms=100 docker-socket=
 lab_wait 20 "the orchestrator attached e1" grep -q "attached e1-7 as agent e1" "$LAB_DIR/embed.log"
@@ -39,6 +48,7 @@ expect_ok "the callback saw the allowed request" lab_poll 5 \
 	grep -q "http e1 allow web.lab.test rule=web" "$LAB_DIR/embed.log"
 expect_ok "the callback saw the blocked request" lab_poll 5 \
 	grep -q "http e1 block evil.lab.test rule=default" "$LAB_DIR/embed.log"
+expect_status "the library sent nothing to \$NOTIFY_SOCKET" 1 grep -q "got" "$LAB_DIR/notify.log"
 lab_stop embed TERM
 expect_eq "it stops cleanly on SIGTERM" 0 "$LAB_STOP_STATUS"
 expect_ok "and says so" grep -q "^stopped$" "$LAB_DIR/embed.log"
