@@ -11,48 +11,57 @@
 #include <strings.h>
 
 #include "core/error.h"
+#include "daemon/options_layers.inc"
 
 enum opt_type { T_STR, T_U16, T_U32, T_SIZE, T_BOOL, T_LEVEL, T_DOUBLE };
 
-struct opt {
-	oc_daemon_option pub;
+/* How a value is parsed and where it lands in oc_daemon_config. */
+struct opt_field {
 	enum opt_type type;
 	size_t off;
 };
 
 #define CFG(field) offsetof(oc_daemon_config, field)
 
-/* Every default of PRODUCT.md §3 is one of these. Keep in order by topic;
+/* Every default of outcalld(8) is one of these: OPT(name, argument,
+ * help, type, field), expanded into the public table of names and help
+ * and into the parallel table of types and fields. Keep in order by topic;
  * man/outcalld.8 lists them in the same order. */
-static const struct opt opts[] = {
-	{ { "rules-dir", "DIR", "rule files (*.yaml, *.yml) [/etc/outcall/rules.d]" }, T_STR, CFG(rules_dir) },
-	{ { "state-dir", "DIR", "persistent state [/var/lib/outcall]" }, T_STR, CFG(state_dir) },
-	{ { "run-dir", "DIR", "sockets: host.sock and agents/<container>/ [/run/outcall]" }, T_STR, CFG(run_dir) },
-	{ { "host-socket", "PATH", "the operator's API socket [<run-dir>/host.sock]" }, T_STR, CFG(host_socket) },
-	{ { "operator-group", "GROUP", "group allowed on the host socket (mode 0660) [root only, 0600]" }, T_STR, CFG(operator_group) },
-	{ { "bridge-prefix", "NAME", "network N's bridge is <prefix>N [outcall]" }, T_STR, CFG(kernel.bridge_prefix) },
-	{ { "subnet-pool", "CIDR", "networks are /24s carved from it [10.200.0.0/16]" }, T_STR, CFG(kernel.subnet_pool) },
-	{ { "nft-table", "NAME", "name of the inet and bridge tables [outcall]" }, T_STR, CFG(kernel.table) },
-	{ { "dns-port", "PORT", "DNS filter on each gateway, udp and tcp [53]" }, T_U16, CFG(kernel.dns_port) },
-	{ { "proxy-port", "PORT", "explicit HTTP proxy on each gateway [8080]" }, T_U16, CFG(kernel.proxy_port) },
-	{ { "tproxy-http-port", "PORT", "where redirected tcp/80 lands [15080]" }, T_U16, CFG(kernel.tproxy_http_port) },
-	{ { "tproxy-https-port", "PORT", "where redirected tcp/443 lands [15443]" }, T_U16, CFG(kernel.tproxy_https_port) },
-	{ { "grant-cap", "N", "direct_ip grants per container and rule [256]" }, T_U32, CFG(kernel.grant_cap) },
-	{ { "private-ranges", "CIDRS", "addresses never handed out or connected to unless a rule allows private IPs, comma-separated [RFC 1918, loopback, link-local, CGNAT, ULA, multicast, documentation, benchmarking, mapped]" }, T_STR, CFG(private_ranges) },
-	{ { "decision-log", "FILE", "append every decision as a JSON line (reopened on SIGUSR1) [none]" }, T_STR, CFG(decision_log) },
-	{ { "decision-ring", "N", "decisions kept in memory for `outcall log` [4096]" }, T_SIZE, CFG(decision_ring) },
-	{ { "reload-debounce-ms", "MS", "wait after a change in the rules directory [300]" }, T_U32, CFG(reload_debounce_ms) },
-	{ { "watch-rules", "BOOL", "reload when the rules directory changes [true]" }, T_BOOL, CFG(watch_rules) },
-	{ { "ip-forward", "BOOL", "turn on net.ipv4.ip_forward, which direct_ip flows need [true]" }, T_BOOL, CFG(ip_forward) },
-	{ { "drain-ms", "MS", "on SIGTERM, time for answers in flight [3000]" }, T_U32, CFG(drain_ms) },
-	{ { "log-level", "LEVEL", "error, warn, info or debug [info]" }, T_LEVEL, CFG(log_level) },
-	{ { "docker-socket", "PATH", "the Docker Engine API socket; empty turns Docker off [/var/run/docker.sock]" }, T_STR, CFG(docker_socket) },
-	{ { "docker-shim", "PATH", "outcall-shim, mounted read-only into `outcall run` containers; empty: none [" OC_SHIM_PATH "]" }, T_STR, CFG(docker_shim) },
-	{ { "docker-image", "IMAGE", "image of `outcall run` without --image [busybox:latest]" }, T_STR, CFG(docker_image) },
-#include "daemon/options_layers.inc"
-};
+#define OPTIONS \
+	OPT("rules-dir", "DIR", "rule files (*.yaml, *.yml) [/etc/outcall/rules.d]", T_STR, rules_dir) \
+	OPT("state-dir", "DIR", "persistent state [/var/lib/outcall]", T_STR, state_dir) \
+	OPT("run-dir", "DIR", "sockets: host.sock and agents/<container>/ [/run/outcall]", T_STR, run_dir) \
+	OPT("host-socket", "PATH", "the operator's API socket [<run-dir>/host.sock]", T_STR, host_socket) \
+	OPT("operator-group", "GROUP", "group allowed on the host socket (mode 0660) [root only, 0600]", T_STR, operator_group) \
+	OPT("bridge-prefix", "NAME", "network N's bridge is <prefix>N [outcall]", T_STR, kernel.bridge_prefix) \
+	OPT("subnet-pool", "CIDR", "networks are /24s carved from it [10.200.0.0/16]", T_STR, kernel.subnet_pool) \
+	OPT("nft-table", "NAME", "name of the inet and bridge tables [outcall]", T_STR, kernel.table) \
+	OPT("dns-port", "PORT", "DNS filter on each gateway, udp and tcp [53]", T_U16, kernel.dns_port) \
+	OPT("proxy-port", "PORT", "explicit HTTP proxy on each gateway [8080]", T_U16, kernel.proxy_port) \
+	OPT("tproxy-http-port", "PORT", "where redirected tcp/80 lands [15080]", T_U16, kernel.tproxy_http_port) \
+	OPT("tproxy-https-port", "PORT", "where redirected tcp/443 lands [15443]", T_U16, kernel.tproxy_https_port) \
+	OPT("grant-cap", "N", "direct_ip grants per container and rule [256]", T_U32, kernel.grant_cap) \
+	OPT("private-ranges", "CIDRS", "addresses never handed out or connected to unless a rule allows private IPs, comma-separated [RFC 1918, loopback, link-local, CGNAT, ULA, multicast, documentation, benchmarking, mapped]", T_STR, private_ranges) \
+	OPT("decision-log", "FILE", "append every decision as a JSON line (reopened on SIGUSR1) [none]", T_STR, decision_log) \
+	OPT("decision-ring", "N", "decisions kept in memory for `outcall log` [4096]", T_SIZE, decision_ring) \
+	OPT("reload-debounce-ms", "MS", "wait after a change in the rules directory [300]", T_U32, reload_debounce_ms) \
+	OPT("watch-rules", "BOOL", "reload when the rules directory changes [true]", T_BOOL, watch_rules) \
+	OPT("ip-forward", "BOOL", "turn on net.ipv4.ip_forward, which direct_ip flows need [true]", T_BOOL, ip_forward) \
+	OPT("drain-ms", "MS", "on SIGTERM, time for answers in flight [3000]", T_U32, drain_ms) \
+	OPT("log-level", "LEVEL", "error, warn, info or debug [info]", T_LEVEL, log_level) \
+	OPT("docker-socket", "PATH", "the Docker Engine API socket; empty turns Docker off [/var/run/docker.sock]", T_STR, docker_socket) \
+	OPT("docker-shim", "PATH", "outcall-shim, mounted read-only into `outcall run` containers; empty: none [" OC_SHIM_PATH "]", T_STR, docker_shim) \
+	OPT("docker-image", "IMAGE", "image of `outcall run` without --image [busybox:latest]", T_STR, docker_image) \
+	OPTIONS_LAYERS
 
-#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+#define OPT(name, arg, help, type, field) { name, arg, help },
+static const oc_daemon_option pub_opts[] = { OPTIONS };
+#undef OPT
+#define OPT(name, arg, help, type, field) { type, CFG(field) },
+static const struct opt_field opt_fields[] = { OPTIONS };
+#undef OPT
+
+#define NOPTS (sizeof(pub_opts) / sizeof(pub_opts[0]))
 
 /* Strings set through options are kept in one list owned by the config. */
 struct owned {
@@ -83,11 +92,8 @@ void oc_daemon_config_init(oc_daemon_config *cfg)
 
 const oc_daemon_option *oc_daemon_options(size_t *count)
 {
-	static oc_daemon_option pub[NOPTS];
-	for (size_t i = 0; i < NOPTS; i++)
-		pub[i] = opts[i].pub;
 	*count = NOPTS;
-	return pub;
+	return pub_opts;
 }
 
 static int bad(const char *name, const char *value, const char *what)
@@ -125,10 +131,10 @@ static char *keep(oc_daemon_config *cfg, const char *value)
 
 int oc_daemon_config_set(oc_daemon_config *cfg, const char *name, const char *value)
 {
-	const struct opt *o = NULL;
+	const struct opt_field *o = NULL;
 	for (size_t i = 0; i < NOPTS && !o; i++)
-		if (strcmp(opts[i].pub.name, name) == 0)
-			o = &opts[i];
+		if (strcmp(pub_opts[i].name, name) == 0)
+			o = &opt_fields[i];
 	if (!o)
 		return oc_error_set(OC_ENOTFOUND, "unknown option --%s (see outcalld --help)", name);
 	void *field = (char *)cfg + o->off;
