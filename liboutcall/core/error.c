@@ -8,14 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-struct error_slot {
-	oc_error pub;
-	char message[1024];
-	char file[512];
-	char rule_id[160];
-};
-
-static _Thread_local struct error_slot last = {
+static _Thread_local oc_error_saved last = {
 	.pub = { .code = OC_OK, .message = "no error" },
 };
 
@@ -103,23 +96,34 @@ int oc_error_os(const char *fmt, ...)
 	return OC_EOS;
 }
 
-int oc_error_restore(const oc_error *e)
+/* Copies e into *to, strings into to's own buffers; e may point into
+ * anything, including *to. */
+static void copy_error(oc_error_saved *to, const oc_error *e)
 {
-	if (e == &last.pub)
-		return e->code;
-	struct error_slot copy = last;
+	oc_error_saved copy;
 	snprintf(copy.message, sizeof(copy.message), "%s", e->message ? e->message : "");
 	copy_field(copy.file, sizeof(copy.file), e->file, &copy.pub.file);
 	copy_field(copy.rule_id, sizeof(copy.rule_id), e->rule_id, &copy.pub.rule_id);
 	copy.pub.code = e->code;
 	copy.pub.line = e->line;
 	copy.pub.column = e->column;
-	last = copy;
-	last.pub.message = last.message;
-	if (last.pub.file)
-		last.pub.file = last.file;
-	if (last.pub.rule_id)
-		last.pub.rule_id = last.rule_id;
+	*to = copy;
+	to->pub.message = to->message;
+	if (to->pub.file)
+		to->pub.file = to->file;
+	if (to->pub.rule_id)
+		to->pub.rule_id = to->rule_id;
+}
+
+void oc_error_save(oc_error_saved *out)
+{
+	copy_error(out, &last.pub);
+}
+
+int oc_error_restore(const oc_error *e)
+{
+	if (e != &last.pub)
+		copy_error(&last, e);
 	return e->code;
 }
 

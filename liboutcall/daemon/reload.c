@@ -90,15 +90,9 @@ static int reload_finished(oc_daemon *d, int rc)
 			d->last_reload_error);
 		/* Keep the error (with its location) for the caller across the
 		 * event, which may set errors of its own. */
-		struct { oc_error pub; char msg[1024], file[512], rule[160]; } saved;
-		saved.pub = *oc_error_last();
-		snprintf(saved.msg, sizeof(saved.msg), "%s", saved.pub.message);
-		snprintf(saved.file, sizeof(saved.file), "%s", saved.pub.file ? saved.pub.file : "");
-		snprintf(saved.rule, sizeof(saved.rule), "%s", saved.pub.rule_id ? saved.pub.rule_id : "");
-		saved.pub.message = saved.msg;
-		saved.pub.file = saved.pub.file ? saved.file : NULL;
-		saved.pub.rule_id = saved.pub.rule_id ? saved.rule : NULL;
-		reload_event(d, false, saved.msg);
+		oc_error_saved saved;
+		oc_error_save(&saved);
+		reload_event(d, false, saved.message);
 		return oc_error_restore(&saved.pub);
 	}
 	d->reloads_ok++;
@@ -131,23 +125,9 @@ struct oc_reload {
 	uint64_t generation;     /* live when loading began */
 	oc_ruleset *rs;
 	int rc;
-	oc_error err;            /* the loading thread's last error, pointing into: */
-	char msg[1024], file[512], rule[160];
+	oc_error_saved err;      /* the loading thread's last error */
 	struct reload_waiter *waiters;
 };
-
-/* Copies this thread's last error into the job (errors are per thread). */
-static void keep_error(struct oc_reload *job)
-{
-	const oc_error *e = oc_error_last();
-	job->err = *e;
-	snprintf(job->msg, sizeof(job->msg), "%s", e->message);
-	snprintf(job->file, sizeof(job->file), "%s", e->file ? e->file : "");
-	snprintf(job->rule, sizeof(job->rule), "%s", e->rule_id ? e->rule_id : "");
-	job->err.message = job->msg;
-	job->err.file = e->file ? job->file : NULL;
-	job->err.rule_id = e->rule_id ? job->rule : NULL;
-}
 
 struct reload_waiter {
 	oc_api_conn *conn;
@@ -169,7 +149,7 @@ static void *load_thread(void *arg)
 	struct oc_reload *job = arg;
 	job->rc = oc_daemon_load_rules(job->d, &job->rs);
 	if (job->rc)
-		keep_error(job);
+		oc_error_save(&job->err);
 	oc_loop_post(oc_daemon_loop(job->d), oc_daemon_reload_collect, job);
 	return NULL;
 }
@@ -197,16 +177,16 @@ void oc_daemon_reload_collect(oc_loop *loop, void *arg)
 		start_reload(d);
 		return;
 	}
-	int rc = job->rc ? oc_error_restore(&job->err) : oc_daemon_apply_rules(d, job->rs);
+	int rc = job->rc ? oc_error_restore(&job->err.pub) : oc_daemon_apply_rules(d, job->rs);
 	oc_ruleset_unref(job->rs);
 	rc = reload_finished(d, rc);
 	if (rc)
-		keep_error(job);
+		oc_error_save(&job->err);
 	for (struct reload_waiter *w = job->waiters, *next; w; w = next) {
 		next = w->next;
 		if (w->conn) {
 			if (rc)
-				oc_error_restore(&job->err);
+				oc_error_restore(&job->err.pub);
 			w->done(d, w->conn, rc);
 		}
 		free(w);
@@ -236,7 +216,7 @@ static void start_reload(oc_daemon *d)
 		/* No thread: load on the loop instead. */
 		job->rc = oc_daemon_load_rules(d, &job->rs);
 		if (job->rc)
-			keep_error(job);
+			oc_error_save(&job->err);
 		oc_loop_post(d->loop, oc_daemon_reload_collect, job);
 	}
 }

@@ -75,32 +75,20 @@ Test(version, matches_header)
 
 static void *fail_elsewhere(void *arg)
 {
-	oc_error *out = arg;
 	oc_error_site site = { "a.yaml", 3, 9, "r1" };
 	oc_error_set_at(OC_EPARSE, &site, "bad thing");
-	static _Thread_local char msg[256], file[64], rule[64];
-	*out = *oc_error_last();
-	snprintf(msg, sizeof(msg), "%s", out->message);
-	snprintf(file, sizeof(file), "%s", out->file);
-	snprintf(rule, sizeof(rule), "%s", out->rule_id);
-	static char m2[256], f2[64], r2[64];
-	memcpy(m2, msg, sizeof(m2));
-	memcpy(f2, file, sizeof(f2));
-	memcpy(r2, rule, sizeof(r2));
-	out->message = m2;
-	out->file = f2;
-	out->rule_id = r2;
+	oc_error_save(arg);
 	return NULL;
 }
 
 Test(error, restore_brings_another_threads_error_back_exactly)
 {
-	oc_error e;
+	oc_error_saved e;
 	pthread_t t;
 	pthread_create(&t, NULL, fail_elsewhere, &e);
 	pthread_join(t, NULL);
 	oc_error_clear();
-	cr_assert_eq(oc_error_restore(&e), OC_EPARSE);
+	cr_assert_eq(oc_error_restore(&e.pub), OC_EPARSE);
 	const oc_error *l = oc_error_last();
 	cr_assert_str_eq(l->message, "a.yaml:3:9: rule 'r1': bad thing", "no second prefix");
 	cr_assert_str_eq(l->file, "a.yaml");
@@ -109,4 +97,19 @@ Test(error, restore_brings_another_threads_error_back_exactly)
 	cr_assert_eq(l->column, 9);
 	cr_assert_eq(oc_error_restore(l), OC_EPARSE, "restoring the last error itself is harmless");
 	cr_assert_str_eq(oc_error_last()->message, "a.yaml:3:9: rule 'r1': bad thing");
+}
+
+Test(error, a_saved_error_outlives_the_next_failure)
+{
+	oc_error_site site = { "b.yaml", 7, 2, "r9" };
+	oc_error_set_at(OC_EINVAL, &site, "first");
+	oc_error_saved saved;
+	oc_error_save(&saved);
+	oc_error_set(OC_ENOMEM, "second, longer than the first message");
+	cr_assert_str_eq(saved.pub.message, "b.yaml:7:2: rule 'r9': first");
+	cr_assert_str_eq(saved.pub.file, "b.yaml");
+	cr_assert_str_eq(saved.pub.rule_id, "r9");
+	cr_assert_eq(oc_error_restore(&saved.pub), OC_EINVAL);
+	cr_assert_str_eq(oc_error_last()->message, "b.yaml:7:2: rule 'r9': first");
+	cr_assert_eq(oc_error_last()->line, 7);
 }
