@@ -6,13 +6,13 @@ set -eu
 what=${1:-test}
 
 build_pkgs="meson ninja-build pkg-config gcc libc6-dev libnftnl-dev libmnl-dev
-  libcyaml-dev libldns-dev libmbedtls-dev libcivetweb-dev libjansson-dev
-  libpcre2-dev libnghttp2-dev"
+  libcyaml-dev libldns-dev libjansson-dev libpcre2-dev"
 # Run time of the demo: the kernel tools the lab uses and its fake internet.
 # The demo runs in the same network-namespace lab as the e2e tests.
 run_pkgs="nftables iproute2 dnsmasq-base nginx-light openssl curl procps dnsutils tcpdump
   python3 util-linux"
-test_pkgs="libcriterion-dev clang libclang-rt-14-dev wget socat
+# mbedTLS: the TLS unit test's real client; abigail-tools: the ABI check.
+test_pkgs="libcriterion-dev libmbedtls-dev abigail-tools clang libclang-rt-14-dev wget socat
   busybox-static python3 jq docker.io"
 bench_pkgs="dnsperf dnsmasq-base unbound squid tinyproxy wrk hyperfine"
 
