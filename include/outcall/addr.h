@@ -1,6 +1,6 @@
 /*
  * The private-address policy: the address ranges Outcall treats as
- * "private" (PRODUCT.md §5.2, §5.3). DNS answers and proxy connections
+ * "private". DNS answers and proxy connections
  * pointing into these ranges are refused unless the matching rule sets
  * `allow_private_ips`, so an allowed name cannot be pointed at the host,
  * the LAN or a cloud metadata address.

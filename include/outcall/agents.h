@@ -1,5 +1,5 @@
 /*
- * Agent sockets and access requests (PRODUCT.md §7).
+ * Agent sockets and access requests.
  *
  * Every attached container gets one Unix socket,
  *   <run_dir>/agents/<container>/agent.sock   (directory 0755, socket 0666)

@@ -1,6 +1,6 @@
 /*
  * The request context: what a layer knows about one request, in the terms
- * of the rule language (PRODUCT.md §4). The caller fills a plain struct;
+ * of the rule language (docs/rules.md). The caller fills a plain struct;
  * the engine reads it and never keeps pointers into it after a call.
  *
  * Known and unknown fields. Each layer sees only some fields: the DNS

@@ -1,5 +1,5 @@
 /*
- * The DNS filter (PRODUCT.md §5.2) as a server on an oc_loop: UDP and TCP
+ * The DNS filter as a server on an oc_loop: UDP and TCP
  * on each gateway address it is told to listen on, answering only managed
  * containers.
  *

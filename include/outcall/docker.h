@@ -1,5 +1,5 @@
 /*
- * A Docker Engine API client (PRODUCT.md §9): HTTP/1.1 + JSON over the
+ * A Docker Engine API client (docs/docker.md): HTTP/1.1 + JSON over the
  * engine's Unix socket, on an oc_loop, for what Outcall does with Docker:
  * hardened agent containers, Docker networks on Outcall's bridges, and
  * following container events.

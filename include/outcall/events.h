@@ -1,5 +1,5 @@
 /*
- * Events: one record per decision of every layer (PRODUCT.md §8), plus
+ * Events: one record per decision of every layer, plus
  * security events (an SNI that differs from its CONNECT host), access
  * request lifecycle and reloads. Layers fill an oc_event and hand it to an
  * oc_events hub, which numbers it, keeps the last N in a ring, appends it

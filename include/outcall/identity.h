@@ -1,5 +1,5 @@
 /*
- * Identity (PRODUCT.md §6): who a container is. A container is known by
+ * Identity: who a container is. A container is known by
  * the veth it was attached with and the IP and MAC it was given there (the
  * kernel layer pins both, so a packet from that IP came from that veth);
  * `agent.name` is its name with a trailing -<digits> removed.

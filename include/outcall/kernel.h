@@ -1,5 +1,5 @@
 /*
- * Kernel enforcement (PRODUCT.md §5.1): the nftables tables `inet <table>`
+ * Kernel enforcement: the nftables tables `inet <table>`
  * and `bridge <table>` ("outcall" by default), built with libnftnl and
  * committed over netlink as single transactions; never by running nft.
  *
@@ -35,7 +35,7 @@ extern "C" {
 
 /*
  * Settings of the kernel layer. oc_kernel_config_init fills the defaults
- * (PRODUCT.md §3, in brackets); every field is also an outcalld flag.
+ * (in brackets; outcalld(8) lists them); every field is also an outcalld flag.
  * Strings and arrays are borrowed only for the call that receives the
  * config: the library copies what it keeps.
  */

@@ -1,5 +1,5 @@
 /*
- * Rule sets: loading YAML rule files (PRODUCT.md §4) into an immutable,
+ * Rule sets: loading YAML rule files (docs/rules.md) into an immutable,
  * reference-counted oc_ruleset.
  *
  * Ownership: oc_ruleset_load returns a set with one reference. Every

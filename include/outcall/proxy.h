@@ -1,5 +1,5 @@
 /*
- * The HTTP/HTTPS proxy (PRODUCT.md §5.3) on an Outcall event loop.
+ * The HTTP/HTTPS proxy on an Outcall event loop.
  *
  * Listeners come in three kinds:
  * - OC_PROXY_EXPLICIT: clients configured with a proxy (HTTP_PROXY /
