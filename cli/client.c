@@ -171,6 +171,11 @@ int cli_stream(const cli_args *a, const char *path, int (*fn)(json_t *line, void
 			buf.data[data + size] = save;
 			pos = data + size + 2;
 		}
+		/* What was printed goes, so a stream that runs for days holds
+		 * one partial chunk, not everything it ever carried. */
+		memmove(buf.data, buf.data + pos, buf.len - pos + 1);
+		buf.len -= pos;
+		pos = 0;
 		if (oc_buf_reserve(&buf, 65536) != 0)
 			break;
 		ssize_t n = recv(fd, buf.data + buf.len, 65536, 0);

@@ -379,6 +379,27 @@ static int cmd_status(const struct args *a, const char *wait)
 	return finish_request(a, r, wait, false);
 }
 
+/* `env` is eval'ed by a shell: names are shell names, and a value is one
+ * single-quoted word in which a quote is closed, escaped and reopened. */
+static bool env_name_ok(const char *k)
+{
+	size_t n = strlen(k);
+	return n > 0 && n < 32 && !(k[0] >= '0' && k[0] <= '9') && strspn(k,
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == n;
+}
+
+static void print_export(const char *key, const char *value)
+{
+	printf("export %s='", key);
+	for (const char *p = value; *p; p++) {
+		if (*p == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*p);
+	}
+	fputs("'\n", stdout);
+}
+
 static int cmd_whoami(const struct args *a, bool env)
 {
 	if (a->npos)
@@ -398,13 +419,15 @@ static int cmd_whoami(const struct args *a, bool env)
 		json_t *v;
 		/* Many tools read only the lower-case names: set both. */
 		json_object_foreach(vars, key, v) {
+			if (!env_name_ok(key) || !json_is_string(v))
+				continue;
 			char lower[32];
 			size_t i = 0;
-			for (; key[i] && i < sizeof(lower) - 1; i++)
+			for (; key[i]; i++)
 				lower[i] = (char)(key[i] >= 'A' && key[i] <= 'Z' ? key[i] + 32 : key[i]);
 			lower[i] = '\0';
-			printf("export %s='%s'\nexport %s='%s'\n", key, json_string_value(v), lower,
-				json_string_value(v));
+			print_export(key, json_string_value(v));
+			print_export(lower, json_string_value(v));
 		}
 	} else {
 		printf("agent %s (container %s) on network %s, address %s\n", str(j, "agent"),

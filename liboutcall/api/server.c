@@ -36,6 +36,7 @@ struct oc_api_listener {
 	int fd;
 	char *path;
 	void *arg;
+	bool (*admit)(int fd, pid_t pid, void *arg);
 	size_t nconns;
 	oc_api_listener *next;
 };
@@ -47,6 +48,8 @@ struct oc_api_conn {
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
+	gid_t *groups;
+	size_t ngroups;
 	enum conn_state state;
 	oc_buf in;
 	oc_http_request req;
@@ -131,6 +134,8 @@ static void conn_close(oc_api_conn *c)
 	oc_buf_free(&c->out);
 	free(c->strings);
 	c->strings = NULL;
+	free(c->groups);
+	c->groups = NULL;
 	if (c->dispatch_queued)
 		c->dead = true; /* the queued call still holds c */
 	else
@@ -409,6 +414,8 @@ static int build_request(oc_api_conn *c, oc_api_request *r)
 	r->pid = c->pid;
 	r->uid = c->uid;
 	r->gid = c->gid;
+	r->groups = c->groups;
+	r->ngroups = c->ngroups;
 	r->listener_arg = c->lst ? c->lst->arg : NULL;
 	r->conn = c;
 	return 0;
@@ -528,7 +535,17 @@ static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg)
 		c->srv = s;
 		c->lst = l;
 		c->fd = cfd;
-		oc_sock_peercred(cfd, &c->pid, &c->uid, &c->gid);
+		/* Who is calling is the whole basis of every check: a peer whose
+		 * credentials cannot be read, or whom the listener refuses, is
+		 * closed before it can say anything. */
+		if (oc_sock_peercred(cfd, &c->pid, &c->uid, &c->gid) != 0 ||
+		    oc_sock_peergroups(cfd, &c->groups, &c->ngroups) != 0 ||
+		    (l->admit && !l->admit(cfd, c->pid, l->arg))) {
+			close(cfd);
+			free(c->groups);
+			free(c);
+			continue;
+		}
 		oc_http_request_init(&c->req);
 		c->req.max_head = (uint16_t)s->lim.max_head;
 		if (oc_loop_add_fd(loop, cfd, OC_LOOP_READ, on_conn_io, c) != 0) {
@@ -585,6 +602,11 @@ int oc_api_server_listen(oc_api_server *s, const char *path, mode_t mode, uid_t 
 	if (out)
 		*out = l;
 	return 0;
+}
+
+void oc_api_listener_set_admit(oc_api_listener *l, bool (*admit)(int fd, pid_t pid, void *arg))
+{
+	l->admit = admit;
 }
 
 void oc_api_listener_close(oc_api_listener *l)

@@ -47,6 +47,8 @@ typedef struct oc_api_request {
 	pid_t pid;              /* SO_PEERCRED of the connection */
 	uid_t uid;
 	gid_t gid;
+	const gid_t *groups;    /* SO_PEERGROUPS: the supplementary groups at connect */
+	size_t ngroups;
 	void *listener_arg;     /* the arg of the listener the client connected to */
 	oc_api_conn *conn;      /* answer through this */
 } oc_api_request;
@@ -64,6 +66,9 @@ void oc_api_server_free(oc_api_server *s);
  * request (the agent socket's container, say). */
 int oc_api_server_listen(oc_api_server *s, const char *path, mode_t mode, uid_t uid, gid_t gid,
 	void *listener_arg, oc_api_listener **out);
+/* admit(fd, pid, listener_arg) runs on every accepted connection before
+ * it is read; false closes it at once (the listener logs why). */
+void oc_api_listener_set_admit(oc_api_listener *l, bool (*admit)(int fd, pid_t pid, void *arg));
 /* Stops listening, closes the listener's connections and unlinks its
  * socket file. */
 void oc_api_listener_close(oc_api_listener *l);

@@ -61,6 +61,11 @@ void oc_dk_network_name(oc_daemon *d, const char *network, char *out, size_t siz
 
 int oc_dk_agent_dir(oc_daemon *d, const char *name, bool create, char *out, size_t size)
 {
+	/* Names come from Docker's events too: one that is not a container
+	 * name must not become a path (rmdir of agents/..). */
+	if (!oc_name_valid(name))
+		return oc_error_set(OC_EINVAL, "'%.80s' is not a container name: no agent directory",
+			name);
 	if ((size_t)snprintf(out, size, "%s/agents/%s", d->cfg.run_dir, name) >= size)
 		return oc_error_set(OC_ELIMIT, "agent directory of '%s' under %s is too long", name,
 			d->cfg.run_dir);

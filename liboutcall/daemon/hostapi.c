@@ -61,38 +61,24 @@ static bool match(const char *pattern, const char *path, char *name, size_t cap)
 	return !*pattern && !*path;
 }
 
-/* SO_PEERCRED carries the primary group only; an operator usually has the
- * group as a supplementary one, which /proc/<pid>/status lists. */
-static bool in_group(pid_t pid, gid_t primary, gid_t want)
+/* The groups come from the socket (SO_PEERCRED's primary group and
+ * SO_PEERGROUPS), fixed at connect: a list read from /proc/<pid> later
+ * could belong to another process that reused the pid. */
+static bool in_group(const oc_api_request *r, gid_t want)
 {
-	if (primary == want)
+	if (r->gid == want)
 		return true;
-	char path[64], line[4096];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return false;
-	bool found = false;
-	while (!found && fgets(line, sizeof(line), f)) {
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		for (char *p = line + 7, *end; *p; p = end) {
-			unsigned long g = strtoul(p, &end, 10);
-			if (end == p)
-				break;
-			if ((gid_t)g == want)
-				found = true;
-		}
-	}
-	fclose(f);
-	return found;
+	for (size_t i = 0; i < r->ngroups; i++)
+		if (r->groups[i] == want)
+			return true;
+	return false;
 }
 
 static bool authorised(oc_daemon *d, const oc_api_request *r)
 {
 	if (r->uid == 0)
 		return true;
-	return d->has_operator_gid && in_group(r->pid, r->gid, d->operator_gid);
+	return d->has_operator_gid && in_group(r, d->operator_gid);
 }
 
 void oc_hostapi_handle(oc_api_request *r, void *arg)

@@ -8,7 +8,7 @@
 
 #define OC_NAME_MAX 65  /* 64 characters and the NUL */
 
-/* [A-Za-z0-9._-], 1 to 64 characters. */
+/* [A-Za-z0-9._-], 1 to 64 characters, and neither "." nor "..". */
 bool oc_name_valid(const char *name);
 
 #endif

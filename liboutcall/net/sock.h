@@ -126,6 +126,10 @@ int oc_sock_original_dst(int fd, oc_sockaddr *out);
 /* The pid, uid and gid of the process at the other end of a Unix socket
  * (as of its connect). */
 int oc_sock_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid);
+/* The peer's supplementary groups as of its connect (SO_PEERGROUPS), in a
+ * malloc'd array: unlike /proc/<pid>/status, they cannot change under a
+ * reused pid. */
+int oc_sock_peergroups(int fd, gid_t **groups, size_t *n);
 
 int oc_sock_set_nodelay(int fd);
 /* SO_RCVBUF / SO_SNDBUF in bytes; 0 leaves a size as it is. */

@@ -2,6 +2,7 @@
 #include "net/sock.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -92,4 +93,32 @@ int oc_sock_peercred(int fd, pid_t *pid, uid_t *uid, gid_t *gid)
 	if (gid)
 		*gid = cred.gid;
 	return 0;
+}
+
+int oc_sock_peergroups(int fd, gid_t **groups, size_t *n)
+{
+	*groups = NULL;
+	*n = 0;
+	/* The kernel says how much room the list needs when the first guess
+	 * is short; the list is fixed at connect, so the second call fits. */
+	socklen_t len = 32 * sizeof(gid_t);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		gid_t *g = malloc(len ? len : sizeof(gid_t));
+		if (!g)
+			return oc_error_nomem();
+		socklen_t got = len;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, g, &got) == 0) {
+			*groups = g;
+			*n = got / sizeof(gid_t);
+			return 0;
+		}
+		int err = errno;
+		free(g);
+		if (err != ERANGE) {
+			errno = err;
+			return oc_error_os("fd %d: getsockopt SO_PEERGROUPS", fd);
+		}
+		len = got;
+	}
+	return oc_error_set(OC_EOS, "fd %d: SO_PEERGROUPS: the group list kept growing", fd);
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "api/server.h"
 #include "harness.h"
 
 static void setup(void)
@@ -207,4 +208,35 @@ Test(shim, whoami_and_env)
 	/* Without networks the daemon knows no gateway, so there is no proxy to export. */
 	cr_assert_eq(shim(&r, "coder-1", ARGS("env")), 4);
 	cr_assert(strstr(r.err, "did not name a proxy"), "%s", r.err);
+}
+
+/* A daemon that answers whoami with hostile env values and names. */
+static void hostile_whoami(oc_api_request *r, void *arg)
+{
+	(void)arg;
+	oc_api_respond_json(r->conn, 200, json_pack("{s:s, s:s, s:{s:s, s:s}}", "agent", "a",
+		"container", "a-1", "env", "HTTP_PROXY", "http://x'$(id)'\\", "X;rm -rf /", "v"));
+}
+
+Test(shim, env_values_are_one_shell_word)
+{
+	char sock[200], out[256];
+	snprintf(sock, sizeof(sock), "%s/hostile.sock", h_state);
+	oc_api_server *srv;
+	cr_assert_eq(oc_api_server_new(h_loop, NULL, hostile_whoami, NULL, &srv), 0);
+	cr_assert_eq(oc_api_server_listen(srv, sock, 0600, (uid_t)-1, (gid_t)-1, NULL, NULL), 0);
+	struct run r;
+	cr_assert_eq(shim(&r, sock, ARGS("env")), 0, "%s", r.err);
+	oc_api_server_free(srv);
+	cr_assert_str_eq(r.out, "export HTTP_PROXY='http://x'\\''$(id)'\\''\\'\n"
+		"export http_proxy='http://x'\\''$(id)'\\''\\'\n", "a name that is no shell name is "
+		"left out, a quote closes and reopens: %s", r.out);
+	/* and a shell reads back exactly the value */
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "sh -c '. %s && printf %%s \"$HTTP_PROXY\"'", r.out_path);
+	FILE *p = popen(cmd, "r");
+	size_t n = fread(out, 1, sizeof(out) - 1, p);
+	out[n] = '\0';
+	pclose(p);
+	cr_assert_str_eq(out, "http://x'$(id)'\\");
 }

@@ -7,6 +7,8 @@
 #include <outcall/error.h>
 #include <outcall/identity.h>
 
+#include "identity/names.h"
+
 static oc_container *make(const char *name, const char *ip)
 {
 	static const oc_kv labels[] = { { "team", "infra" } };
@@ -161,4 +163,18 @@ Test(identity, readers_never_see_a_freed_record)
 		pthread_join(t[i], NULL);
 	cr_assert_gt(atomic_load(&x.found), 0);
 	oc_registry_free(x.r);
+}
+
+Test(identity, names_never_leave_their_directory)
+{
+	cr_assert(oc_name_valid("coder-1"));
+	cr_assert(oc_name_valid("a.b"));
+	cr_assert(oc_name_valid("..."), "three dots are a name, not a path step");
+	cr_assert_not(oc_name_valid("."));
+	cr_assert_not(oc_name_valid(".."));
+	cr_assert_not(oc_name_valid("a/b"));
+	cr_assert_not(oc_name_valid(""));
+	oc_container_spec s = { .name = "..", .network = "default" };
+	oc_container *c;
+	cr_assert_eq(oc_container_new(&s, &c), OC_EINVAL);
 }
