@@ -189,6 +189,7 @@ expect_ok "its agent directory is gone" lab_poll 5 test ! -e "$LAB_DIR/run/agent
 
 # -- forbidden mounts never reach Docker --------------------------------------
 ln -s "$LAB_DIR/run" "$LAB_DIR/innocent"
+mounts_since=$(date +%s)
 for v in "$LAB_DOCKER_SOCK:/x" "$LAB_DOCKER_DIR:/x" "$LAB_DIR:/x" "$LAB_DIR/run/agents:/x" \
 	"$LAB_DIR/innocent:/x" "$LAB_DIR/rules.d:/x:ro" "/:/host" "$LAB_DIR/docker/rootfs:/run/outcall" \
 	"$LAB_DIR/docker/rootfs:/etc"; do
@@ -201,6 +202,14 @@ expect_match "the reason" "must be 1 to 64 characters" "$LAB_ERR"
 expect_ok "and nothing outside the agents' directory was touched" test -d "$LAB_DIR/run/precious"
 expect_eq "no container was created" "" "$(lab_docker ps -aq --filter name=bad)"
 expect_fail "no agent directory was left" test -e "$LAB_DIR/run/agents/bad"
+# -- (issue 22) Docker itself saw no create for the refused mounts ------------
+# `outcall run` removes what it made, so `ps -a` cannot tell; Docker's
+# events can.
+expect_ok "Docker's container events since the refused mounts" lab_docker events \
+	--since "$mounts_since" --until "$(date +%s)" --filter type=container --filter event=create \
+	--format '{{.Actor.Attributes.name}}'
+expect_eq "not one create reached Docker" "" "$LAB_OUT"
+# -- (end issue 22) -------------------------------------------------------------
 
 # -- outcall attach of a container made by Docker -------------------------------
 expect_ok "docker run --network none" lab_docker run -d --name ext-1 --network none "$IMG" sleep 3600

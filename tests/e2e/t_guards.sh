@@ -3,10 +3,11 @@
 # vector each (scripts/mutate.sh names this test for them): a direct_ip
 # grant does not open the metadata address; a failed reload during an
 # approval keeps the live rules; the host socket answers a non-root peer
-# 403; the proxy refuses CL+TE framing, a Host that is not the target and
-# an upstream on the host's own address; a CONNECT whose SNI is another
-# name gets access_denied before any ServerHello; and each of the three
-# IPv6 drops stops IPv6 on its own, with the other layers removed.
+# 403; the host opens no connection to a container; the proxy refuses
+# CL+TE framing, a Host that is not the target and an upstream on the
+# host's own address; a CONNECT whose SNI is another name gets
+# access_denied before any ServerHello; and each of the three IPv6 drops
+# stops IPv6 on its own, with the other layers removed.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/lab.sh"
@@ -104,6 +105,15 @@ expect_ok "CONNECT web, ClientHello for evil" lab_in a1 python3 "$GC" sni "$PROX
 	web.lab.test:443 evil.lab.test
 expect_eq "200, then access_denied and nothing else" "HTTP/1.1 200 Connection established
 alert 2 49" "$LAB_OUT"
+
+# -- the host opens nothing towards a container ------------------------------
+lab_bg a1 a1-listen socat TCP-LISTEN:7777,reuseaddr,fork "SYSTEM:echo a1-secret"
+lab_wait 5 "a service in a1" lab_in a1 sh -c "ss -Hltn | grep -q ':7777 '"
+a1_ip=$(oc_cli --json containers | python3 -c 'import json, sys
+print(json.load(sys.stdin)["containers"][0]["ip"])')
+expect_fail "the host cannot connect to a container" \
+	lab_host timeout 3 socat -T2 - "TCP:$a1_ip:7777,connect-timeout=2" </dev/null
+lab_stop a1-listen
 
 # -- IPv6: each of the three drops on its own ---------------------------------
 # Every IPv6 drop is backed by another layer; to see each one's own

@@ -52,12 +52,19 @@ Test(policy, blocked_name_is_nxdomain_with_soa_and_ede_naming_the_rule)
 	cr_assert_str_eq(text, "outcall blocked paste.evil.test: rule \"no-paste\"; ask for access: "
 		"outcall-shim request --host paste.evil.test --why \"...\"");
 	ldns_pkt_free(p);
-	cr_assert_eq(fu_count(h_fakeup(), 0, false, NULL), 0, "a blocked name never goes upstream");
 	struct h_event ev;
 	h_events(&ev);
 	cr_assert_str_eq(ev.verdict, "block");
 	cr_assert_str_eq(ev.rule, "no-paste");
 	cr_assert_eq(ev.rcode, LDNS_RCODE_NXDOMAIN);
+	/* A barrier: the upstream answers in order, so once an allowed name
+	 * asked after it is answered, anything the blocked query sent
+	 * upstream has arrived there. */
+	p = h_ask(AGENT, "www.allowed.test", LDNS_RR_TYPE_A);
+	cr_assert_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR);
+	ldns_pkt_free(p);
+	cr_assert_eq(fu_count(h_fakeup(), 0, false, NULL), 1,
+		"a blocked name never goes upstream: only the allowed one did");
 }
 
 Test(policy, default_block_says_so_and_without_opt_there_is_no_ede)

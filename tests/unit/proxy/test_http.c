@@ -326,6 +326,23 @@ Test(proxy_http, transparent_http_is_judged_on_host)
 	close(fd);
 }
 
+/* The packet's own destination is used only when it is one of the checked
+ * addresses: here it is a private server the rules never allowed. */
+Test(proxy_http, transparent_upstream_is_the_checked_address_not_the_packets)
+{
+	unsigned web_before = srv_requests(lab.web);
+	int fd = pxlab_connect(AGENT_IP, "10.9.9.9:80");
+	pxlab_sendf(fd, "GET /where HTTP/1.1\r\nHost: web.test\r\n\r\n");
+	struct resp r;
+	pxlab_response(fd, &r, false);
+	cr_assert_eq(r.status, 200, "%s", r.head);
+	cr_assert_str_eq(r.body, "web:web.test:GET:/where:0:0");
+	resp_free(&r);
+	close(fd);
+	cr_assert_eq(srv_requests(lab.web), web_before + 1, "web.test's own server answered");
+	cr_assert_eq(srv_connections(lab.priv_web), 0, "the private server saw nothing");
+}
+
 Test(proxy_http, stats_count_requests)
 {
 	struct resp r;
