@@ -176,14 +176,16 @@ print("\n".join(os.path.relpath(f, build) for f in sorted(out)))
 EOF
 }
 
-run_tests() { # LOG TEST...: 0 if all pass
+# run_tests LOG TEST...: 0 if all pass, 1 if one fails, 2 if the tests
+# cannot be built or are unknown.
+run_tests() {
 	local log=$1
 	shift
 	local targets
-	targets=$(targets_for "$@") || return 2
+	targets=$(targets_for "$@" 2>>"$log") || return 2
 	# shellcheck disable=SC2086
-	ninja -C "$build" $targets >>"$log" 2>&1 || return 3
-	meson test -C "$build" --no-rebuild --print-errorlogs "$@" >>"$log" 2>&1
+	ninja -C "$build" $targets >>"$log" 2>&1 || return 2
+	meson test -C "$build" --no-rebuild --print-errorlogs "$@" >>"$log" 2>&1 || return 1
 }
 
 if [ "$baseline" = 1 ]; then
@@ -222,15 +224,10 @@ for m in "${selected[@]}"; do
 	rc=$?
 	restore
 	case $rc in
-	0) result=SURVIVED; survived=$((survived + 1)) ;;
-	1) result=caught; caught=$((caught + 1)) ;;
-	*) result=broken; stale=$((stale + 1)) ;; # does not build: fix the patch
+	0) survived=$((survived + 1)); printf '%-44s %-9s %s\n' "$name" SURVIVED "$tests" ;;
+	1) caught=$((caught + 1)); printf '%-44s %-9s %s\n' "$name" caught "$tests" ;;
+	*) stale=$((stale + 1)); printf '%-44s %-9s %s\n' "$name" broken "see $log" ;;
 	esac
-	case $result in
-	broken) printf '%-44s %-9s %s\n' "$name" "$result" "does not build or test not found (see $log)"
-		continue ;;
-	esac
-	printf '%-44s %-9s %s\n' "$name" "$result" "$tests"
 done
 total=${#selected[@]}
 echo "$total mutations: $caught caught, $survived survived, $stale stale or broken"
