@@ -16,6 +16,8 @@
 #
 #   NAME           run only these mutations (module/name, or a module)
 #   -l             list the mutations and their tests, run nothing
+#   -c             check that every patch still applies exactly once (no
+#                  build, no tests; the source is not changed)
 #   -B BUILDDIR    default build-mutate (set up if missing)
 #   --no-baseline  skip the first run of every named test on the clean
 #                  source (a mutation only counts as caught by tests that
@@ -31,12 +33,14 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=$root/build-mutate
 baseline=1
 list_only=0
+check_only=0
 only=()
 while [ $# -gt 0 ]; do
 	case $1 in
 	-B) build=$(realpath -m "$2"); shift 2 ;;
 	--no-baseline) baseline=0; shift ;;
 	-l) list_only=1; shift ;;
+	-c) check_only=1; shift ;;
 	-h|--help) sed -n '2,/^set -u/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
 	-*) echo "mutate.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
 	*) only+=("$1"); shift ;;
@@ -96,15 +100,17 @@ if cmd == "list":
     for m in muts:
         src = os.path.relpath(os.path.join(m["dir"], m["file"]), root)
         print("\t".join((m["name"], src, m["tests"], m["at"])))
-elif cmd == "apply":
+elif cmd in ("apply", "check"):
     m = next(m for m in muts if m["name"] == sys.argv[3])
     path = os.path.join(m["dir"], m["file"])
-    text = open(path).read()
+    text = open(path).read() if os.path.exists(path) else ""
     find = unescape(m["find"])
     n = text.count(find)
     if n != 1:
-        print(f"the find text occurs {n} times in {path} ({m['at']})")
+        print(f"the find text occurs {n} times in {os.path.relpath(path, root)} ({m['at']})")
         sys.exit(3)
+    if cmd == "check":
+        sys.exit(0)
     with open(path, "w") as f:
         f.write(text.replace(find, unescape(m["replace"])))
 EOF
@@ -132,6 +138,15 @@ if [ "$list_only" = 1 ]; then
 		printf '%-44s %-34s %s\n' "$name" "$src" "$tests"
 	done
 	exit 0
+fi
+if [ "$check_only" = 1 ]; then
+	bad=0
+	for m in "${selected[@]}"; do
+		name=${m%%$'\t'*}
+		python3 -c "$PY" check "$root" "$name" || bad=1
+	done
+	[ $bad = 0 ] && echo "${#selected[@]} mutations apply"
+	exit $bad
 fi
 
 # The source is only ever changed between apply and restore; the trap
