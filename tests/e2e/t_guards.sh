@@ -116,13 +116,18 @@ expect_fail "the host cannot connect to a container" \
 lab_stop a1-listen
 
 # -- IPv6: each of the three drops on its own ---------------------------------
-# Every IPv6 drop is backed by another layer; to see each one's own
-# behaviour, the layers behind it are removed here (the end of the test:
-# the tables are not whole after this).
+# Every IPv6 drop is backed by others (and by the catch-all drops), so each
+# is shown with only itself left: the others and the catch-alls are
+# deleted from fresh tables (a restart of outcalld writes them whole).
+# Static neighbours on both sides: no multicast neighbour discovery.
 bridge=$(lab_host ip -br link show type bridge | awk 'NR == 1 { print $1 }')
 [ -n "$bridge" ] || lab_fatal "no Outcall bridge in the host namespace"
+a1_mac=$(lab_in a1 cat /sys/class/net/eth0/address)
+br_mac=$(lab_host cat "/sys/class/net/$bridge/address")
+lab_in a1 ip -6 addr add 2001:db8:1::2/64 dev eth0 nodad
+lab_in a1 ip -6 neigh replace 2001:db8:1::1 lladdr "$br_mac" dev eth0 nud permanent
 # del_rule FAMILY CHAIN TEXT: delete the rule of the outcall table whose
-# comment contains TEXT
+# comment starts with TEXT
 del_rule() {
 	local h
 	h=$(lab_host nft -a list chain "$1" outcall "$2" | grep -F "comment \"$3" |
@@ -130,30 +135,40 @@ del_rule() {
 	[ -n "$h" ] || lab_fatal "no rule '$3' in $1 $2"
 	lab_host nft delete rule "$1" outcall "$2" handle "$h"
 }
-lab_in a1 ip -6 addr add 2001:db8:1::2/64 dev eth0 nodad
-a1_mac=$(lab_in a1 cat /sys/class/net/eth0/address)
-br_mac=$(lab_host cat "/sys/class/net/$bridge/address")
+V6_IN="IPv6 from containers is dropped\""
+V6_GUARD="IPv6 from containers is dropped: Outcall networks are IPv4 only"
+V6_OUT="IPv6 from the host to containers is dropped"
+# only_drop WHICH: restart outcalld (whole tables), IPv6 on for the host's
+# bridge, then delete the catch-alls and the IPv6 drops other than WHICH
+only_drop() {
+	lab_stop outcalld
+	oc_start
+	lab_host sysctl -qw "net.ipv6.conf.$bridge.disable_ipv6=0"
+	lab_host ip -6 addr replace 2001:db8:1::1/64 dev "$bridge" nodad
+	lab_host ip -6 neigh replace 2001:db8:1::2 lladdr "$a1_mac" dev "$bridge" nud permanent
+	del_rule bridge prerouting "anything else from a container port"
+	del_rule inet host-in "anything else from containers to the host"
+	del_rule inet host-out "the host opens nothing towards containers"
+	[ "$1" = in ] || del_rule bridge prerouting "$V6_IN"
+	[ "$1" = guard ] || del_rule inet guard "$V6_GUARD"
+	[ "$1" = out ] || del_rule bridge output "$V6_OUT"
+}
 
-# container -> host, at layer 2 (the bridge's catch-all removed)
-del_rule bridge prerouting "anything else from a container port"
-lab_capture_start v6in "$bridge" host "ip6 and ether src $a1_mac"
-lab_in a1 busybox ping -6 -c2 -W1 2001:db8:1::1 >/dev/null 2>&1
-expect_eq "container IPv6 does not pass the bridge" 0 "$(lab_capture_count v6in)"
-
-# host -> container (IPv6 on again on the bridge, the inet host-out drop
-# removed)
-del_rule inet host-out "the host opens nothing towards containers"
-lab_host sysctl -qw "net.ipv6.conf.$bridge.disable_ipv6=0"
-lab_host ip -6 addr add 2001:db8:1::1/64 dev "$bridge" nodad
+only_drop out
 lab_capture_start v6out eth0 a1 "ip6 and ether src $br_mac"
 lab_host ping -6 -c2 -W1 2001:db8:1::2 >/dev/null 2>&1
-expect_eq "host IPv6 does not reach the container" 0 "$(lab_capture_count v6out)"
+expect_eq "bridge output alone: host IPv6 does not reach the container" 0 \
+	"$(lab_capture_count v6out)"
 
-# container -> host, at layer 3 (no bridge table, no host-in catch-all)
-lab_host nft delete table bridge outcall
-del_rule inet host-in "anything else from containers to the host"
-expect_ok "control: IPv4 ping to the gateway now works" lab_poll 5 \
+only_drop in
+expect_ok "control: a1 may ping the gateway over IPv4 now" lab_poll 5 \
 	lab_in a1 busybox ping -c1 -W1 10.200.0.1
-expect_fail "IPv6 ping to the host is dropped by the inet guard" \
+expect_fail "bridge prerouting alone: IPv6 ping from a1 to the host fails" \
+	lab_in a1 busybox ping -6 -c2 -W1 2001:db8:1::1
+
+only_drop guard
+expect_ok "control: a1 may ping the gateway over IPv4 now" lab_poll 5 \
+	lab_in a1 busybox ping -c1 -W1 10.200.0.1
+expect_fail "inet guard alone: IPv6 ping from a1 to the host fails" \
 	lab_in a1 busybox ping -6 -c2 -W1 2001:db8:1::1
 lab_done
