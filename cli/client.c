@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/buf.h"
+#include "core/text.h"
 #include "net/sendall.h"
 
 static int connect_daemon(const cli_args *a)
@@ -121,7 +122,7 @@ int cli_call(const cli_args *a, const char *method, const char *path, json_t *bo
 static int api_error(int status, json_t *answer)
 {
 	json_t *err = json_object_get(answer, "error");
-	const char *msg = json_string_value(json_object_get(err, "message"));
+	const char *msg = cli_jstr(err, "message");
 	fprintf(stderr, "outcall: %s (HTTP %d)\n", msg ? msg : "the daemon refused the request",
 		status);
 	json_decref(answer);
@@ -195,7 +196,9 @@ done:
 
 void cli_print_json(json_t *j)
 {
-	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
+	/* ASCII only: a C1 control or bidi override in a string is \u-escaped
+	 * rather than handed to the terminal. */
+	char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
 	if (s)
 		puts(s);
 	free(s);
@@ -228,7 +231,7 @@ int cli_show(cli_args *a, const char *method, const char *path, json_t *body,
 	if (rc != EXIT_OK)
 		return rc;
 	if (!j) {
-		fputs(text ? text : "", stdout);
+		cli_put(text ? text : "", true);
 		free(text);
 		return EXIT_OK;
 	}
@@ -241,9 +244,41 @@ int cli_show(cli_args *a, const char *method, const char *path, json_t *body,
 	return EXIT_OK;
 }
 
+/* The escaped text replaces the original in o, so it lives as long as o
+ * does, and asking again finds nothing left to escape. */
+static const char *printable(json_t *o, const char *k, bool lines)
+{
+	json_t *v = json_object_get(o, k);
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+	if (!s || oc_text_unsafe_at(s, len, lines) == len)
+		return s;
+	oc_buf b = OC_BUF_INIT;
+	if (oc_text_escape(&b, s, len, lines) != 0 || json_object_set_new(o, k,
+	    json_stringn(b.data, b.len)) != 0) {
+		oc_buf_free(&b);
+		return "(out of memory)";
+	}
+	oc_buf_free(&b);
+	return json_string_value(json_object_get(o, k));
+}
+
 const char *cli_jstr(json_t *o, const char *k)
 {
-	return json_string_value(json_object_get(o, k));
+	return printable(o, k, false);
+}
+
+const char *cli_jtext(json_t *o, const char *k)
+{
+	return printable(o, k, true);
+}
+
+void cli_put(const char *s, bool lines)
+{
+	oc_buf b = OC_BUF_INIT;
+	if (oc_text_escape(&b, s, strlen(s), lines) == 0 && b.data)
+		fwrite(b.data, 1, b.len, stdout);
+	oc_buf_free(&b);
 }
 
 long long cli_jint(json_t *o, const char *k)

@@ -30,7 +30,15 @@ void cli_print_json(json_t *j);
  * `human` (NULL: as JSON); API errors print their message (EXIT_ERR). */
 int cli_show(cli_args *a, const char *method, const char *path, json_t *body,
 	void (*human)(json_t *j));
+/* Every string the daemon sends may carry what an agent, a container or
+ * Docker wrote, so it is read through one of these, which escape what a
+ * terminal would obey instead of show (core/text.h): cli_jstr for one
+ * line, cli_jtext where newlines and tabs belong (rule files). NULL when
+ * k is not a string. */
 const char *cli_jstr(json_t *o, const char *k);
+const char *cli_jtext(json_t *o, const char *k);
+/* Prints s escaped the same way. */
+void cli_put(const char *s, bool lines);
 long long cli_jint(json_t *o, const char *k);
 
 #endif

@@ -91,7 +91,7 @@ static int run_nft_show(const cli_cmd *cmd, cli_args *a)
 	if (a->json)
 		cli_print_json(json_pack("{s:s}", "nft", text ? text : ""));
 	else
-		fputs(text ? text : "", stdout);
+		cli_put(text ? text : "", true);
 	free(text);
 	json_decref(j);
 	return EXIT_OK;

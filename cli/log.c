@@ -44,7 +44,7 @@ static int follow_line(json_t *line, void *arg)
 {
 	const cli_args *a = arg;
 	if (a->json) {
-		char *s = json_dumps(line, JSON_COMPACT);
+		char *s = json_dumps(line, JSON_COMPACT | JSON_ENSURE_ASCII);
 		if (s)
 			puts(s);
 		free(s);

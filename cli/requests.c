@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "core/buf.h"
+#include "core/text.h"
 #include "requests/duration.h"
 #include "table.h"
 
@@ -50,12 +51,11 @@ static void human_list(json_t *j)
 		char what[400], when[OC_TIME_TEXT_MAX], why[64];
 		what_text(r, what, sizeof(what));
 		time_text(r, "created_at", when);
+		/* escaped first, so the cut can only shorten what is shown */
 		const char *just = cli_jstr(r, "justification");
-		snprintf(why, sizeof(why), "%.57s%s", just ? just : "", just && strlen(just) > 57 ?
-			"..." : "");
-		for (char *p = why; *p; p++)
-			if (*p == '\n' || *p == '\t' || *p == '\r')
-				*p = ' ';
+		just = just ? just : "";
+		size_t keep = oc_text_prefix(just, 57);
+		snprintf(why, sizeof(why), "%.*s%s", (int)keep, just, just[keep] ? "..." : "");
 		const char *row[] = { cli_jstr(r, "id"), cli_jstr(r, "status"), cli_jstr(r, "agent"),
 			cli_jstr(r, "container"), what, when, why };
 		cli_table_add(t, row);
@@ -106,14 +106,14 @@ static void human_request(json_t *r)
 	printf("  rule:          %s in %s\n", cli_jstr(r, "rule_id"), cli_jstr(r, "rule_path"));
 	if (cli_jstr(r, "note"))
 		printf("  note:          %s\n", cli_jstr(r, "note"));
-	if (cli_jstr(r, "rule_file"))
-		printf("\nThe agent's rule file, as sent:\n%s\n", cli_jstr(r, "rule_file"));
-	if (cli_jstr(r, "proposed_rule"))
-		printf("\nApproving adds this rule file:\n%s", cli_jstr(r, "proposed_rule"));
+	if (cli_jtext(r, "rule_file"))
+		printf("\nThe agent's rule file, as sent:\n%s\n", cli_jtext(r, "rule_file"));
+	if (cli_jtext(r, "proposed_rule"))
+		printf("\nApproving adds this rule file:\n%s", cli_jtext(r, "proposed_rule"));
 	if (cli_jstr(r, "proposed_rule_error"))
 		printf("\nThe rule cannot be generated: %s\n", cli_jstr(r, "proposed_rule_error"));
-	if (cli_jstr(r, "rule"))
-		printf("\nApproved rule file:\n%s", cli_jstr(r, "rule"));
+	if (cli_jtext(r, "rule"))
+		printf("\nApproved rule file:\n%s", cli_jtext(r, "rule"));
 }
 
 /* Ids are "r-" and base32; anything else never reaches a URL. */
@@ -201,7 +201,7 @@ static int edit_rule(cli_args *a, const char *id, bool all, char **out)
 	int rc = cli_fetch(a, "GET", path, NULL, &j, NULL);
 	if (rc != EXIT_OK)
 		return rc;
-	const char *proposed = cli_jstr(j, "proposed_rule");
+	const char *proposed = cli_jtext(j, "proposed_rule");
 	if (!proposed) {
 		fprintf(stderr, "outcall: request %s has no rule to edit (it is %s)\n", id,
 			cli_jstr(j, "status") ? cli_jstr(j, "status") : "not pending");

@@ -1,5 +1,7 @@
 #include "table.h"
 
+#include "client.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,11 +87,12 @@ void cli_print_flat(json_t *j, const char *prefix)
 		}
 		return;
 	}
+	/* Keys are escaped too: Docker labels are keys. */
+	cli_put(prefix, false);
+	fputs(": ", stdout);
 	char *s = json_dumps(j, JSON_ENCODE_ANY);
-	if (json_is_string(j))
-		printf("%s: %s\n", prefix, json_string_value(j));
-	else
-		printf("%s: %s\n", prefix, s ? s : "?");
+	cli_put(json_is_string(j) ? json_string_value(j) : s ? s : "?", false);
+	putchar('\n');
 	free(s);
 }
 

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
+
 void oc_agent_reply_error(oc_agent_call *k, int status, const char *code, const char *fmt, ...)
 {
 	if (status == 400)
@@ -64,6 +66,34 @@ bool oc_agent_take(oc_agent_call *k, oc_ratelimit *rl, const char *what, double 
 	return false;
 }
 
+/* Whatever an agent writes may end up in front of the operator (request
+ * lists, the decision log, rule descriptions), so no field may carry
+ * what a terminal would obey: refused here, once, for every endpoint.
+ * Only a rule file has lines. */
+static int text_ok(json_t *v, const char *key)
+{
+	const char *k;
+	json_t *e;
+	size_t i;
+	char what[96];
+	snprintf(what, sizeof(what), "field '%.40s'", key);
+	if (json_is_string(v))
+		return oc_text_check(what, json_string_value(v), strcmp(key, "rule_file") == 0);
+	json_object_foreach(v, k, e) {
+		int rc = oc_text_check("a field name", k, false);
+		if (!rc)
+			rc = text_ok(e, k);
+		if (rc)
+			return rc;
+	}
+	json_array_foreach(v, i, e) {
+		int rc = text_ok(e, key);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 json_t *oc_agent_body(oc_agent_call *k)
 {
 	json_error_t err;
@@ -76,6 +106,11 @@ json_t *oc_agent_body(oc_agent_call *k)
 	if (!json_is_object(j)) {
 		json_decref(j);
 		oc_agent_reply_error(k, 400, "bad_json", "the body must be a JSON object");
+		return NULL;
+	}
+	if (text_ok(j, "") != 0) {
+		json_decref(j);
+		oc_agent_reply_failure(k);
 		return NULL;
 	}
 	return j;

@@ -6,6 +6,7 @@
 #include <outcall/context.h>
 
 #include "core/error.h"
+#include "core/text.h"
 #include "requests/duration.h"
 
 #define HOST_CHARS "abcdefghijklmnopqrstuvwxyz0123456789.-_"
@@ -55,7 +56,7 @@ static int check_text(const char *field, const char *s)
 	if (n > OC_REQ_TEXT_MAX)
 		return oc_error_set(OC_EINVAL, "%s has %zu bytes, more than the %d allowed", field, n,
 			OC_REQ_TEXT_MAX);
-	return 0;
+	return oc_text_check(field, s, false);
 }
 
 int oc_req_ask_check(const oc_req_ask *a)
@@ -71,6 +72,8 @@ int oc_req_ask_check(const oc_req_ask *a)
 		rc = check_method(a->method);
 	if (!rc && a->path_prefix)
 		rc = check_path(a->path_prefix);
+	if (!rc && a->rule_file)
+		rc = oc_text_check("rule_file", a->rule_file, true);
 	if (!rc && a->rule_file && (a->port || a->method || a->path_prefix))
 		rc = oc_error_set(OC_EINVAL, "a rule_file request takes no port, method or "
 			"path_prefix: write them into the rules");

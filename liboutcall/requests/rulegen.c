@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/text.h"
 #include "identity/names.h"
 #include "requests/ask.h"
 #include "requests/duration.h"
@@ -92,6 +93,11 @@ static int rule_yaml(const oc_req *r, bool all_agents, const oc_rule *rule, oc_b
 			"rules from agents need a priority of at least %d (they may not override the "
 			"operator's rules)", oc_rule_id(rule), oc_rule_priority(rule),
 			OC_REQ_MIN_PRIORITY);
+	/* YAML escapes ("\e") decode to what the raw text could not carry. */
+	char what[200];
+	snprintf(what, sizeof(what), "rule_file: the description of rule '%s'", oc_rule_id(rule));
+	if (oc_text_check(what, oc_rule_description(rule), false) != 0)
+		return OC_EINVAL;
 	oc_buf cond = OC_BUF_INIT;
 	int rc = all_agents ? oc_buf_printf(&cond, "%s", oc_rule_condition(rule))
 		: oc_buf_printf(&cond, "agent.name == \"%s\" && (%s)", r->agent, oc_rule_condition(rule));

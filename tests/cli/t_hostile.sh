@@ -33,5 +33,45 @@ if [ "$rss" -gt 32768 ]; then
 	fails=$((fails + 1))
 fi
 
+# same NAME COMMAND...: stdout and stderr of the CLI, byte for byte, as
+# in hostile/NAME.out (OC_REGEN=1 rewrites the files: review the diff).
+export TZ=UTC
+same() {
+	local name=$1 want="$here/hostile/$1.out"
+	shift
+	"$outcall" --socket "$tmp/host.sock" "$@" >"$tmp/got" 2>&1
+	if [ "${OC_REGEN:-}" = 1 ]; then
+		cp "$tmp/got" "$want"
+	elif ! cmp -s "$tmp/got" "$want"; then
+		echo "FAIL: outcall $*: the output differs from $want:"
+		diff <(od -c "$want") <(od -c "$tmp/got") | head -20
+		fails=$((fails + 1))
+	fi
+	# whatever the expectation says: nothing a terminal would obey
+	if ! python3 - "$tmp/got" <<'PY'
+import re, sys
+text = open(sys.argv[1], "rb").read().decode("utf-8")
+bad = re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
+                "\u2028-\u202e\u2060-\u206f\ufeff\U000e0000-\U000e007f]", text)
+sys.exit(1 if bad else 0)
+PY
+	then
+		echo "FAIL: outcall $*: the output holds a control or invisible character:"
+		od -c "$tmp/got" | head -20
+		fails=$((fails + 1))
+	fi
+}
+
+serve "$here/hostile/corpus.json"
+same requests-list requests list
+same requests-list-json --json requests list
+same requests-show requests show r-aaaaaaaa
+same requests-show-file requests show r-cccccccc
+same log log
+same rules-list rules list
+same containers containers
+same rules-show rules show r1
+same reject requests reject r-dddddddd --reason no
+
 [ "$fails" = 0 ] && echo "ok: the CLI against hostile text" && exit 0
 exit 1

@@ -350,3 +350,46 @@ Test(floods, the_queue_is_capped_per_container_and_in_total)
 	submit_id("other-1", "a.example", id);
 	json_decref(submit("other-1", "{\"host\": \"d.example\", \"justification\": \"x\"}", 429));
 }
+
+/* What an agent writes reaches the operator's terminal: every field that
+ * could rewrite the screen or forge a line is refused with a 400 that
+ * names the field, and nothing is queued or logged. */
+Test(requests, text_a_terminal_would_obey_is_refused)
+{
+	static const char *const bodies[] = {
+		"{\"host\": \"a.example\", \"justification\": \"docs\\u001b[1A\\u001b[2K\"}",
+		"{\"host\": \"a.example\", \"justification\": \"docs\\u001b[8m\"}",
+		"{\"host\": \"a.example\", \"justification\": \"line\\nforged\"}",
+		"{\"host\": \"a.example\", \"justification\": \"line\\rforged\"}",
+		"{\"host\": \"a.example\", \"justification\": \"txt\\u202eexe.\"}",
+		"{\"host\": \"a.example\", \"justification\": \"bi\\u2066di\"}",
+		"{\"host\": \"a.example\", \"justification\": \"c1 \\u009b31m\"}",
+		"{\"host\": \"a.example\", \"justification\": \"zw\\u200bsp\"}",
+		"{\"host\": \"a.example\", \"justification\": \"ok\", \"method\": \"GET\\u001b\"}",
+		"{\"host\": \"a.example\", \"justification\": \"ok\", \"path_prefix\": \"/a\\nb\"}",
+		"{\"rule_file\": \"version: '1'\\u001b[2K\\nrules: []\\n\", \"justification\": \"x\"}",
+		"{\"rule_file\": \"version: '1'\\nrules:\\n  - id: a\\n    description: \\\"\\\\e[8mhid\\\"\\n"
+		"    condition: network.hostname == 'a.example'\\n    action: allow\\n"
+		"    priority: 500\\n\", \"justification\": \"x\"}",
+	};
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		json_t *j = submit("coder-1", bodies[i], 400);
+		const char *msg = h_str(json_object_get(j, "error"), "message");
+		cr_assert(strstr(msg, " holds "), "%s: %s", bodies[i], msg);
+		json_decref(j);
+	}
+	char *text = NULL;
+	cr_assert_eq(oc_agents_requests_json(h_agents, NULL, &text), 0);
+	cr_assert_str_eq(text, "{\"requests\":[]}");
+	free(text);
+	/* a check's path with a newline would forge a line of `outcall log` */
+	json_t *j;
+	cr_assert_eq(h_req("coder-1", "POST", "/v1/check", "{\"host\": \"a.example\", \"port\": 80, "
+		"\"path\": \"/x\\n10:00:00  http  coder  allow  web  evil.example\"}", &j), 400);
+	cr_assert(strstr(h_str(json_object_get(j, "error"), "message"), "field 'path' holds U+000A"),
+		"%s", h_str(json_object_get(j, "error"), "message"));
+	json_decref(j);
+	/* plain text in any script still passes */
+	json_decref(submit("coder-1", "{\"host\": \"a.example\", \"justification\": \"für die "
+		"Doku, 日本語\"}", 201));
+}

@@ -16,7 +16,7 @@ static oc_req req(const char *host, int port, const char *method, const char *pa
 		.uid = 1000, .gid = 1000, .created_at = 1700000000 };
 	r.ask = (oc_req_ask){ .host = (char *)host, .port = port, .method = (char *)method,
 		.path_prefix = (char *)path, .rule_file = (char *)rule_file,
-		.justification = (char *)"need it \"now\"\n- id: injected" };
+		.justification = (char *)"need it \"now\" - id: injected" };
 	return r;
 }
 
@@ -61,7 +61,7 @@ Test(rulegen, host_only_allows_every_layer_for_the_agent)
 	cr_assert_str_eq(oc_rule_id(rule), "req-r-abc123");
 	cr_assert_str_eq(oc_rule_condition(rule),
 		"agent.name == \"coder\" && network.hostname == \"api.example.com\"");
-	cr_assert(strstr(oc_rule_description(rule), "need it \"now\"\n- id: injected"));
+	cr_assert(strstr(oc_rule_description(rule), "need it \"now\" - id: injected"));
 	cr_assert_str_eq(judge(rs, "coder", "https://api.example.com/"), "req-r-abc123");
 	cr_assert_str_eq(judge(rs, "coder", "http://api.example.com:8080/x"), "req-r-abc123");
 	cr_assert_str_eq(judge(rs, "coder", "dns:api.example.com"), "req-r-abc123");
@@ -176,6 +176,11 @@ Test(rulegen, rule_file_refusals)
 	refused("version: \"1\"\nrules:\n  - id: a\n    condition: nope.field\n    action: allow\n",
 		"rule_file");
 	refused("not yaml: [", "rule_file");
+	/* YAML escapes decode to what the raw text may not carry */
+	refused("version: \"1\"\nrules:\n  - id: a\n    description: \"ok\\e[8m\"\n"
+		"    condition: 'true'\n    action: block\n", "the description of rule 'a' holds U+001B");
+	refused("version: \"1\"\nrules:\n  - id: a\n    description: \"\\u202e\"\n"
+		"    condition: 'true'\n    action: block\n", "holds U+202E");
 }
 
 Test(rulegen, too_many_rules)
@@ -198,7 +203,7 @@ Test(rulegen, header_records_the_decision)
 	cr_assert_eq(oc_req_rule_body(&r, false, &body), 0);
 	cr_assert_eq(oc_req_rule_file(&r, body, &file), 0);
 	cr_assert(strstr(file, "# submitted: 2023-11-14T22:13:20Z by container \"coder-1\""), "%s", file);
-	cr_assert(strstr(file, "# justification: \"need it \\\"now\\\"\\n- id: injected\"\n"), "%s", file);
+	cr_assert(strstr(file, "# justification: \"need it \\\"now\\\" - id: injected\"\n"), "%s", file);
 	cr_assert(strstr(file, "# approved: 2023-11-14T22:15:00Z by \"uid=0\\n- id: x\", for agent \"coder\"\n"), "%s", file);
 	cr_assert_eq(oc_req_header_expiry(file), 1700003700);
 	oc_ruleset *rs = load(file);
