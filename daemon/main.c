@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -189,6 +190,29 @@ static void notify_ready(void)
 	close(fd);
 }
 
+/* Every connection a container opens costs descriptors, and the usual soft
+ * limit (1024) is far below what the pools are meant to hold: take the
+ * hard limit. The daemon sizes its caps from whatever this leaves. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+	char msg[160];
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return;
+	rlim_t was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (was == rl.rlim_max)
+		snprintf(msg, sizeof(msg), "descriptor limit %llu (already the hard limit)",
+			(unsigned long long)was);
+	else if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		snprintf(msg, sizeof(msg), "descriptor limit raised from %llu to the hard limit %llu",
+			(unsigned long long)was, (unsigned long long)rl.rlim_max);
+	else
+		snprintf(msg, sizeof(msg), "descriptor limit stays %llu: cannot raise it to %llu: %s",
+			(unsigned long long)was, (unsigned long long)rl.rlim_max, strerror(errno));
+	log_stderr(OC_LOG_INFO, msg, NULL);
+}
+
 /* Runs the daemon until it stops; the exit code. */
 static int serve(const oc_daemon_config *cfg)
 {
@@ -201,6 +225,7 @@ static int serve(const oc_daemon_config *cfg)
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
 
 	oc_daemon *d = NULL;
 	int rc = oc_daemon_new(cfg, &d);

@@ -148,6 +148,8 @@ typedef struct oc_agents_stats {
 	uint64_t rate_limited;        /* 429 answers */
 	uint64_t refused;             /* 400 answers (malformed, unknown fields, bad values) */
 	uint64_t submitted, approved, rejected, expired;
+	uint64_t conns_refused;       /* connections over a cap, answered 503 and closed */
+	uint64_t accept_pauses;       /* accept() out of descriptors: sockets paused */
 } oc_agents_stats;
 OC_API void oc_agents_get_stats(oc_agents *a, oc_agents_stats *out);
 

@@ -70,6 +70,12 @@ typedef struct oc_daemon_config {
 	void *log_arg;
 	oc_log_level log_level;      /* [info] */
 	void *owned_strings;         /* private: strings set by oc_daemon_config_set */
+	size_t host_api_max_conns;   /* [64] host API connections; over it: 503 at once */
+	/* Every pool cap (proxy, DNS, agent sockets, host API) is lowered at
+	 * oc_daemon_new to what fits in the process's RLIMIT_NOFILE
+	 * (docs/limits.md); the values here are upper bounds. */
+	size_t decision_log_max_bytes; /* [0: never] rotate the decision log at this size */
+	unsigned decision_log_keep;  /* [3] rotated files kept: FILE.1 (newest) .. FILE.N */
 } oc_daemon_config;
 
 /* Fills every field with its default. */

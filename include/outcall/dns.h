@@ -54,11 +54,16 @@ typedef struct oc_dns_config {
 	                               * an approved request takes effect quickly */
 	double rate_per_sec;          /* [50] queries per second per container; 0: no limit */
 	double rate_burst;            /* [200] */
-	uint32_t tcp_idle_ms;         /* [10000] a TCP client idle this long is closed */
+	uint32_t tcp_idle_ms;         /* [10000] each TCP query must arrive whole within this
+	                               * of the connection or the previous query; partial
+	                               * bytes do not extend it */
 	uint32_t upstream_timeout_ms; /* [1500] one attempt at one upstream */
 	uint32_t upstream_total_ms;   /* [4000] all attempts of one query */
 	size_t max_tcp_clients;       /* [256] open TCP connections, all clients */
 	size_t max_pending;           /* [4096] queries waiting for upstreams; beyond: SERVFAIL */
+	size_t max_tcp_clients_per_container; /* [16] open TCP connections from one source
+	                               * address; beyond it (or max_tcp_clients) a new
+	                               * connection is closed at once */
 } oc_dns_config;
 
 OC_API void oc_dns_config_init(oc_dns_config *cfg);
@@ -129,9 +134,11 @@ typedef struct oc_dns_stats {
 	uint64_t grants_added;     /* elements committed (address x port) */
 	uint64_t grants_refused;   /* answers turned into SERVFAIL by a refused grant */
 	/* TCP */
-	uint64_t tcp_accepted, tcp_rejected; /* rejected: over max_tcp_clients */
-	uint64_t tcp_idle_closed;
+	uint64_t tcp_accepted, tcp_rejected; /* rejected: over a connection cap */
+	uint64_t tcp_idle_closed;   /* closed at the deadline: idle, a query not whole in time
+	                             * or answers not read */
 	size_t tcp_open;
+	uint64_t tcp_accept_pauses; /* accept() out of descriptors: listener paused */
 } oc_dns_stats;
 
 OC_API void oc_dns_server_stats(oc_dns_server *s, oc_dns_stats *out);

@@ -75,6 +75,13 @@ OC_API void oc_events_free(oc_events *hub);
  * logrotate moved it is oc_events_reopen. */
 OC_API int oc_events_set_log_file(oc_events *hub, const char *path);
 OC_API int oc_events_reopen(oc_events *hub);
+/* Size-based rotation of the log file, so a flood of decisions cannot fill
+ * the disk: when a write takes the file to max_bytes or more, FILE.N-1
+ * becomes FILE.N ... FILE becomes FILE.1 and a new FILE is started; the
+ * oldest beyond `keep` is overwritten. keep 0 empties FILE instead. The
+ * disk holds at most (keep + 1) x (max_bytes + one line). max_bytes 0
+ * (the default) never rotates. */
+OC_API void oc_events_set_log_rotation(oc_events *hub, uint64_t max_bytes, unsigned keep);
 
 /* A fresh decision id, for layers that must show it before emitting (the
  * proxy's 403 page names it). Ids are unique within a hub and start from a
@@ -119,6 +126,8 @@ typedef struct oc_events_stats {
 	uint64_t dropped_from_ring;  /* overwritten before anyone read them */
 	uint64_t log_write_errors;
 	uint64_t by_layer_verdict[8][4]; /* see oc_events_stat_layers / _verdicts */
+	uint64_t log_rotations;      /* size-based rotations of the log file */
+	uint64_t log_rotate_errors;  /* rotations that failed (writing went on) */
 } oc_events_stats;
 OC_API void oc_events_get_stats(oc_events *hub, oc_events_stats *out);
 /* Decisions per deciding rule id (including "default"), for the metrics;

@@ -139,6 +139,7 @@ typedef struct oc_proxy_stats {
 	uint64_t bytes_up;         /* client to upstream, heads and bodies, counted as each
 	                            * request or tunnel ends (as in its record) */
 	uint64_t bytes_down;       /* upstream to client, likewise */
+	uint64_t accept_pauses;    /* accept() out of descriptors: listeners paused */
 } oc_proxy_stats;
 
 /* Thread-safe: a snapshot of the counters (each read atomically). Named

@@ -302,6 +302,8 @@ void oc_agents_free(oc_agents *a)
 void oc_agents_get_stats(oc_agents *a, oc_agents_stats *out)
 {
 	*out = a->stats;
+	out->conns_refused = oc_api_server_refused(a->server);
+	out->accept_pauses = oc_api_server_accept_pauses(a->server);
 	for (struct oc_agent_sock *s = a->socks; s; s = s->next)
 		out->sockets++;
 	if (a->store) {

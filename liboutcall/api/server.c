@@ -14,6 +14,7 @@
 #include "core/buf.h"
 #include "http/request.h"
 #include "http/response.h"
+#include "loop/accept.h"
 #include "net/sock.h"
 
 enum conn_state {
@@ -38,6 +39,7 @@ struct oc_api_listener {
 	void *arg;
 	bool (*admit)(int fd, pid_t pid, void *arg);
 	size_t nconns;
+	oc_accept_gate accept;
 	oc_api_listener *next;
 };
 
@@ -74,6 +76,8 @@ struct oc_api_server {
 	oc_api_listener *listeners;
 	oc_api_conn *conns;
 	size_t nconns;
+	uint64_t refused;
+	uint64_t pauses;         /* accept pauses of listeners closed since */
 };
 
 void oc_api_limits_init(oc_api_limits *l)
@@ -107,6 +111,19 @@ int oc_api_server_new(oc_loop *loop, const oc_api_limits *limits, oc_api_handler
 size_t oc_api_server_conn_count(const oc_api_server *s)
 {
 	return s->nconns;
+}
+
+uint64_t oc_api_server_refused(const oc_api_server *s)
+{
+	return s->refused;
+}
+
+uint64_t oc_api_server_accept_pauses(const oc_api_server *s)
+{
+	uint64_t n = s->pauses;
+	for (const oc_api_listener *l = s->listeners; l; l = l->next)
+		n += oc_accept_pauses(&l->accept);
+	return n;
 }
 
 static void conn_close(oc_api_conn *c)
@@ -517,6 +534,31 @@ static void on_conn_io(oc_loop *loop, int fd, unsigned events, void *arg)
 	}
 }
 
+/* Over a cap: the 503 is sent at once and the connection closed, so a
+ * client that opens many holds nothing. What it sent already is read
+ * first, as closing a Unix socket with unread input would make the
+ * client's read fail with ECONNRESET instead of showing the answer. */
+static void refuse(oc_api_server *s, int fd)
+{
+	static const char body[] =
+		"{\"error\":{\"code\":\"busy\",\"message\":\"too many connections; retry\"}}\n";
+	char busy[256];
+	int n = snprintf(busy, sizeof(busy), "HTTP/1.1 503 Service Unavailable\r\n"
+		"Content-Type: application/json\r\nRetry-After: 1\r\nConnection: close\r\n"
+		"Content-Length: %zu\r\n\r\n%s", sizeof(body) - 1, body);
+	char sink[4096];
+	s->refused++;
+	(void)!recv(fd, sink, sizeof(sink), MSG_DONTWAIT);
+	(void)!send(fd, busy, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	close(fd);
+}
+
+static void set_listening(void *arg, bool on)
+{
+	oc_api_listener *l = arg;
+	oc_loop_mod_fd(l->srv->loop, l->fd, on ? OC_LOOP_READ : 0);
+}
+
 static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg)
 {
 	(void)events;
@@ -524,9 +566,15 @@ static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg)
 	oc_api_server *s = l->srv;
 	for (int i = 0; i < 16; i++) {
 		int cfd = oc_sock_accept(fd, NULL);
-		if (cfd < 0)
-			return;
-		bool full = s->nconns >= s->lim.max_conns || l->nconns >= s->lim.max_conns_per_listener;
+		if (cfd < 0) {
+			if (!oc_accept_failed(&l->accept, errno))
+				return;
+			continue;
+		}
+		if (s->nconns >= s->lim.max_conns || l->nconns >= s->lim.max_conns_per_listener) {
+			refuse(s, cfd);
+			continue;
+		}
 		oc_api_conn *c = calloc(1, sizeof(*c));
 		if (!c) {
 			close(cfd);
@@ -559,15 +607,6 @@ static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg)
 		s->conns = c;
 		s->nconns++;
 		l->nconns++;
-		if (full) {
-			/* Refuse politely and at once rather than let it hang. */
-			c->close_after = true;
-			static const char *const retry[] = { "Retry-After", "1", NULL };
-			static const char busy[] =
-				"{\"error\":{\"code\":\"busy\",\"message\":\"too many connections; retry\"}}\n";
-			oc_api_respond(c, 503, "application/json", busy, sizeof(busy) - 1, retry);
-			continue;
-		}
 		arm(c, s->lim.head_timeout_ms);
 	}
 }
@@ -597,6 +636,7 @@ int oc_api_server_listen(oc_api_server *s, const char *path, mode_t mode, uid_t 
 	}
 	l->srv = s;
 	l->arg = listener_arg;
+	l->accept = (oc_accept_gate){ .loop = s->loop, .set = set_listening, .arg = l };
 	l->next = s->listeners;
 	s->listeners = l;
 	if (out)
@@ -617,6 +657,8 @@ void oc_api_listener_close(oc_api_listener *l)
 		if (c->lst == l)
 			conn_close(c);
 	}
+	oc_accept_gate_stop(&l->accept);
+	s->pauses += oc_accept_pauses(&l->accept);
 	oc_loop_del_fd(s->loop, l->fd);
 	close(l->fd);
 	unlink(l->path);

@@ -4,6 +4,8 @@
  * sockets. Requests are parsed by the strict parser (http/request.h),
  * bodies must have a Content-Length, and every limit (connections, head,
  * body, time) answers politely (413, 431, 503, 408) instead of hanging.
+ * A connection over a cap gets its 503 and is closed at once: it is never
+ * kept, so opening many holds no descriptors.
  *
  * A handler receives one complete request and answers it with exactly one
  * oc_api_respond*() call, now or later (long-poll: keep the oc_api_conn and
@@ -19,6 +21,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <outcall/loop.h>
@@ -73,6 +76,10 @@ void oc_api_listener_set_admit(oc_api_listener *l, bool (*admit)(int fd, pid_t p
  * socket file. */
 void oc_api_listener_close(oc_api_listener *l);
 size_t oc_api_server_conn_count(const oc_api_server *s);
+/* Connections refused over a cap since the server was made. */
+uint64_t oc_api_server_refused(const oc_api_server *s);
+/* Times accept() ran out of descriptors or memory (loop/accept.h). */
+uint64_t oc_api_server_accept_pauses(const oc_api_server *s);
 
 /* Answers. Each returns 0, or a negative oc_err if the connection is gone;
  * either way the request is finished. `extra` is NULL or a NULL-terminated

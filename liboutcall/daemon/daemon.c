@@ -8,10 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "core/atomicfile.h"
 #include "daemon/docker.h"
+#include "daemon/fdbudget.h"
 #include "state/state.h"
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...)
@@ -33,6 +35,9 @@ int oc_daemon_new(const oc_daemon_config *cfg, oc_daemon **out)
 		return oc_error_nomem();
 	d->cfg = *cfg;
 	d->inotify_fd = -1;
+	struct rlimit nofile;
+	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY)
+		oc_fd_budget_fit(&d->cfg, nofile.rlim_cur, d->caps_summary, sizeof(d->caps_summary));
 	/* One list of upstream resolvers for the filter and the proxy. */
 	if (!d->cfg.proxy.upstreams)
 		d->cfg.proxy.upstreams = d->cfg.dns.upstreams;
@@ -62,6 +67,9 @@ int oc_daemon_new(const oc_daemon_config *cfg, oc_daemon **out)
 		rc = oc_addr_policy_new(cfg->private_ranges, &d->private_ranges);
 	if (!rc && cfg->decision_log)
 		rc = oc_events_set_log_file(d->events, cfg->decision_log);
+	if (!rc)
+		oc_events_set_log_rotation(d->events, cfg->decision_log_max_bytes,
+			cfg->decision_log_keep);
 	if (rc) {
 		oc_daemon_free(d);
 		return rc;
@@ -171,6 +179,7 @@ static int start_host_api(oc_daemon *d)
 	oc_api_limits lim;
 	oc_api_limits_init(&lim);
 	lim.max_body = 1 << 20; /* rule files travel through it */
+	lim.max_conns = lim.max_conns_per_listener = d->cfg.host_api_max_conns;
 	int rc = oc_api_server_new(d->loop, &lim, oc_hostapi_handle, d, &d->api);
 	mode_t mode = d->has_operator_gid ? 0660 : 0600;
 	gid_t gid = d->has_operator_gid ? d->operator_gid : (gid_t)-1;
@@ -235,6 +244,8 @@ int oc_daemon_start(oc_daemon *d)
 	d->ready = true;
 	oc_daemon_log(d, OC_LOG_INFO, "serving: rules generation %llu, host API on %s",
 		(unsigned long long)oc_live_generation(d->live), d->host_socket);
+	if (d->caps_summary[0])
+		oc_daemon_log(d, OC_LOG_INFO, "connection caps: %s", d->caps_summary);
 	return 0;
 }
 

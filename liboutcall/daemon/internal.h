@@ -26,6 +26,7 @@ struct oc_daemon {
 	oc_agents *agents;           /* agent sockets and access requests */
 	char state_path[4096];
 	char host_socket[4096];
+	char caps_summary[512];      /* the pool caps, as the descriptor limit sized them */
 	gid_t operator_gid;
 	bool has_operator_gid;
 	bool ready;

@@ -49,6 +49,8 @@ static void events_metrics(oc_daemon *d, oc_buf *b)
 	oc_events_rule_hits(d->events, rule_hit, b);
 	single(b, "outcall_events_total", "counter", "Records given to the decision log.", st.emitted);
 	single(b, "outcall_decision_log_write_errors_total", "counter", "Decision log lines that could not be written.", st.log_write_errors);
+	single(b, "outcall_decision_log_rotations_total", "counter", "Size-based rotations of the decision log (--decision-log-max-bytes).", st.log_rotations);
+	single(b, "outcall_decision_log_rotate_errors_total", "counter", "Rotations of the decision log that failed (writing went on to the old file).", st.log_rotate_errors);
 }
 
 static void dns_metrics(oc_daemon *d, oc_buf *b)
@@ -77,6 +79,9 @@ static void dns_metrics(oc_daemon *d, oc_buf *b)
 	single(b, "outcall_dns_upstream_failures_total", "counter", "Upstream attempts that failed.", s.upstream_failures);
 	single(b, "outcall_dns_grants_total", "counter", "direct_ip kernel elements added by DNS answers.", s.grants_added);
 	single(b, "outcall_dns_grants_refused_total", "counter", "Answers refused because a grant was refused.", s.grants_refused);
+	single(b, "outcall_dns_tcp_connections_open", "gauge", "DNS-over-TCP connections now.", s.tcp_open);
+	single(b, "outcall_dns_tcp_refused_total", "counter", "DNS-over-TCP connections closed at once over a cap (in all or per container).", s.tcp_rejected);
+	single(b, "outcall_dns_tcp_deadline_closed_total", "counter", "DNS-over-TCP connections closed at the query deadline.", s.tcp_idle_closed);
 }
 
 static void proxy_metrics(oc_daemon *d, oc_buf *b)
@@ -149,6 +154,29 @@ static void agent_metrics(oc_daemon *d, oc_buf *b)
 		s.submitted, s.approved, s.rejected, s.expired);
 	single(b, "outcall_access_requests_pending", "gauge", "Access requests awaiting the operator.", s.pending);
 	single(b, "outcall_agent_waiters", "gauge", "Agents waiting for a decision (long-polls).", s.waiters);
+	single(b, "outcall_agent_connections_refused_total", "counter", "Agent socket connections over a cap (per socket or in all), answered 503 and closed at once.", s.conns_refused);
+}
+
+/* Pools: refusals are in each layer's metrics; accept pauses are here,
+ * one metric with the pool as label. */
+static void pool_metrics(oc_daemon *d, oc_buf *b)
+{
+	oc_proxy_stats ps = { 0 };
+	oc_dns_stats ds = { 0 };
+	oc_agents_stats as = { 0 };
+	if (d->proxy)
+		oc_proxy_get_stats(d->proxy, &ps);
+	if (d->dns)
+		oc_dns_server_stats(d->dns, &ds);
+	if (d->agents)
+		oc_agents_get_stats(d->agents, &as);
+	single(b, "outcall_host_api_connections_refused_total", "counter", "Host API connections over --host-api-max-conns, answered 503 and closed at once.", d->api ? oc_api_server_refused(d->api) : 0);
+	head(b, "outcall_accept_pauses_total", "counter", "Times accept() ran out of descriptors or memory and the pool's listeners paused for 100 ms.");
+	oc_buf_printf(b, "outcall_accept_pauses_total{pool=\"proxy\"} %" PRIu64 "\n"
+		"outcall_accept_pauses_total{pool=\"dns_tcp\"} %" PRIu64 "\n"
+		"outcall_accept_pauses_total{pool=\"agent\"} %" PRIu64 "\n"
+		"outcall_accept_pauses_total{pool=\"host_api\"} %" PRIu64 "\n", ps.accept_pauses,
+		ds.tcp_accept_pauses, as.accept_pauses, d->api ? oc_api_server_accept_pauses(d->api) : 0);
 }
 
 int oc_daemon_metrics(oc_daemon *d, char **text, size_t *len)
@@ -167,6 +195,7 @@ int oc_daemon_metrics(oc_daemon *d, char **text, size_t *len)
 		proxy_metrics(d, &b);
 	if (d->agents)
 		agent_metrics(d, &b);
+	pool_metrics(d, &b);
 	kernel_metrics(d, &b);
 	if (!b.data)
 		return oc_error_nomem();

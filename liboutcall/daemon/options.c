@@ -32,6 +32,7 @@ struct opt_field {
 	OPT("state-dir", "DIR", "persistent state [/var/lib/outcall]", T_STR, state_dir) \
 	OPT("run-dir", "DIR", "sockets: host.sock and agents/<container>/ [/run/outcall]", T_STR, run_dir) \
 	OPT("host-socket", "PATH", "the operator's API socket [<run-dir>/host.sock]", T_STR, host_socket) \
+	OPT("host-api-max-conns", "N", "host API connections at once; more get 503 at once (lowered to fit the descriptor limit) [64]", T_SIZE, host_api_max_conns) \
 	OPT("operator-group", "GROUP", "group allowed on the host socket (mode 0660) [root only, 0600]", T_STR, operator_group) \
 	OPT("bridge-prefix", "NAME", "network N's bridge is <prefix>N [outcall]", T_STR, kernel.bridge_prefix) \
 	OPT("subnet-pool", "CIDR", "networks are /24s carved from it [10.200.0.0/16]", T_STR, kernel.subnet_pool) \
@@ -43,6 +44,8 @@ struct opt_field {
 	OPT("grant-cap", "N", "direct_ip grants per container and rule [256]", T_U32, kernel.grant_cap) \
 	OPT("private-ranges", "CIDRS", "addresses never handed out or connected to unless a rule allows private IPs, comma-separated [RFC 1918, loopback, link-local, CGNAT, ULA, multicast, documentation, benchmarking, mapped]", T_STR, private_ranges) \
 	OPT("decision-log", "FILE", "append every decision as a JSON line (reopened on SIGUSR1) [none]", T_STR, decision_log) \
+	OPT("decision-log-max-bytes", "BYTES", "rotate the decision log when it reaches this size: FILE becomes FILE.1, FILE.1 FILE.2...; 0 never rotates [0]", T_SIZE, decision_log_max_bytes) \
+	OPT("decision-log-keep", "N", "rotated decision logs kept (FILE.1 .. FILE.N); older ones are deleted [3]", T_U32, decision_log_keep) \
 	OPT("decision-ring", "N", "decisions kept in memory for `outcall log` [4096]", T_SIZE, decision_ring) \
 	OPT("reload-debounce-ms", "MS", "wait after a change in the rules directory [300]", T_U32, reload_debounce_ms) \
 	OPT("watch-rules", "BOOL", "reload when the rules directory changes [true]", T_BOOL, watch_rules) \
@@ -88,6 +91,8 @@ void oc_daemon_config_init(oc_daemon_config *cfg)
 	cfg->docker_socket = "/var/run/docker.sock";
 	cfg->docker_shim = OC_SHIM_PATH;
 	cfg->docker_image = "busybox:latest";
+	cfg->host_api_max_conns = 64;
+	cfg->decision_log_keep = 3;
 }
 
 const oc_daemon_option *oc_daemon_options(size_t *count)

@@ -26,6 +26,7 @@ void oc_dns_config_init(oc_dns_config *cfg)
 		.upstream_timeout_ms = 1500,
 		.upstream_total_ms = 4000,
 		.max_tcp_clients = 256,
+		.max_tcp_clients_per_container = 16,
 		.max_pending = 4096,
 	};
 }
@@ -35,9 +36,10 @@ static int check(const oc_loop *loop, const oc_dns_config *cfg, const oc_service
 	int rc = oc_services_check("DNS server", loop, svc, true);
 	if (rc)
 		return rc;
-	if (cfg->tcp_idle_ms == 0 || cfg->max_tcp_clients == 0 || cfg->max_pending == 0)
-		return oc_error_set(OC_EINVAL, "DNS server: tcp_idle_ms, max_tcp_clients and "
-			"max_pending must be at least 1");
+	if (cfg->tcp_idle_ms == 0 || cfg->max_tcp_clients == 0 ||
+	    cfg->max_tcp_clients_per_container == 0 || cfg->max_pending == 0)
+		return oc_error_set(OC_EINVAL, "DNS server: tcp_idle_ms, max_tcp_clients, "
+			"max_tcp_clients_per_container and max_pending must be at least 1");
 	if (cfg->rate_per_sec < 0 || (cfg->rate_per_sec > 0 && cfg->rate_burst < 1))
 		return oc_error_set(OC_EINVAL, "DNS server: rate of %g queries/s with a burst of %g; "
 			"use a rate >= 0 (0: no limit) and a burst >= 1", cfg->rate_per_sec,
@@ -106,6 +108,7 @@ void oc_dns_server_free(oc_dns_server *s)
 		s->listeners = l->next;
 		listener_free(l);
 	}
+	oc_peercount_clear(&s->tcp_peers);
 	oc_dns_fetcher_free(s->fetcher);
 	oc_dns_cache_free(s->cache);
 	oc_ratelimit_free(s->rl);
@@ -165,7 +168,10 @@ void oc_dns_server_stats(oc_dns_server *s, oc_dns_stats *out)
 {
 	*out = s->st;
 	out->pending = s->npending;
-	out->tcp_open = s->nconns;
+	out->tcp_open = s->tcp_peers.total;
+	out->tcp_accept_pauses = s->accept_pauses;
+	for (const struct oc_dns_listener *l = s->listeners; l; l = l->next)
+		out->tcp_accept_pauses += oc_accept_pauses(&l->accept);
 	oc_dns_cache_stats cs;
 	oc_dns_cache_stats_get(s->cache, &cs);
 	out->cache_hits = cs.hits;

@@ -16,7 +16,9 @@
 #include <stdint.h>
 #include <outcall/dns.h>
 #include <outcall/engine.h>
+#include "core/peercount.h"
 #include "core/ratelimit.h"
+#include "loop/accept.h"
 #include "dns/cache.h"
 #include "dns/dlist.h"
 #include "dns/fetch.h"
@@ -48,7 +50,7 @@ struct oc_dns_listener {
 	struct oc_dns_listener *next;
 	oc_sockaddr addr;
 	int udp_fd, tcp_fd;
-	uint64_t accept_timer; /* accepting paused: out of file descriptors */
+	oc_accept_gate accept;   /* TCP accepting paused: out of file descriptors */
 };
 
 struct oc_dns_tcp_conn;
@@ -64,7 +66,8 @@ struct oc_dns_server {
 	oc_dns_filter_config filter;
 	struct oc_dns_listener *listeners;
 	oc_dlist conns;            /* struct oc_dns_tcp_conn */
-	size_t nconns;
+	oc_peercount tcp_peers;    /* the TCP connections by container */
+	uint64_t accept_pauses;    /* of listeners closed since */
 	oc_dlist pending;          /* struct oc_dns_pending, by their server node */
 	size_t npending;
 	struct oc_dns_udp_batch *batch;

@@ -1,14 +1,20 @@
 /*
  * TCP (RFC 7766): length-prefixed messages, several queries per connection
  * and pipelined (answers may leave in any order, each with its query's id),
- * an idle timeout that never cuts a query in flight, and bounds on what a
- * client may make the server hold: connections in all, queries waiting
- * per connection, unsent answer bytes.
+ * and bounds on what a client may make the server hold: connections per
+ * container and in all, queries waiting per connection, unsent answer
+ * bytes, and time. The timer is set when a connection opens and again
+ * only when a whole query has been read, so each query must arrive whole
+ * within tcp_idle_ms: bytes dribbled one at a time do not extend it. At
+ * the deadline a connection with a query still at an upstream waits for
+ * it (upstream_total_ms bounds that); anything else (a partial query,
+ * answers the client does not read) is closed.
  */
 #include "dns/server.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/lru.h"
+#include "loop/accept.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -21,8 +27,6 @@
 #define INFLIGHT_MAX 16
 /* Unsent answer bytes per connection; reading pauses beyond. */
 #define TX_HIGH (256 * 1024)
-/* Pause after accept() ran out of file descriptors. */
-#define ACCEPT_PAUSE_MS 100
 
 struct oc_dns_tcp_conn {
 	struct oc_dns_sink sink;
@@ -31,6 +35,7 @@ struct oc_dns_tcp_conn {
 	oc_dlist node;      /* in the server's list */
 	int fd;
 	oc_sockaddr peer;
+	uint32_t key;       /* in s->tcp_peers */
 	uint64_t timer;
 	bool eof;           /* the client finished sending */
 	unsigned interest;
@@ -48,7 +53,7 @@ static void conn_close(struct oc_dns_tcp_conn *c)
 	oc_loop_del_fd(s->loop, c->fd);
 	close(c->fd);
 	oc_dlist_remove(&c->node);
-	s->nconns--;
+	oc_peercount_release(&s->tcp_peers, c->key);
 	oc_buf_free(&c->tx);
 	free(c);
 }
@@ -113,6 +118,7 @@ static bool process(struct oc_dns_tcp_conn *c)
 		size_t n = oc_dns_srv_query(s, &rules, &c->sink, &c->peer, c->rx + off + 2, len,
 			s->answer, OC_DNS_TCP_MAX);
 		off += 2 + len;
+		oc_loop_timer_rearm(s->loop, c->timer, s->cfg.tcp_idle_ms);
 		if (n)
 			alive = queue(c, s->answer, n);
 	}
@@ -153,7 +159,6 @@ static bool read_some(struct oc_dns_tcp_conn *c)
 		return true;
 	}
 	c->rx_len += (size_t)n;
-	oc_loop_timer_rearm(c->s->loop, c->timer, c->s->cfg.tcp_idle_ms);
 	return true;
 }
 
@@ -176,12 +181,12 @@ static void on_idle(oc_loop *loop, uint64_t id, void *arg)
 {
 	struct oc_dns_tcp_conn *c = arg;
 	c->timer = 0;
-	if (c->sink.inflight == 0 && unsent(c) == 0) {
+	if (c->sink.inflight == 0) {
 		c->s->st.tcp_idle_closed++;
 		conn_close(c);
 		return;
 	}
-	/* answers still owed: wait for them, then the idle time again */
+	/* a query still at an upstream: wait for it, then the idle time again */
 	if (oc_loop_timer_add(loop, c->s->cfg.tcp_idle_ms, on_idle, c, &c->timer) < 0)
 		conn_close(c);
 }
@@ -194,43 +199,42 @@ static void tcp_send(struct oc_dns_sink *sink, const oc_sockaddr *peer, const ui
 		settle(c);
 }
 
+/* Over a cap the connection is closed at once: a DNS client retries or
+ * falls back, and a refused connection holds nothing. */
 static void accept_one(struct oc_dns_listener *l, int fd, const oc_sockaddr *peer)
 {
 	oc_dns_server *s = l->s;
+	uint32_t key = oc_sockaddr_family(peer) == AF_INET ? peer->u.in4.sin_addr.s_addr : 0;
 	struct oc_dns_tcp_conn *c = NULL;
-	if (s->nconns >= s->cfg.max_tcp_clients || !(c = malloc(sizeof(*c)))) {
+	oc_peercount_result r = oc_peercount_take(&s->tcp_peers, key,
+		s->cfg.max_tcp_clients_per_container, s->cfg.max_tcp_clients);
+	if (r != OC_PEERCOUNT_TAKEN || !(c = malloc(sizeof(*c)))) {
+		if (r == OC_PEERCOUNT_TAKEN)
+			oc_peercount_release(&s->tcp_peers, key);
 		s->st.tcp_rejected++;
 		close(fd);
 		return;
 	}
-	*c = (struct oc_dns_tcp_conn){ .s = s, .l = l, .fd = fd, .peer = *peer,
+	*c = (struct oc_dns_tcp_conn){ .s = s, .l = l, .fd = fd, .peer = *peer, .key = key,
 		.interest = OC_LOOP_READ, .tx = OC_BUF_INIT };
 	oc_dns_sink_init(&c->sink, tcp_send, true);
-	if (oc_loop_add_fd(s->loop, fd, OC_LOOP_READ, on_conn, c) < 0) {
-		s->st.tcp_rejected++;
-		close(fd);
-		free(c);
-		return;
-	}
-	if (oc_loop_timer_add(s->loop, s->cfg.tcp_idle_ms, on_idle, c, &c->timer) < 0) {
+	if (oc_loop_add_fd(s->loop, fd, OC_LOOP_READ, on_conn, c) < 0 ||
+	    oc_loop_timer_add(s->loop, s->cfg.tcp_idle_ms, on_idle, c, &c->timer) < 0) {
 		oc_loop_del_fd(s->loop, fd);
+		oc_peercount_release(&s->tcp_peers, key);
 		s->st.tcp_rejected++;
 		close(fd);
 		free(c);
 		return;
 	}
 	oc_dlist_push(&s->conns, &c->node);
-	s->nconns++;
 	s->st.tcp_accepted++;
 }
 
-static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg);
-
-static void resume_accept(oc_loop *loop, uint64_t id, void *arg)
+static void set_listening(void *arg, bool on)
 {
 	struct oc_dns_listener *l = arg;
-	l->accept_timer = 0;
-	oc_loop_mod_fd(loop, l->tcp_fd, OC_LOOP_READ);
+	oc_loop_mod_fd(l->s->loop, l->tcp_fd, on ? OC_LOOP_READ : 0);
 }
 
 static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg)
@@ -239,25 +243,16 @@ static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg)
 	for (int i = 0; i < 32; i++) {
 		oc_sockaddr peer;
 		int cfd = oc_sock_accept(fd, &peer);
-		if (cfd >= 0) {
+		if (cfd >= 0)
 			accept_one(l, cfd, &peer);
-			continue;
-		}
-		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			/* level-triggered: without a pause this would spin */
-			if (oc_loop_mod_fd(loop, fd, 0) == 0 &&
-				oc_loop_timer_add(loop, ACCEPT_PAUSE_MS, resume_accept, l,
-					&l->accept_timer) < 0)
-				oc_loop_mod_fd(loop, fd, OC_LOOP_READ);
+		else if (!oc_accept_failed(&l->accept, errno))
 			return;
-		}
-		if (errno != ECONNABORTED && errno != EINTR)
-			return; /* EAGAIN: nothing more pending */
 	}
 }
 
 int oc_dns_tcp_open(struct oc_dns_listener *l)
 {
+	l->accept = (oc_accept_gate){ .loop = l->s->loop, .set = set_listening, .arg = l };
 	l->tcp_fd = oc_sock_listen_tcp(&l->addr, 128, OC_SOCK_FREEBIND | OC_SOCK_NODELAY);
 	if (l->tcp_fd < 0)
 		return l->tcp_fd;
@@ -280,7 +275,8 @@ void oc_dns_tcp_close(struct oc_dns_listener *l)
 	}
 	if (l->tcp_fd < 0)
 		return;
-	oc_loop_timer_cancel(s->loop, l->accept_timer);
+	oc_accept_gate_stop(&l->accept);
+	s->accept_pauses += oc_accept_pauses(&l->accept);
 	oc_loop_del_fd(s->loop, l->tcp_fd);
 	close(l->tcp_fd);
 	l->tcp_fd = -1;

@@ -5,8 +5,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -59,6 +61,9 @@ struct oc_events {
 	pthread_mutex_t file_lock;
 	int fd;
 	char *path;
+	uint64_t log_size;        /* bytes in the file, as far as this hub knows */
+	uint64_t log_max;         /* rotate at this size; 0: never */
+	unsigned log_keep;        /* rotated files kept: path.1 .. path.N */
 	char *json;               /* serialisation buffer, under file_lock */
 	size_t json_cap;
 };
@@ -130,22 +135,73 @@ void oc_events_free(oc_events *h)
 	free(h);
 }
 
-static int open_log(const char *path)
+static int open_log(const char *path, uint64_t *size)
 {
 	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	struct stat st;
 	if (fd < 0)
 		oc_error_os("cannot open decision log %s", path);
+	else
+		*size = fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0;
 	return fd;
+}
+
+void oc_events_set_log_rotation(oc_events *h, uint64_t max_bytes, unsigned keep)
+{
+	pthread_mutex_lock(&h->file_lock);
+	h->log_max = max_bytes;
+	h->log_keep = keep;
+	pthread_mutex_unlock(&h->file_lock);
+}
+
+/* Under file_lock: path.N-1 -> path.N ... path -> path.1, then a new
+ * path; with keep 0 the file is emptied instead. The oldest goes. A
+ * failure is counted and writing goes on to the old file, so decisions
+ * are never lost to a rename that failed. */
+static void rotate(oc_events *h)
+{
+	size_t n = strlen(h->path) + 16;
+	char *from = malloc(n), *to = malloc(n);
+	bool ok = from && to;
+	for (unsigned i = h->log_keep; ok && i > 1; i--) {
+		snprintf(from, n, "%s.%u", h->path, i - 1);
+		snprintf(to, n, "%s.%u", h->path, i);
+		if (rename(from, to) != 0 && errno != ENOENT)
+			ok = false;
+	}
+	if (ok && h->log_keep) {
+		snprintf(to, n, "%s.1", h->path);
+		ok = rename(h->path, to) == 0;
+	}
+	free(from);
+	free(to);
+	uint64_t size = 0;
+	int fd = -1;
+	if (ok && h->log_keep)
+		fd = open_log(h->path, &size);
+	else if (ok)
+		ok = ftruncate(h->fd, 0) == 0;
+	if (fd >= 0) {
+		close(h->fd);
+		h->fd = fd;
+	}
+	if (!ok || (h->log_keep && fd < 0)) {
+		h->stats.log_rotate_errors++;
+		return;
+	}
+	h->log_size = size;
+	h->stats.log_rotations++;
 }
 
 int oc_events_set_log_file(oc_events *h, const char *path)
 {
 	int fd = -1;
+	uint64_t size = 0;
 	char *copy = NULL;
 	if (path) {
 		if (!(copy = strdup(path)))
 			return oc_error_nomem();
-		if ((fd = open_log(path)) < 0) {
+		if ((fd = open_log(path, &size)) < 0) {
 			free(copy);
 			return OC_EOS;
 		}
@@ -156,6 +212,7 @@ int oc_events_set_log_file(oc_events *h, const char *path)
 	free(h->path);
 	h->fd = fd;
 	h->path = copy;
+	h->log_size = size;
 	pthread_mutex_unlock(&h->file_lock);
 	return 0;
 }
@@ -165,13 +222,15 @@ int oc_events_reopen(oc_events *h)
 	pthread_mutex_lock(&h->file_lock);
 	int rc = 0;
 	if (h->path) {
-		int fd = open_log(h->path);
+		uint64_t size = 0;
+		int fd = open_log(h->path, &size);
 		if (fd < 0) {
 			rc = OC_EOS;
 		} else {
 			if (h->fd >= 0)
 				close(h->fd);
 			h->fd = fd;
+			h->log_size = size;
 		}
 	}
 	pthread_mutex_unlock(&h->file_lock);
@@ -247,6 +306,10 @@ static void write_log(oc_events *h, const oc_event *ev)
 			while (w < 0 && errno == EINTR);
 			if (w != (ssize_t)len)
 				__atomic_add_fetch(&h->stats.log_write_errors, 1, __ATOMIC_RELAXED);
+			if (w > 0)
+				h->log_size += (uint64_t)w;
+			if (h->log_max && h->log_size >= h->log_max)
+				rotate(h);
 		}
 	}
 	pthread_mutex_unlock(&h->file_lock);
@@ -395,6 +458,10 @@ void oc_events_get_stats(oc_events *h, oc_events_stats *out)
 	*out = h->stats;
 	pthread_mutex_unlock(&h->lock);
 	out->log_write_errors = __atomic_load_n(&h->stats.log_write_errors, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&h->file_lock);
+	out->log_rotations = h->stats.log_rotations;
+	out->log_rotate_errors = h->stats.log_rotate_errors;
+	pthread_mutex_unlock(&h->file_lock);
 }
 
 void oc_events_rule_hits(oc_events *h, void (*fn)(const char *, uint64_t, void *), void *arg)

@@ -30,9 +30,11 @@
 #include <outcall/proxy.h>
 
 #include "core/buf.h"
+#include "core/peercount.h"
 #include "http/chunked.h"
 #include "http/request.h"
 #include "http/response_parse.h"
+#include "loop/accept.h"
 #include "net/sock.h"
 #include "resolve/resolve.h"
 #include "tls/clienthello.h"
@@ -82,15 +84,6 @@ struct px_listener {
 	oc_sockaddr addr;
 };
 
-/* Client connections per source address, for max_conns_per_container. */
-struct px_peer_count {
-	struct px_peer_count *next;
-	uint32_t ip;
-	uint32_t n;
-};
-
-#define PX_PEER_BUCKETS 256
-
 /* Counters written by the loop thread only and read by any thread. */
 struct px_counters {
 	atomic_uint_fast64_t conns_open, conns_total, conns_refused, requests_allowed,
@@ -125,10 +118,9 @@ struct oc_proxy {
 	uint64_t reap_timer;
 	struct px_conn *runq;          /* to run again without an event (run_timer) */
 	uint64_t run_timer;
-	size_t nactive;                /* connections counted against the caps */
 	size_t nlingering;             /* connections refused over a cap, still draining */
-	uint64_t accept_timer;         /* out of fds: listeners rest until it fires */
-	struct px_peer_count *peers[PX_PEER_BUCKETS];
+	oc_accept_gate accept;         /* out of fds: listeners rest a moment */
+	oc_peercount peers;            /* connections counted against the caps, by source */
 	struct px_pool pool;
 	struct px_counters n;
 	/* Scratch for building a decision context (loop thread only). */
@@ -310,6 +302,8 @@ bool px_read_client(struct px_conn *c, size_t limit, const char *closed);
 void px_listen_release(oc_proxy *p, uint32_t ip, bool lingering);
 void px_listen_refuse(struct px_conn *c, const char *which);
 void px_listen_free_all(oc_proxy *p);
+/* Turns every listener on or off (the accept gate's switch). */
+void px_listen_set(void *arg, bool on);
 
 /* ---- head.c ---- */
 /* PH_HEAD: reads and dispatches request heads. */

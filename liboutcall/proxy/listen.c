@@ -2,9 +2,10 @@
  * Listeners, accepting, and the connection caps. A connection over a cap
  * is still accepted, answered 503 with Retry-After at once and drained
  * briefly, so the client gets an answer rather than a hang or a reset; at
- * most LINGER_MAX such connections are kept, beyond that they are closed.
- * When the process is out of descriptors, the listeners stop for a moment
- * instead of spinning on a pending connection they cannot take.
+ * most linger_max() such connections drain at a time, beyond that they are
+ * closed at once. When the process is out of descriptors, the listeners
+ * stop for a moment (loop/accept.h) instead of spinning on a pending
+ * connection they cannot take.
  */
 #include "proxy/conn.h"
 
@@ -17,54 +18,20 @@
 
 #define LINGER_MAX 1024
 #define ACCEPTS_PER_EVENT 64
-#define ACCEPT_PAUSE_MS 100
 
-static struct px_peer_count **slot(oc_proxy *p, uint32_t ip)
+/* Connections refused over a cap that drain their 503 at once: a share of
+ * the cap, so they too fit in the descriptors the caps were sized for. */
+static size_t linger_max(const oc_proxy *p)
 {
-	uint32_t h = ip * 2654435761u;
-	struct px_peer_count **s = &p->peers[h >> 24 & (PX_PEER_BUCKETS - 1)];
-	while (*s && (*s)->ip != ip)
-		s = &(*s)->next;
-	return s;
-}
-
-/* Takes one connection from ip against the caps; false if over. */
-static bool take(oc_proxy *p, uint32_t ip, const char **which)
-{
-	if (p->nactive >= p->cfg.max_conns) {
-		*which = "the proxy is at its limit of connections in total";
-		return false;
-	}
-	struct px_peer_count **s = slot(p, ip);
-	if (*s && (*s)->n >= p->cfg.max_conns_per_container) {
-		*which = "this container is at its limit of connections";
-		return false;
-	}
-	if (!*s) {
-		*s = calloc(1, sizeof(**s));
-		if (!*s) {
-			*which = "out of memory";
-			return false;
-		}
-		(*s)->ip = ip;
-	}
-	(*s)->n++;
-	p->nactive++;
-	return true;
+	return p->cfg.max_conns / 16 + 1;
 }
 
 void px_listen_release(oc_proxy *p, uint32_t ip, bool lingering)
 {
-	if (lingering) {
+	if (lingering)
 		p->nlingering--;
-		return;
-	}
-	p->nactive--;
-	struct px_peer_count **s = slot(p, ip), *pc = *s;
-	if (pc && --pc->n == 0) {
-		*s = pc->next;
-		free(pc);
-	}
+	else
+		oc_peercount_release(&p->peers, ip);
 }
 
 void px_listen_refuse(struct px_conn *c, const char *which)
@@ -76,26 +43,11 @@ void px_listen_refuse(struct px_conn *c, const char *which)
 	px_reply_error(c, 503, which, "too many connections; retry later", false);
 }
 
-static void set_listening(oc_proxy *p, bool on)
-{
-	for (struct px_listener *l = p->listeners; l; l = l->next)
-		oc_loop_mod_fd(p->loop, l->fd, on ? OC_LOOP_READ : 0);
-}
-
-static void resume(oc_loop *loop, uint64_t id, void *arg)
+void px_listen_set(void *arg, bool on)
 {
 	oc_proxy *p = arg;
-	p->accept_timer = 0;
-	set_listening(p, true);
-}
-
-static void pause_accepting(oc_proxy *p)
-{
-	if (p->accept_timer)
-		return;
-	set_listening(p, false);
-	if (oc_loop_timer_add(p->loop, ACCEPT_PAUSE_MS, resume, p, &p->accept_timer) < 0)
-		set_listening(p, true);
+	for (struct px_listener *l = p->listeners; l; l = l->next)
+		oc_loop_mod_fd(p->loop, l->fd, on ? OC_LOOP_READ : 0);
 }
 
 static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg)
@@ -106,18 +58,21 @@ static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg)
 		oc_sockaddr peer;
 		int c = oc_sock_accept(fd, &peer);
 		if (c < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
-				pause_accepting(p);
-			if (errno != ECONNABORTED && errno != EINTR)
+			if (!oc_accept_failed(&p->accept, errno))
 				return;
 			continue;
 		}
 		oc_sock_set_nodelay(c);
 		uint32_t ip = oc_sockaddr_family(&peer) == AF_INET ? peer.u.in4.sin_addr.s_addr : 0;
 		const char *which = NULL;
-		if (!take(p, ip, &which)) {
+		oc_peercount_result r = oc_peercount_take(&p->peers, ip,
+			p->cfg.max_conns_per_container, p->cfg.max_conns);
+		if (r != OC_PEERCOUNT_TAKEN) {
+			which = r == OC_PEERCOUNT_FULL ?
+				"the proxy is at its limit of connections in total" :
+				oc_peercount_why(r);
 			px_count(&p->n.conns_refused, 1);
-			if (p->nlingering >= LINGER_MAX) {
+			if (p->nlingering >= linger_max(p)) {
 				close(c);
 				continue;
 			}
@@ -152,7 +107,7 @@ int oc_proxy_listen(oc_proxy *p, oc_proxy_kind kind, const char *addr)
 	l->p = p;
 	l->kind = kind;
 	l->addr = sa;
-	rc = oc_loop_add_fd(p->loop, l->fd, p->accept_timer ? 0 : OC_LOOP_READ, on_accept, l);
+	rc = oc_loop_add_fd(p->loop, l->fd, oc_accept_paused(&p->accept) ? 0 : OC_LOOP_READ, on_accept, l);
 	if (rc) {
 		close(l->fd);
 		free(l);
@@ -189,17 +144,11 @@ int oc_proxy_unlisten(oc_proxy *p, const char *addr)
 
 void px_listen_free_all(oc_proxy *p)
 {
-	oc_loop_timer_cancel(p->loop, p->accept_timer);
-	p->accept_timer = 0;
+	oc_accept_gate_stop(&p->accept);
 	while (p->listeners) {
 		struct px_listener *l = p->listeners;
 		p->listeners = l->next;
 		listener_free(p, l);
 	}
-	for (size_t i = 0; i < PX_PEER_BUCKETS; i++)
-		while (p->peers[i]) {
-			struct px_peer_count *pc = p->peers[i];
-			p->peers[i] = pc->next;
-			free(pc);
-		}
+	oc_peercount_clear(&p->peers);
 }

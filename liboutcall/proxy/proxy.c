@@ -64,6 +64,7 @@ int oc_proxy_new(oc_loop *loop, const oc_proxy_config *cfg, const oc_services *s
 		oc_proxy_config_init(&def);
 	rc = complete(&p->cfg, cfg ? cfg : &def);
 	p->loop = loop;
+	p->accept = (oc_accept_gate){ .loop = loop, .set = px_listen_set, .arg = p };
 	p->svc = *svc;
 	p->request_command = svc->request_command ? svc->request_command : "outcall-shim request";
 	oc_resolver_config rcfg = {
@@ -106,6 +107,7 @@ void oc_proxy_get_stats(oc_proxy *p, oc_proxy_stats *out)
 	GET(bytes_up);
 	GET(bytes_down);
 #undef GET
+	out->accept_pauses = oc_accept_pauses(&p->accept);
 }
 
 void oc_proxy_free(oc_proxy *p)

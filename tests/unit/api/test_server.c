@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -254,6 +256,59 @@ Test(api, connection_cap_refuses_with_503)
 	cr_assert(strstr(x.reply, "Retry-After: 1"), "%s", x.reply);
 	close(a);
 	close(b);
+}
+
+/* Refused at once: a connection over the cap that stays open is not kept
+ * (it was held for two seconds, one descriptor each, which a flood turned
+ * into descriptor exhaustion). */
+Test(api, a_connection_over_the_cap_is_not_kept)
+{
+	int a = connect_client(), b = connect_client();
+	for (int i = 0; i < 400 && oc_api_server_conn_count(srv) < 2; i++)
+		oc_loop_run_once(loop, 5);
+	cr_assert_eq(oc_api_server_conn_count(srv), 2);
+	int c = connect_client();
+	struct pollfd p = { .fd = c, .events = POLLIN };
+	for (int i = 0; i < 400 && poll(&p, 1, 0) == 0; i++)
+		oc_loop_run_once(loop, 5);
+	char buf[512] = "";
+	cr_assert_gt(recv(c, buf, sizeof(buf) - 1, 0), 0);
+	cr_assert(strstr(buf, "HTTP/1.1 503"), "%s", buf);
+	oc_loop_run_once(loop, 0);
+	cr_assert_eq(oc_api_server_conn_count(srv), 2, "the refused connection is closed");
+	cr_assert_eq(oc_api_server_refused(srv), 1);
+	close(a);
+	close(b);
+	close(c);
+}
+
+/* accept() out of descriptors must not spin: the listener is level-
+ * triggered, so without a pause every iteration reports it again. */
+Test(api, accept_out_of_descriptors_pauses_instead_of_spinning)
+{
+	int c = connect_client();
+	cr_assert(c >= 0);
+	struct rlimit rl;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	int top = dup(0);
+	close(top);
+	rl.rlim_cur = (rlim_t)top + 8;
+	cr_assert_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	int filler[64], n = 0;
+	while (n < 64 && (filler[n] = dup(0)) >= 0)
+		n++;
+	cr_assert(n < 64, "descriptors are exhausted");
+	int busy = 0;
+	for (int i = 0; i < 10; i++)
+		busy += oc_loop_run_once(loop, 0) > 0;
+	cr_assert_leq(busy, 1, "the loop woke %d times of 10 for a connection it cannot take", busy);
+	cr_assert_eq(oc_api_server_conn_count(srv), 0);
+	while (n)
+		close(filler[--n]);
+	for (int i = 0; i < 400 && oc_api_server_conn_count(srv) < 1; i++)
+		oc_loop_run_once(loop, 5);
+	cr_assert_eq(oc_api_server_conn_count(srv), 1, "accepting resumes once descriptors are back");
+	close(c);
 }
 
 Test(api, deferred_answer_and_abandoned_wait)

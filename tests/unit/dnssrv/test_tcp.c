@@ -134,3 +134,62 @@ Test(tcp, connections_beyond_the_cap_are_closed)
 	h_stats(&st);
 	cr_assert_eq(st.tcp_rejected, 1);
 }
+
+/* One container cannot take every slot: its own cap closes its extra
+ * connections while another container is still served. */
+Test(tcp, one_container_cannot_take_every_connection)
+{
+	oc_dns_config cfg;
+	h_config(&cfg);
+	cfg.max_tcp_clients = 8;
+	cfg.max_tcp_clients_per_container = 2;
+	h_start(&(struct h_opts){ .cfg = &cfg });
+	int fds[6];
+	for (int i = 0; i < 6; i++)
+		fds[i] = h_tcp_connect(AGENT);
+	int closed = 0;
+	for (int i = 0; i < 6; i++)
+		closed += h_tcp_closed_within(fds[i], i < 2 ? 200 : 3000);
+	cr_assert_eq(closed, 4, "AGENT keeps 2 connections, %d of 6 were closed", closed);
+	int other = h_tcp_connect(OTHER);
+	send_query(other, "paste.evil.test", 4);
+	ldns_pkt *a = h_tcp_recv(other, 3000);
+	cr_assert_not_null(a, "another container is still served");
+	ldns_pkt_free(a);
+	oc_dns_stats st;
+	h_stats(&st);
+	cr_assert_eq(st.tcp_rejected, 4);
+	for (int i = 0; i < 6; i++)
+		close(fds[i]);
+	close(other);
+}
+
+/* A query dribbled in a byte at a time cannot hold its connection past
+ * the deadline: bytes do not reset it, only whole queries do. */
+Test(tcp, dribbled_bytes_do_not_extend_the_deadline)
+{
+	oc_dns_config cfg;
+	h_config(&cfg);
+	cfg.tcp_idle_ms = 500;
+	h_start(&(struct h_opts){ .cfg = &cfg });
+	int fd = h_tcp_connect(AGENT);
+	size_t len;
+	uint8_t *q = t_query("paste.evil.test", LDNS_RR_TYPE_A, 1232, false, 3, &len);
+	uint8_t framed[512] = { (uint8_t)(len >> 8), (uint8_t)len };
+	memcpy(framed + 2, q, len);
+	free(q);
+	/* 2 + len bytes, one every 100 ms: six times the deadline in all */
+	bool closed = false;
+	for (size_t i = 0; i < 2 + len && !closed; i++) {
+		if (send(fd, framed + i, 1, MSG_NOSIGNAL) != 1)
+			closed = true;
+		else
+			closed = h_tcp_closed_within(fd, 100);
+	}
+	cr_assert(closed || h_tcp_closed_within(fd, 3000),
+		"the connection is closed before the dribbled query completes");
+	oc_dns_stats st;
+	h_stats(&st);
+	cr_assert_eq(st.tcp_queries, 0, "the dribbled query was never answered");
+	close(fd);
+}

@@ -196,6 +196,64 @@ Test(events, log_file_and_reopen_after_rotation)
 	cr_assert_eq(st.st_mode & 0777, 0600);
 }
 
+static off_t size_of(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 ? st.st_size : -1;
+}
+
+/* A flood of decisions (a container hammering blocked hosts) must not fill
+ * the disk: the log rotates by size and keeps a bounded number of files. */
+Test(events, log_rotates_by_size_and_keeps_n_files)
+{
+	const char *d = tmp_dir();
+	char path[400], p1[512], p2[512], p3[512];
+	snprintf(path, sizeof(path), "%s/decisions.log", d);
+	snprintf(p1, sizeof(p1), "%s.1", path);
+	snprintf(p2, sizeof(p2), "%s.2", path);
+	snprintf(p3, sizeof(p3), "%s.3", path);
+	oc_events *h = oc_events_new(4);
+	cr_assert_eq(oc_events_set_log_file(h, path), 0);
+	oc_events_set_log_rotation(h, 4096, 2);
+	for (int i = 0; i < 2000; i++)
+		emit(h, "http", "a", "block", "default");
+	oc_events_stats st;
+	oc_events_get_stats(h, &st);
+	oc_events_free(h);
+	cr_assert_gt(st.log_rotations, 10);
+	cr_assert_eq(st.log_rotate_errors, 0);
+	/* Each file ends before 4096 + one line; two rotated files, no third. */
+	cr_assert_lt(size_of(path), 4096 + 1024);
+	cr_assert_geq(size_of(p1), 4096);
+	cr_assert_lt(size_of(p1), 4096 + 1024);
+	cr_assert_geq(size_of(p2), 4096);
+	cr_assert_eq(size_of(p3), -1, "only `keep` rotated files stay");
+	FILE *f = fopen(p1, "r");
+	char line[1024];
+	while (fgets(line, sizeof(line), f)) {
+		json_t *j = json_loads(line, 0, NULL);
+		cr_assert_not_null(j, "whole JSON lines only: %s", line);
+		json_decref(j);
+	}
+	fclose(f);
+}
+
+Test(events, log_rotation_with_keep_zero_empties_the_file)
+{
+	const char *d = tmp_dir();
+	char path[400], p1[512];
+	snprintf(path, sizeof(path), "%s/decisions.log", d);
+	snprintf(p1, sizeof(p1), "%s.1", path);
+	oc_events *h = oc_events_new(4);
+	cr_assert_eq(oc_events_set_log_file(h, path), 0);
+	oc_events_set_log_rotation(h, 2048, 0);
+	for (int i = 0; i < 500; i++)
+		emit(h, "dns", "a", "block", "default");
+	oc_events_free(h);
+	cr_assert_lt(size_of(path), 2048 + 1024);
+	cr_assert_eq(size_of(p1), -1);
+}
+
 static void count_sub(const oc_event *ev, void *arg)
 {
 	(void)ev;
