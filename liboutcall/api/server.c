@@ -598,6 +598,7 @@ static void on_accept(oc_loop *loop, int fd, unsigned events, void *arg)
 		c->req.max_head = (uint16_t)s->lim.max_head;
 		if (oc_loop_add_fd(loop, cfd, OC_LOOP_READ, on_conn_io, c) != 0) {
 			close(cfd);
+			free(c->groups);
 			free(c);
 			continue;
 		}
