@@ -18,6 +18,7 @@
 #include <outcall/outcall.h>
 
 #include "client.h"
+#include "docker/docker.h"
 
 const cli_opt cli_doctor_opts[] = {
 	{ "docker-socket", "PATH", "the Docker Engine socket to check (default /var/run/docker.sock)" },

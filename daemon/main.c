@@ -105,9 +105,9 @@ static int state_command(const oc_daemon_config *cfg, bool reset)
 	return 0;
 }
 
-/* Flags and --config into cfg. Returns -1 to go on, or the exit code:
+/* Flags and --config into f. Returns -1 to go on, or the exit code:
  * 0 after --help/--version, 2 for a usage error. */
-static int parse_args(int argc, char **argv, oc_daemon_config *cfg, int *check, int *reset)
+static int parse_args(int argc, char **argv, oc_daemon_flags *f, int *check, int *reset)
 {
 	/* --config first, so flags override the file whatever their order. */
 	for (int i = 1; i < argc; i++) {
@@ -116,7 +116,7 @@ static int parse_args(int argc, char **argv, oc_daemon_config *cfg, int *check, 
 			v = argv[i + 1];
 		else if (strncmp(argv[i], "--config=", 9) == 0)
 			v = argv[i] + 9;
-		if (v && oc_daemon_config_load(cfg, v) != 0) {
+		if (v && oc_daemon_flags_load(f, v) != 0) {
 			fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
 			return 2;
 		}
@@ -159,7 +159,7 @@ static int parse_args(int argc, char **argv, oc_daemon_config *cfg, int *check, 
 			json_logs = strcmp(val, "json") == 0;
 			continue;
 		}
-		if (oc_daemon_config_set(cfg, name, val) != 0) {
+		if (oc_daemon_flags_set(f, name, val) != 0) {
 			fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
 			return 2;
 		}
@@ -247,13 +247,17 @@ static int serve(const oc_daemon_config *cfg)
 
 int main(int argc, char **argv)
 {
-	oc_daemon_config cfg;
-	oc_daemon_config_init(&cfg);
-	cfg.log = log_stderr;
+	oc_daemon_flags *f;
+	if (oc_daemon_flags_new(&f) != 0) {
+		fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
+		return 1;
+	}
+	oc_daemon_config *cfg = oc_daemon_flags_config(f);
+	cfg->log = log_stderr;
 	int check = 0, reset = 0;
-	int rc = parse_args(argc, argv, &cfg, &check, &reset);
+	int rc = parse_args(argc, argv, f, &check, &reset);
 	if (rc < 0)
-		rc = check || reset ? state_command(&cfg, reset) : serve(&cfg);
-	oc_daemon_config_release(&cfg);
+		rc = check || reset ? state_command(cfg, reset) : serve(cfg);
+	oc_daemon_flags_free(f);
 	return rc;
 }

@@ -20,8 +20,8 @@
 
 static void report(oc_dns_server *srv)
 {
-	oc_dns_stats st;
-	oc_dns_server_stats(srv, &st);
+	oc_dns_stats st = OC_DNS_STATS_INIT;
+	oc_dns_server_get_stats(srv, &st);
 	fprintf(stderr, "bench-dns-server: queries %llu: allowed %llu, blocked %llu, refused %llu, "
 		"servfail %llu (overloaded %llu); cache hits %llu, misses %llu, entries %zu; "
 		"upstream queries %llu, timeouts %llu, failures %llu\n",
@@ -61,7 +61,7 @@ int main(int argc, char **argv)
 		&client, 1, NULL);
 
 	oc_dns_config cfg;
-	oc_dns_config_init(&cfg);
+	oc_dns_config_init(&cfg, OC_DNS_CONFIG_VERSION);
 	cfg.upstreams = upstream;
 	cfg.rate_per_sec = 0;
 	cfg.cache_entries = 200000;

@@ -64,7 +64,7 @@ static void private_netns(void)
 static oc_firewall *setup(int containers, uint32_t cap)
 {
 	oc_kernel_config cfg;
-	oc_kernel_config_init(&cfg);
+	oc_kernel_config_init(&cfg, OC_KERNEL_CONFIG_VERSION);
 	cfg.grant_cap = cap;
 	oc_firewall *fw;
 	if (oc_firewall_open(&cfg, &fw))

@@ -27,7 +27,7 @@
 
 static void report(oc_proxy *p)
 {
-	oc_proxy_stats s;
+	oc_proxy_stats s = OC_PROXY_STATS_INIT;
 	oc_proxy_get_stats(p, &s);
 	fprintf(stderr, PROG ": connections %llu (refused %llu); requests allowed %llu, "
 		"blocked %llu, refused %llu, invalid %llu; tunnels %llu; upstream errors %llu; "
@@ -75,7 +75,7 @@ int main(int argc, char **argv)
 		clients, nclients, ranges);
 
 	oc_proxy_config cfg;
-	oc_proxy_config_init(&cfg);
+	oc_proxy_config_init(&cfg, OC_PROXY_CONFIG_VERSION);
 	cfg.upstreams = upstream;
 	cfg.max_conns = 200000;
 	cfg.max_conns_per_container = 200000;

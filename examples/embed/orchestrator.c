@@ -56,20 +56,24 @@ int main(int argc, char **argv)
 	printf("policy: %zu rules\n", oc_ruleset_count(rs));
 	oc_ruleset_unref(rs);
 
-	oc_daemon_config cfg;
-	oc_daemon_config_init(&cfg);
-	cfg.rules_dir = argv[1];
-	cfg.state_dir = argv[2];
-	cfg.run_dir = argv[3];
+	/* Options as outcalld reads them; the flags own the strings they set. */
+	oc_daemon_flags *flags;
+	if (oc_daemon_flags_new(&flags) != 0) {
+		fprintf(stderr, "%s\n", oc_error_last()->message);
+		return 1;
+	}
+	oc_daemon_config *cfg = oc_daemon_flags_config(flags);
+	cfg->rules_dir = argv[1];
+	cfg->state_dir = argv[2];
+	cfg->run_dir = argv[3];
 	for (int i = 6; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
-		if (!eq) {
-			fprintf(stderr, "expected OPTION=VALUE, got %s\n", argv[i]);
-			return 2;
-		}
-		*eq = '\0';
-		if (oc_daemon_config_set(&cfg, argv[i], eq + 1) != 0) {
-			fprintf(stderr, "%s\n", oc_error_last()->message);
+		if (eq)
+			*eq = '\0';
+		if (!eq || oc_daemon_flags_set(flags, argv[i], eq + 1) != 0) {
+			fprintf(stderr, eq ? "%s\n" : "expected OPTION=VALUE, got %s\n",
+				eq ? oc_error_last()->message : argv[i]);
+			oc_daemon_flags_free(flags);
 			return 2;
 		}
 	}
@@ -84,7 +88,8 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 
 	oc_daemon *d;
-	int rc = oc_daemon_new(&cfg, &d);
+	int rc = oc_daemon_new(cfg, &d);
+	oc_daemon_flags_free(flags); /* the daemon copied the config and its strings */
 	if (!rc)
 		rc = oc_daemon_handle_signals(d);
 	if (!rc)
@@ -100,7 +105,6 @@ int main(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "outcall: %s\n", oc_error_last()->message);
 		oc_daemon_free(d);
-		oc_daemon_config_release(&cfg);
 		return 1;
 	}
 	printf("attached %s as agent %s\n", oc_container_name(c), oc_container_agent_name(c));
@@ -112,7 +116,6 @@ int main(int argc, char **argv)
 	pthread_join(t, NULL);
 	oc_events_unsubscribe(oc_daemon_events(d), sub);
 	oc_daemon_free(d);
-	oc_daemon_config_release(&cfg);
 	printf("stopped\n");
 	return 0;
 }

@@ -57,6 +57,7 @@ extern "C" {
 #endif
 
 typedef struct oc_agents_config {
+	unsigned int version;        /* OC_AGENTS_CONFIG_VERSION */
 	const char *run_dir;         /* [/run/outcall]: sockets in <run_dir>/agents/ */
 	const char *state_dir;       /* [/var/lib/outcall]: records in <state_dir>/requests/ */
 	const char *rules_dir;       /* [/etc/outcall/rules.d]: approvals in <rules_dir>/requests/ */
@@ -82,8 +83,17 @@ typedef struct oc_agents_config {
 	unsigned max_wait_s;         /* [300] longest long-poll */
 } oc_agents_config;
 
+#define OC_AGENTS_CONFIG_VERSION 1
+#define OC_AGENTS_CONFIG_INIT { \
+	.version = OC_AGENTS_CONFIG_VERSION, .run_dir = "/run/outcall", \
+	.state_dir = "/var/lib/outcall", .rules_dir = "/etc/outcall/rules.d", \
+	.proxy_port = 8080, .dns_port = 53, .max_body = 65536, .max_conns_per_socket = 8, \
+	.max_conns = 4096, .checks_per_second = 10, .checks_burst = 20, \
+	.requests_per_minute = 6, .requests_burst = 3, .max_pending_per_container = 5, \
+	.max_pending = 200, .max_records = 10000, .max_wait_s = 300 }
+
 /* Fills every field with its default. */
-OC_API void oc_agents_config_init(oc_agents_config *cfg);
+OC_API int oc_agents_config_init(oc_agents_config *cfg, unsigned int version);
 
 typedef struct oc_agents oc_agents;
 
@@ -141,6 +151,7 @@ OC_API int oc_agents_reject(oc_agents *a, const char *id, const char *reason, co
 	char **json);
 
 typedef struct oc_agents_stats {
+	unsigned int version;         /* OC_AGENTS_STATS_VERSION, set by the caller */
 	size_t sockets;               /* containers with an open socket */
 	size_t waiters;               /* long-polls in progress */
 	size_t pending;               /* requests awaiting a decision */
@@ -151,7 +162,10 @@ typedef struct oc_agents_stats {
 	uint64_t conns_refused;       /* connections over a cap, answered 503 and closed */
 	uint64_t accept_pauses;       /* accept() out of descriptors: sockets paused */
 } oc_agents_stats;
-OC_API void oc_agents_get_stats(oc_agents *a, oc_agents_stats *out);
+#define OC_AGENTS_STATS_VERSION 1
+#define OC_AGENTS_STATS_INIT { .version = OC_AGENTS_STATS_VERSION }
+OC_API int oc_agents_stats_init(oc_agents_stats *st, unsigned int version);
+OC_API int oc_agents_get_stats(oc_agents *a, oc_agents_stats *out);
 
 #ifdef __cplusplus
 }

@@ -13,9 +13,9 @@
  * call except oc_daemon_stop must be made on that thread (or before run /
  * after it returns). oc_daemon_stop may be called from any thread.
  *
- * Ownership: the config (and every string it points to) is borrowed until
- * oc_daemon_free; oc_daemon_new copies the struct itself. Objects returned
- * by accessors are borrowed for the daemon's lifetime.
+ * Ownership: oc_daemon_new copies the config and every string and array
+ * it points to. Objects returned by accessors are borrowed for the
+ * daemon's lifetime.
  */
 #ifndef OUTCALL_DAEMON_H
 #define OUTCALL_DAEMON_H
@@ -31,6 +31,7 @@
 #include <outcall/loop.h>
 #include <outcall/network.h>
 #include <outcall/proxy.h>
+#include <outcall/version.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,6 +44,7 @@ typedef enum oc_log_level { OC_LOG_ERROR, OC_LOG_WARN, OC_LOG_INFO, OC_LOG_DEBUG
 typedef void (*oc_log_fn)(oc_log_level level, const char *message, void *arg);
 
 typedef struct oc_daemon_config {
+	unsigned int version;        /* OC_DAEMON_CONFIG_VERSION */
 	const char *rules_dir;       /* [/etc/outcall/rules.d] */
 	const char *state_dir;       /* [/var/lib/outcall] */
 	const char *run_dir;         /* [/run/outcall]: host.sock and agents/<name>/agent.sock */
@@ -59,17 +61,16 @@ typedef struct oc_daemon_config {
 	unsigned reload_debounce_ms; /* [300] after a change in the rules directory */
 	unsigned drain_ms;           /* [3000] on stop, for answers in flight */
 	bool watch_rules;            /* [true] reload on changes in rules_dir */
-	/* Docker (docker.h): everything Docker is optional; an absent engine
+	/* Docker (docs/docker.md): everything Docker is optional; an absent engine
 	 * turns it off until the engine appears. */
 	const char *docker_socket;   /* [/var/run/docker.sock]; NULL: Docker off */
-	const char *docker_shim;     /* [/usr/lib/outcall/outcall-shim] mounted into `outcall run`
-	                              * containers; NULL: none */
+	const char *docker_shim;     /* [OC_DEFAULT_SHIM_PATH (version.h)] mounted into
+	                              * `outcall run` containers; NULL: none */
 	const char *docker_image;    /* [busybox:latest] for `outcall run` without --image */
 	bool ip_forward;             /* [true] turn on net.ipv4.ip_forward (direct_ip needs it) */
 	oc_log_fn log;
 	void *log_arg;
 	oc_log_level log_level;      /* [info] */
-	void *owned_strings;         /* private: strings set by oc_daemon_config_set */
 	size_t host_api_max_conns;   /* [64] host API connections; over it: 503 at once */
 	/* Every pool cap (proxy, DNS, agent sockets, host API) is lowered at
 	 * oc_daemon_new to what fits in the process's RLIMIT_NOFILE
@@ -78,21 +79,41 @@ typedef struct oc_daemon_config {
 	unsigned decision_log_keep;  /* [3] rotated files kept: FILE.1 (newest) .. FILE.N */
 } oc_daemon_config;
 
+#define OC_DAEMON_CONFIG_VERSION 1
+#define OC_DAEMON_CONFIG_INIT { \
+	.version = OC_DAEMON_CONFIG_VERSION, .rules_dir = "/etc/outcall/rules.d", \
+	.state_dir = "/var/lib/outcall", .run_dir = "/run/outcall", \
+	.kernel = OC_KERNEL_CONFIG_INIT, .dns = OC_DNS_CONFIG_INIT, \
+	.proxy = OC_PROXY_CONFIG_INIT, .agents = OC_AGENTS_CONFIG_INIT, \
+	.decision_ring = 4096, .reload_debounce_ms = 300, .drain_ms = 3000, \
+	.watch_rules = true, .docker_socket = "/var/run/docker.sock", \
+	.docker_shim = OC_DEFAULT_SHIM_PATH, .docker_image = "busybox:latest", \
+	.ip_forward = true, .log_level = OC_LOG_INFO, .host_api_max_conns = 64, \
+	.decision_log_keep = 3 }
+
 /* Fills every field with its default. */
-OC_API void oc_daemon_config_init(oc_daemon_config *cfg);
+OC_API int oc_daemon_config_init(oc_daemon_config *cfg, unsigned int version);
 
 /*
- * Sets one option by its outcalld flag name without "--" ("rules-dir",
- * "dns-upstream", "proxy-port", ...), from text: the single place flags
- * and --config files are interpreted. Strings are copied into storage
- * owned by cfg (oc_daemon_config_release). OC_ENOTFOUND for an unknown
- * name, OC_EINVAL for a bad value; both messages name option and value.
+ * outcalld's flags and --config files as text: the single place they are
+ * interpreted. An oc_daemon_flags holds a config (defaults to start with)
+ * and owns the strings set into it, so the config stays a plain struct.
  */
-OC_API int oc_daemon_config_set(oc_daemon_config *cfg, const char *name, const char *value);
+typedef struct oc_daemon_flags oc_daemon_flags;
+OC_API int oc_daemon_flags_new(oc_daemon_flags **out);
+/* The config the flags were set into; valid, and changeable, until
+ * oc_daemon_flags_free. */
+OC_API oc_daemon_config *oc_daemon_flags_config(oc_daemon_flags *f);
+/*
+ * Sets one option by its outcalld flag name without "--" ("rules-dir",
+ * "dns-upstream", "proxy-port", ...). OC_ENOTFOUND for an unknown name,
+ * OC_EINVAL for a bad value; both messages name option and value.
+ */
+OC_API int oc_daemon_flags_set(oc_daemon_flags *f, const char *name, const char *value);
 /* Reads "name: value" lines (a flat YAML mapping; '#' comments) and sets
  * each; errors name file and line. */
-OC_API int oc_daemon_config_load(oc_daemon_config *cfg, const char *path);
-OC_API void oc_daemon_config_release(oc_daemon_config *cfg);
+OC_API int oc_daemon_flags_load(oc_daemon_flags *f, const char *path);
+OC_API void oc_daemon_flags_free(oc_daemon_flags *f);
 
 /* The options, for --help and the man page: name, argument, default, help. */
 typedef struct oc_daemon_option {

@@ -39,9 +39,10 @@
 extern "C" {
 #endif
 
-/* Settings; oc_dns_config_init() fills the defaults in brackets. Strings
- * are copied by oc_dns_server_new. */
+/* Settings; OC_DNS_CONFIG_INIT and oc_dns_config_init() fill the defaults
+ * in brackets. Strings are copied by oc_dns_server_new. */
 typedef struct oc_dns_config {
+	unsigned int version;         /* OC_DNS_CONFIG_VERSION */
 	/* ["NULL"] upstream resolvers, "IP[:port],..." (IPv6 as [IP]:port);
 	 * NULL reads the nameserver lines of resolv_conf. */
 	const char *upstreams;
@@ -66,7 +67,15 @@ typedef struct oc_dns_config {
 	                               * connection is closed at once */
 } oc_dns_config;
 
-OC_API void oc_dns_config_init(oc_dns_config *cfg);
+#define OC_DNS_CONFIG_VERSION 1
+#define OC_DNS_CONFIG_INIT { \
+	.version = OC_DNS_CONFIG_VERSION, .upstreams = NULL, .resolv_conf = "/etc/resolv.conf", \
+	.cache_entries = 10000, .cache_bytes = 16u << 20, .max_ttl = 3600, .negative_ttl = 300, \
+	.blocked_ttl = 10, .rate_per_sec = 50, .rate_burst = 200, .tcp_idle_ms = 10000, \
+	.upstream_timeout_ms = 1500, .upstream_total_ms = 4000, .max_tcp_clients = 256, \
+	.max_tcp_clients_per_container = 16, .max_pending = 4096 }
+
+OC_API int oc_dns_config_init(oc_dns_config *cfg, unsigned int version);
 
 typedef struct oc_dns_server oc_dns_server;
 
@@ -95,8 +104,8 @@ OC_API int oc_dns_server_unlisten(oc_dns_server *s, const char *addr);
 /* Closes everything; pending queries are abandoned. NULL is allowed. */
 OC_API void oc_dns_server_free(oc_dns_server *s);
 
-#define OC_DNS_STATS_UPSTREAMS 8
-
+/* One upstream resolver's counters; handed out by the library
+ * (oc_dns_upstream_list), so it may grow at its end without a version. */
 typedef struct oc_dns_upstream_stats {
 	char addr[64];         /* "198.18.0.53:53" */
 	uint64_t queries;      /* messages sent (a TCP retry is another one) */
@@ -108,6 +117,7 @@ typedef struct oc_dns_upstream_stats {
 } oc_dns_upstream_stats;
 
 typedef struct oc_dns_stats {
+	unsigned int version;      /* OC_DNS_STATS_VERSION, set by the caller */
 	/* Queries by outcome; every message that is not dropped counts once. */
 	uint64_t queries;          /* messages received, UDP and TCP */
 	uint64_t tcp_queries;
@@ -126,10 +136,9 @@ typedef struct oc_dns_stats {
 	/* cache */
 	uint64_t cache_hits, cache_misses, cache_evictions, cache_expirations;
 	size_t cache_entries, cache_bytes;
-	/* upstreams: totals and each one */
+	/* upstreams: totals (each one: oc_dns_server_upstreams) */
 	uint64_t upstream_queries, upstream_timeouts, upstream_failures;
 	size_t nupstreams;
-	oc_dns_upstream_stats upstream[OC_DNS_STATS_UPSTREAMS];
 	/* direct_ip */
 	uint64_t grants_added;     /* elements committed (address x port) */
 	uint64_t grants_refused;   /* answers turned into SERVFAIL by a refused grant */
@@ -141,7 +150,21 @@ typedef struct oc_dns_stats {
 	uint64_t tcp_accept_pauses; /* accept() out of descriptors: listener paused */
 } oc_dns_stats;
 
-OC_API void oc_dns_server_stats(oc_dns_server *s, oc_dns_stats *out);
+#define OC_DNS_STATS_VERSION 1
+#define OC_DNS_STATS_INIT { .version = OC_DNS_STATS_VERSION }
+OC_API int oc_dns_stats_init(oc_dns_stats *st, unsigned int version);
+
+/* Fills the fields of out->version (see outcall.h, "Stats"). */
+OC_API int oc_dns_server_get_stats(oc_dns_server *s, oc_dns_stats *out);
+
+/* Each upstream resolver's counters, in the configured order. */
+typedef struct oc_dns_upstream_list oc_dns_upstream_list; /* owned by the caller */
+OC_API int oc_dns_server_upstreams(oc_dns_server *s, oc_dns_upstream_list **out);
+OC_API size_t oc_dns_upstream_list_count(const oc_dns_upstream_list *l);
+/* Valid until oc_dns_upstream_list_free; NULL past the end. */
+OC_API const oc_dns_upstream_stats *oc_dns_upstream_list_get(const oc_dns_upstream_list *l,
+	size_t i);
+OC_API void oc_dns_upstream_list_free(oc_dns_upstream_list *l);
 
 /* A container left the address `ip`: its rate-limit bucket is refilled,
  * so the next container there starts afresh. */

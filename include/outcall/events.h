@@ -122,6 +122,7 @@ OC_API uint64_t oc_events_read(oc_events *hub, uint64_t after_seq, const oc_even
 OC_API int oc_event_to_json(const oc_event *ev, char **out, size_t *len, size_t *cap);
 
 typedef struct oc_events_stats {
+	unsigned int version;        /* OC_EVENTS_STATS_VERSION, set by the caller */
 	uint64_t emitted;
 	uint64_t dropped_from_ring;  /* overwritten before anyone read them */
 	uint64_t log_write_errors;
@@ -129,7 +130,10 @@ typedef struct oc_events_stats {
 	uint64_t log_rotations;      /* size-based rotations of the log file */
 	uint64_t log_rotate_errors;  /* rotations that failed (writing went on) */
 } oc_events_stats;
-OC_API void oc_events_get_stats(oc_events *hub, oc_events_stats *out);
+#define OC_EVENTS_STATS_VERSION 1
+#define OC_EVENTS_STATS_INIT { .version = OC_EVENTS_STATS_VERSION }
+OC_API int oc_events_stats_init(oc_events_stats *st, unsigned int version);
+OC_API int oc_events_get_stats(oc_events *hub, oc_events_stats *out);
 /* Decisions per deciding rule id (including "default"), for the metrics;
  * at most 65,536 distinct ids are counted, later ones under "other". */
 OC_API void oc_events_rule_hits(oc_events *hub, void (*fn)(const char *rule, uint64_t hits,

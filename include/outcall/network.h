@@ -28,7 +28,7 @@
 #include <outcall/common.h>
 #include <outcall/context.h>
 #include <outcall/identity.h>
-#include <outcall/kernel.h>
+#include <outcall/firewall.h>
 
 #ifdef __cplusplus
 extern "C" {

@@ -79,6 +79,7 @@ extern "C" {
 #endif
 
 typedef struct oc_proxy_config {
+	unsigned int version;    /* OC_PROXY_CONFIG_VERSION */
 	uint32_t head_ms;        /* [10000] a request head must arrive whole within this */
 	uint32_t idle_ms;        /* [60000] kept-alive client waiting for its next request;
 	                          * upstream silent while a response is due */
@@ -97,8 +98,15 @@ typedef struct oc_proxy_config {
 	bool reuseport;          /* SO_REUSEPORT on listeners: one proxy per thread */
 } oc_proxy_config;
 
+#define OC_PROXY_CONFIG_VERSION 1
+#define OC_PROXY_CONFIG_INIT { \
+	.version = OC_PROXY_CONFIG_VERSION, .head_ms = 10000, .idle_ms = 60000, \
+	.connect_ms = 10000, .tunnel_idle_ms = 600000, .hello_ms = 10000, .resolve_ms = 5000, \
+	.max_conns = 10000, .max_conns_per_container = 512, .max_head_bytes = 16384, \
+	.retry_after_s = 5, .upstreams = NULL, .dns_cache_entries = 1024, .reuseport = false }
+
 /* Fills in the defaults in brackets above. */
-OC_API void oc_proxy_config_init(oc_proxy_config *cfg);
+OC_API int oc_proxy_config_init(oc_proxy_config *cfg, unsigned int version);
 
 typedef enum oc_proxy_kind {
 	OC_PROXY_EXPLICIT = 0,
@@ -124,6 +132,7 @@ OC_API int oc_proxy_listen(oc_proxy *p, oc_proxy_kind kind, const char *addr);
 OC_API int oc_proxy_unlisten(oc_proxy *p, const char *addr);
 
 typedef struct oc_proxy_stats {
+	unsigned int version;      /* OC_PROXY_STATS_VERSION, set by the caller */
 	uint64_t conns_open;       /* client connections now */
 	uint64_t conns_total;      /* accepted since start */
 	uint64_t conns_refused;    /* answered 503 (or closed) over a connection cap */
@@ -142,10 +151,12 @@ typedef struct oc_proxy_stats {
 	uint64_t accept_pauses;    /* accept() out of descriptors: listeners paused */
 } oc_proxy_stats;
 
-/* Thread-safe: a snapshot of the counters (each read atomically). Named
- * like oc_events_get_stats: C does not allow a function and a type both
- * called oc_proxy_stats. */
-OC_API void oc_proxy_get_stats(oc_proxy *p, oc_proxy_stats *out);
+#define OC_PROXY_STATS_VERSION 1
+#define OC_PROXY_STATS_INIT { .version = OC_PROXY_STATS_VERSION }
+OC_API int oc_proxy_stats_init(oc_proxy_stats *st, unsigned int version);
+
+/* Thread-safe: a snapshot of the counters (each read atomically). */
+OC_API int oc_proxy_get_stats(oc_proxy *p, oc_proxy_stats *out);
 
 /* Closes the listeners and every connection (in-flight requests and
  * tunnels get their decision record, with reason "proxy stopped"). NULL is

@@ -15,7 +15,7 @@
 #include <outcall/addr.h>
 #include <outcall/events.h>
 #include <outcall/identity.h>
-#include <outcall/kernel.h>
+#include <outcall/firewall.h>
 #include <outcall/policy.h>
 
 typedef struct oc_services {

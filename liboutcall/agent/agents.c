@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/version.h"
 #include "core/atomicfile.h"
 #include "core/error.h"
 #include "core/services.h"
@@ -17,17 +18,9 @@
  * seen one is forgotten. */
 #define MAX_RATE_KEYS 4096
 
-void oc_agents_config_init(oc_agents_config *cfg)
-{
-	*cfg = (oc_agents_config){
-		.run_dir = "/run/outcall", .state_dir = "/var/lib/outcall",
-		.rules_dir = "/etc/outcall/rules.d", .proxy_port = 8080, .dns_port = 53,
-		.max_body = 65536, .max_conns_per_socket = 8, .max_conns = 4096,
-		.checks_per_second = 10, .checks_burst = 20, .requests_per_minute = 6,
-		.requests_burst = 3, .max_pending_per_container = 5, .max_pending = 200,
-		.max_records = 10000, .max_wait_s = 300,
-	};
-}
+OC_DEFINE_STRUCT_INIT(oc_agents_config, OC_AGENTS_CONFIG)
+
+OC_DEFINE_STRUCT_INIT(oc_agents_stats, OC_AGENTS_STATS)
 
 static void route(oc_agent_call *k)
 {
@@ -85,6 +78,8 @@ int oc_agents_new(oc_loop *loop, const oc_services *svc, const oc_agents_config 
 	oc_agents **out)
 {
 	int rc = oc_services_check("agent sockets", loop, svc, false);
+	if (!rc && cfg)
+		rc = oc_struct_version_check(cfg->version, OC_AGENTS_CONFIG_VERSION, "oc_agents_config");
 	if (rc)
 		return rc;
 	oc_agents *a = calloc(1, sizeof(*a));
@@ -92,10 +87,7 @@ int oc_agents_new(oc_loop *loop, const oc_services *svc, const oc_agents_config 
 		return oc_error_nomem();
 	a->loop = loop;
 	a->svc = *svc;
-	if (cfg)
-		a->cfg = *cfg;
-	else
-		oc_agents_config_init(&a->cfg);
+	a->cfg = cfg ? *cfg : (oc_agents_config)OC_AGENTS_CONFIG_INIT;
 	rc = 0;
 	if (!(a->run_dir = copy(a->cfg.run_dir)) || !(a->state_dir = copy(a->cfg.state_dir)) ||
 	    !(a->rules_dir = copy(a->cfg.rules_dir)))
@@ -299,11 +291,15 @@ void oc_agents_free(oc_agents *a)
 	free(a);
 }
 
-void oc_agents_get_stats(oc_agents *a, oc_agents_stats *out)
+int oc_agents_get_stats(oc_agents *a, oc_agents_stats *out)
 {
+	int rc = oc_struct_version_check(out->version, OC_AGENTS_STATS_VERSION, "oc_agents_stats");
+	if (rc)
+		return rc;
 	*out = a->stats;
 	out->conns_refused = oc_api_server_refused(a->server);
 	out->accept_pauses = oc_api_server_accept_pauses(a->server);
+	out->version = OC_AGENTS_STATS_VERSION;
 	for (struct oc_agent_sock *s = a->socks; s; s = s->next)
 		out->sockets++;
 	if (a->store) {
@@ -315,4 +311,5 @@ void oc_agents_get_stats(oc_agents *a, oc_agents_stats *out)
 		out->rejected = st.rejected;
 		out->expired = st.expired;
 	}
+	return 0;
 }

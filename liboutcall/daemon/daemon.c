@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/atomicfile.h"
+#include "core/version.h"
 #include "daemon/docker.h"
 #include "daemon/fdbudget.h"
 #include "state/state.h"
@@ -33,8 +34,13 @@ int oc_daemon_new(const oc_daemon_config *cfg, oc_daemon **out)
 	oc_daemon *d = calloc(1, sizeof(*d));
 	if (!d)
 		return oc_error_nomem();
-	d->cfg = *cfg;
 	d->inotify_fd = -1;
+	int rc = oc_daemon_config_copy(cfg, &d->cfg, &d->cfg_storage);
+	if (rc) {
+		free(d);
+		return rc;
+	}
+	cfg = &d->cfg;
 	struct rlimit nofile;
 	if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY)
 		oc_fd_budget_fit(&d->cfg, nofile.rlim_cur, d->caps_summary, sizeof(d->caps_summary));
@@ -46,7 +52,6 @@ int oc_daemon_new(const oc_daemon_config *cfg, oc_daemon **out)
 		snprintf(d->host_socket, sizeof(d->host_socket), "%s", cfg->host_socket);
 	else
 		snprintf(d->host_socket, sizeof(d->host_socket), "%s/host.sock", cfg->run_dir);
-	int rc = 0;
 	if (cfg->operator_group) {
 		struct group *g = getgrnam(cfg->operator_group);
 		if (!g)
@@ -80,10 +85,13 @@ int oc_daemon_new(const oc_daemon_config *cfg, oc_daemon **out)
 
 int oc_daemon_check_state(const oc_daemon_config *cfg)
 {
+	int rc = oc_struct_version_check(cfg->version, OC_DAEMON_CONFIG_VERSION, "oc_daemon_config");
+	if (rc)
+		return rc;
 	char path[4096];
 	snprintf(path, sizeof(path), "%s/state.json", cfg->state_dir);
 	oc_state st;
-	int rc = oc_state_load(path, &st);
+	rc = oc_state_load(path, &st);
 	if (!rc)
 		oc_state_free(&st);
 	return rc;
@@ -341,6 +349,7 @@ void oc_daemon_free(oc_daemon *d)
 	oc_events_free(d->events);
 	oc_live_free(d->live);
 	oc_loop_free(d->loop);
+	free(d->cfg_storage);
 	free(d);
 }
 

@@ -7,9 +7,9 @@
 #define OC_DAEMON_DOCKER_H
 
 #include <jansson.h>
-#include <outcall/docker.h>
 
 #include "daemon/internal.h"
+#include "docker/docker.h"
 
 /* Starts the client and the event watch; never fails for an engine that
  * is not there (that is retried). */

@@ -6,13 +6,18 @@
 void oc_hostapi_dns_status(oc_daemon *d, oc_api_request *r, const char *name)
 {
 	(void)name;
-	oc_dns_stats s;
-	oc_dns_server_stats(d->dns, &s);
+	oc_dns_stats s = OC_DNS_STATS_INIT;
+	oc_dns_server_get_stats(d->dns, &s);
+	oc_dns_upstream_list *ul = NULL;
+	oc_dns_server_upstreams(d->dns, &ul);
 	json_t *ups = json_array();
-	for (size_t i = 0; i < s.nupstreams && i < OC_DNS_STATS_UPSTREAMS; i++)
+	for (size_t i = 0; i < oc_dns_upstream_list_count(ul); i++) {
+		const oc_dns_upstream_stats *u = oc_dns_upstream_list_get(ul, i);
 		json_array_append_new(ups, json_pack("{s:s, s:I, s:I, s:I}",
-			"address", s.upstream[i].addr, "queries", U(s.upstream[i].queries),
-			"timeouts", U(s.upstream[i].timeouts), "failures", U(s.upstream[i].failures)));
+			"address", u->addr, "queries", U(u->queries),
+			"timeouts", U(u->timeouts), "failures", U(u->failures)));
+	}
+	oc_dns_upstream_list_free(ul);
 	json_t *j = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I, s:I, s:I, s:I},"
 		" s:{s:I, s:I, s:I, s:o},"
@@ -57,7 +62,7 @@ void oc_hostapi_dns_flush(oc_daemon *d, oc_api_request *r, const char *name)
 void oc_hostapi_proxy_status(oc_daemon *d, oc_api_request *r, const char *name)
 {
 	(void)name;
-	oc_proxy_stats s;
+	oc_proxy_stats s = OC_PROXY_STATS_INIT;
 	oc_proxy_get_stats(d->proxy, &s);
 	json_t *j = json_pack("{s:{s:I, s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I, s:I},"
 		" s:I, s:I, s:{s:I, s:I}}",

@@ -33,7 +33,7 @@ void oc_hostapi_status(oc_daemon *d, oc_api_request *r, const char *name)
 		"layers", "kernel", true, "dns", d->dns != NULL, "proxy", d->proxy != NULL);
 	oc_ruleset_unref(rs);
 	if (j && d->agents) {
-		oc_agents_stats st;
+		oc_agents_stats st = OC_AGENTS_STATS_INIT;
 		oc_agents_get_stats(d->agents, &st);
 		json_object_set_new(j, "requests_pending", json_integer((json_int_t)st.pending));
 	}

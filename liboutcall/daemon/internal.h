@@ -13,7 +13,8 @@
 #include "core/error.h"
 
 struct oc_daemon {
-	oc_daemon_config cfg;
+	oc_daemon_config cfg;        /* a copy: its strings live in cfg_storage */
+	void *cfg_storage;
 	oc_loop *loop;
 	oc_live *live;
 	oc_events *events;
@@ -48,6 +49,11 @@ struct oc_daemon {
 };
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...) OC_PRINTF(3, 4);
+
+/* Copies `in` into *out with every string and array it points to in one
+ * allocation (*storage, free() it); checks the versions of the config and
+ * the layer configs in it. */
+int oc_daemon_config_copy(const oc_daemon_config *in, oc_daemon_config *out, void **storage);
 
 /* Reload and the rules watch (reload.c). */
 typedef void (*oc_reload_done_fn)(oc_daemon *d, oc_api_conn *waiter, int rc);

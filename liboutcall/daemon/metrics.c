@@ -37,7 +37,7 @@ static void rule_hit(const char *rule, uint64_t hits, void *arg)
 
 static void events_metrics(oc_daemon *d, oc_buf *b)
 {
-	oc_events_stats st;
+	oc_events_stats st = OC_EVENTS_STATS_INIT;
 	oc_events_get_stats(d->events, &st);
 	const char *const *layers = oc_events_stat_layers(), *const *verdicts = oc_events_stat_verdicts();
 	head(b, "outcall_decisions_total", "counter", "Decisions by layer and verdict.");
@@ -55,8 +55,8 @@ static void events_metrics(oc_daemon *d, oc_buf *b)
 
 static void dns_metrics(oc_daemon *d, oc_buf *b)
 {
-	oc_dns_stats s;
-	oc_dns_server_stats(d->dns, &s);
+	oc_dns_stats s = OC_DNS_STATS_INIT;
+	oc_dns_server_get_stats(d->dns, &s);
 	head(b, "outcall_dns_queries_total", "counter", "DNS queries by outcome.");
 	const struct { const char *k; uint64_t v; } q[] = {
 		{ "allowed", s.allowed }, { "blocked", s.blocked }, { "refused_unknown_peer", s.refused_unknown },
@@ -70,11 +70,15 @@ static void dns_metrics(oc_daemon *d, oc_buf *b)
 	single(b, "outcall_dns_cache_hits_total", "counter", "DNS cache hits.", s.cache_hits);
 	single(b, "outcall_dns_cache_misses_total", "counter", "DNS cache misses.", s.cache_misses);
 	head(b, "outcall_dns_upstream_queries_total", "counter", "Queries sent to each upstream resolver.");
-	for (size_t i = 0; i < s.nupstreams && i < OC_DNS_STATS_UPSTREAMS; i++) {
+	oc_dns_upstream_list *ul = NULL;
+	oc_dns_server_upstreams(d->dns, &ul);
+	for (size_t i = 0; i < oc_dns_upstream_list_count(ul); i++) {
+		const oc_dns_upstream_stats *u = oc_dns_upstream_list_get(ul, i);
 		oc_buf_puts(b, "outcall_dns_upstream_queries_total{upstream=\"");
-		label_value(b, s.upstream[i].addr);
-		oc_buf_printf(b, "\"} %" PRIu64 "\n", s.upstream[i].queries);
+		label_value(b, u->addr);
+		oc_buf_printf(b, "\"} %" PRIu64 "\n", u->queries);
 	}
+	oc_dns_upstream_list_free(ul);
 	single(b, "outcall_dns_upstream_timeouts_total", "counter", "Upstream attempts that timed out.", s.upstream_timeouts);
 	single(b, "outcall_dns_upstream_failures_total", "counter", "Upstream attempts that failed.", s.upstream_failures);
 	single(b, "outcall_dns_grants_total", "counter", "direct_ip kernel elements added by DNS answers.", s.grants_added);
@@ -86,7 +90,7 @@ static void dns_metrics(oc_daemon *d, oc_buf *b)
 
 static void proxy_metrics(oc_daemon *d, oc_buf *b)
 {
-	oc_proxy_stats s;
+	oc_proxy_stats s = OC_PROXY_STATS_INIT;
 	oc_proxy_get_stats(d->proxy, &s);
 	single(b, "outcall_proxy_connections_open", "gauge", "Proxy client connections now.", s.conns_open);
 	single(b, "outcall_proxy_connections_total", "counter", "Proxy client connections accepted.", s.conns_total);
@@ -138,7 +142,7 @@ static void kernel_metrics(oc_daemon *d, oc_buf *b)
 
 static void agent_metrics(oc_daemon *d, oc_buf *b)
 {
-	oc_agents_stats s;
+	oc_agents_stats s = OC_AGENTS_STATS_INIT;
 	oc_agents_get_stats(d->agents, &s);
 	single(b, "outcall_agent_sockets", "gauge", "Containers with an open agent socket.", s.sockets);
 	single(b, "outcall_agent_checks_total", "counter", "Checks answered on agent sockets.", s.checks);
@@ -161,13 +165,13 @@ static void agent_metrics(oc_daemon *d, oc_buf *b)
  * one metric with the pool as label. */
 static void pool_metrics(oc_daemon *d, oc_buf *b)
 {
-	oc_proxy_stats ps = { 0 };
-	oc_dns_stats ds = { 0 };
-	oc_agents_stats as = { 0 };
+	oc_proxy_stats ps = OC_PROXY_STATS_INIT;
+	oc_dns_stats ds = OC_DNS_STATS_INIT;
+	oc_agents_stats as = OC_AGENTS_STATS_INIT;
 	if (d->proxy)
 		oc_proxy_get_stats(d->proxy, &ps);
 	if (d->dns)
-		oc_dns_server_stats(d->dns, &ds);
+		oc_dns_server_get_stats(d->dns, &ds);
 	if (d->agents)
 		oc_agents_get_stats(d->agents, &as);
 	single(b, "outcall_host_api_connections_refused_total", "counter", "Host API connections over --host-api-max-conns, answered 503 and closed at once.", d->api ? oc_api_server_refused(d->api) : 0);

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/error.h"
+#include "core/version.h"
 #include "daemon/options_layers.inc"
 
 enum opt_type { T_STR, T_U16, T_U32, T_SIZE, T_BOOL, T_LEVEL, T_DOUBLE };
@@ -53,7 +54,7 @@ struct opt_field {
 	OPT("drain-ms", "MS", "on SIGTERM, time for answers in flight [3000]", T_U32, drain_ms) \
 	OPT("log-level", "LEVEL", "error, warn, info or debug [info]", T_LEVEL, log_level) \
 	OPT("docker-socket", "PATH", "the Docker Engine API socket; empty turns Docker off [/var/run/docker.sock]", T_STR, docker_socket) \
-	OPT("docker-shim", "PATH", "outcall-shim, mounted read-only into `outcall run` containers; empty: none [" OC_SHIM_PATH "]", T_STR, docker_shim) \
+	OPT("docker-shim", "PATH", "outcall-shim, mounted read-only into `outcall run` containers; empty: none [" OC_DEFAULT_SHIM_PATH "]", T_STR, docker_shim) \
 	OPT("docker-image", "IMAGE", "image of `outcall run` without --image [busybox:latest]", T_STR, docker_image) \
 	OPTIONS_LAYERS
 
@@ -66,33 +67,44 @@ static const struct opt_field opt_fields[] = { OPTIONS };
 
 #define NOPTS (sizeof(pub_opts) / sizeof(pub_opts[0]))
 
-/* Strings set through options are kept in one list owned by the config. */
+/* Strings set through options, kept in one list owned by the flags. */
 struct owned {
 	struct owned *next;
 	char text[];
 };
 
-void oc_daemon_config_init(oc_daemon_config *cfg)
+struct oc_daemon_flags {
+	oc_daemon_config cfg;
+	struct owned *strings;
+};
+
+OC_DEFINE_STRUCT_INIT(oc_daemon_config, OC_DAEMON_CONFIG)
+
+int oc_daemon_flags_new(oc_daemon_flags **out)
 {
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->rules_dir = "/etc/outcall/rules.d";
-	cfg->state_dir = "/var/lib/outcall";
-	cfg->run_dir = "/run/outcall";
-	oc_kernel_config_init(&cfg->kernel);
-	oc_dns_config_init(&cfg->dns);
-	oc_proxy_config_init(&cfg->proxy);
-	oc_agents_config_init(&cfg->agents);
-	cfg->decision_ring = 4096;
-	cfg->reload_debounce_ms = 300;
-	cfg->drain_ms = 3000;
-	cfg->watch_rules = true;
-	cfg->ip_forward = true;
-	cfg->log_level = OC_LOG_INFO;
-	cfg->docker_socket = "/var/run/docker.sock";
-	cfg->docker_shim = OC_SHIM_PATH;
-	cfg->docker_image = "busybox:latest";
-	cfg->host_api_max_conns = 64;
-	cfg->decision_log_keep = 3;
+	*out = calloc(1, sizeof(**out));
+	if (!*out)
+		return oc_error_nomem();
+	(*out)->cfg = (oc_daemon_config)OC_DAEMON_CONFIG_INIT;
+	return 0;
+}
+
+oc_daemon_config *oc_daemon_flags_config(oc_daemon_flags *f)
+{
+	return &f->cfg;
+}
+
+void oc_daemon_flags_free(oc_daemon_flags *f)
+{
+	if (!f)
+		return;
+	struct owned *o = f->strings;
+	while (o) {
+		struct owned *next = o->next;
+		free(o);
+		o = next;
+	}
+	free(f);
 }
 
 const oc_daemon_option *oc_daemon_options(size_t *count)
@@ -122,19 +134,19 @@ static int parse_uint(const char *name, const char *v, unsigned long long max, u
 	return 0;
 }
 
-static char *keep(oc_daemon_config *cfg, const char *value)
+static char *keep(oc_daemon_flags *f, const char *value)
 {
 	size_t n = strlen(value);
 	struct owned *o = malloc(sizeof(*o) + n + 1);
 	if (!o)
 		return NULL;
 	memcpy(o->text, value, n + 1);
-	o->next = cfg->owned_strings;
-	cfg->owned_strings = o;
+	o->next = f->strings;
+	f->strings = o;
 	return o->text;
 }
 
-int oc_daemon_config_set(oc_daemon_config *cfg, const char *name, const char *value)
+int oc_daemon_flags_set(oc_daemon_flags *f, const char *name, const char *value)
 {
 	const struct opt_field *o = NULL;
 	for (size_t i = 0; i < NOPTS && !o; i++)
@@ -142,12 +154,12 @@ int oc_daemon_config_set(oc_daemon_config *cfg, const char *name, const char *va
 			o = &opt_fields[i];
 	if (!o)
 		return oc_error_set(OC_ENOTFOUND, "unknown option --%s (see outcalld --help)", name);
-	void *field = (char *)cfg + o->off;
+	void *field = (char *)&f->cfg + o->off;
 	unsigned long long n;
 	int rc;
 	switch (o->type) {
 	case T_STR: {
-		char *s = keep(cfg, value);
+		char *s = keep(f, value);
 		if (!s)
 			return oc_error_nomem();
 		*(const char **)field = s[0] ? s : NULL;
@@ -209,7 +221,7 @@ static char *trim(char *s)
 	return s;
 }
 
-int oc_daemon_config_load(oc_daemon_config *cfg, const char *path)
+int oc_daemon_flags_load(oc_daemon_flags *flags, const char *path)
 {
 	FILE *f = fopen(path, "re");
 	if (!f)
@@ -237,7 +249,7 @@ int oc_daemon_config_load(oc_daemon_config *cfg, const char *path)
 			val[vl - 1] = '\0';
 			val++;
 		}
-		if ((rc = oc_daemon_config_set(cfg, key, val)) != 0) {
+		if ((rc = oc_daemon_flags_set(flags, key, val)) != 0) {
 			char msg[1024];
 			snprintf(msg, sizeof(msg), "%s", oc_error_last()->message);
 			rc = oc_error_set_at(rc, &site, "%s", msg);
@@ -245,15 +257,4 @@ int oc_daemon_config_load(oc_daemon_config *cfg, const char *path)
 	}
 	fclose(f);
 	return rc;
-}
-
-void oc_daemon_config_release(oc_daemon_config *cfg)
-{
-	struct owned *o = cfg->owned_strings;
-	while (o) {
-		struct owned *next = o->next;
-		free(o);
-		o = next;
-	}
-	cfg->owned_strings = NULL;
 }

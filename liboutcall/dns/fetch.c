@@ -41,7 +41,6 @@ struct oc_dns_fetcher {
 	uint8_t buf[OC_DNS_TCP_MAX]; /* UDP datagrams are read here */
 };
 
-_Static_assert(OC_DNS_UPSTREAM_MAX == OC_DNS_STATS_UPSTREAMS, "stats hold every upstream");
 
 int oc_dns_fetcher_new(oc_loop *loop, const oc_dns_upstreams *ups, uint32_t attempt_ms,
 	uint32_t total_ms, oc_dns_fetcher **out)

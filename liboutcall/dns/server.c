@@ -1,6 +1,7 @@
 /* oc_dns_server: lifecycle, listening addresses, statistics (dns.h). */
 #include "dns/server.h"
 #include "dns/rrtype.h"
+#include "core/version.h"
 #include "core/error.h"
 #include "core/services.h"
 
@@ -10,30 +11,15 @@
  * the table, the least recently seen giving way. */
 #define RATE_PEERS 16384
 
-void oc_dns_config_init(oc_dns_config *cfg)
-{
-	*cfg = (oc_dns_config){
-		.upstreams = NULL,
-		.resolv_conf = "/etc/resolv.conf",
-		.cache_entries = 10000,
-		.cache_bytes = 16u << 20,
-		.max_ttl = 3600,
-		.negative_ttl = 300,
-		.blocked_ttl = 10,
-		.rate_per_sec = 50,
-		.rate_burst = 200,
-		.tcp_idle_ms = 10000,
-		.upstream_timeout_ms = 1500,
-		.upstream_total_ms = 4000,
-		.max_tcp_clients = 256,
-		.max_tcp_clients_per_container = 16,
-		.max_pending = 4096,
-	};
-}
+OC_DEFINE_STRUCT_INIT(oc_dns_config, OC_DNS_CONFIG)
+
+OC_DEFINE_STRUCT_INIT(oc_dns_stats, OC_DNS_STATS)
 
 static int check(const oc_loop *loop, const oc_dns_config *cfg, const oc_services *svc)
 {
 	int rc = oc_services_check("DNS server", loop, svc, true);
+	if (!rc)
+		rc = oc_struct_version_check(cfg->version, OC_DNS_CONFIG_VERSION, "oc_dns_config");
 	if (rc)
 		return rc;
 	if (cfg->tcp_idle_ms == 0 || cfg->max_tcp_clients == 0 ||
@@ -164,9 +150,13 @@ int oc_dns_server_unlisten(oc_dns_server *s, const char *addr)
 	return 0;
 }
 
-void oc_dns_server_stats(oc_dns_server *s, oc_dns_stats *out)
+int oc_dns_server_get_stats(oc_dns_server *s, oc_dns_stats *out)
 {
+	int rc = oc_struct_version_check(out->version, OC_DNS_STATS_VERSION, "oc_dns_stats");
+	if (rc)
+		return rc;
 	*out = s->st;
+	out->version = OC_DNS_STATS_VERSION;
 	out->pending = s->npending;
 	out->tcp_open = s->tcp_peers.total;
 	out->tcp_accept_pauses = s->accept_pauses;
@@ -183,11 +173,42 @@ void oc_dns_server_stats(oc_dns_server *s, oc_dns_stats *out)
 	out->nupstreams = oc_dns_fetcher_upstreams(s->fetcher)->count;
 	const oc_dns_upstream_stats *us = oc_dns_fetcher_stats(s->fetcher);
 	for (size_t i = 0; i < out->nupstreams; i++) {
-		out->upstream[i] = us[i];
 		out->upstream_queries += us[i].queries;
 		out->upstream_timeouts += us[i].timeouts;
 		out->upstream_failures += us[i].failures;
 	}
+	return 0;
+}
+
+struct oc_dns_upstream_list {
+	size_t count;
+	oc_dns_upstream_stats items[];
+};
+
+int oc_dns_server_upstreams(oc_dns_server *s, oc_dns_upstream_list **out)
+{
+	size_t n = oc_dns_fetcher_upstreams(s->fetcher)->count;
+	oc_dns_upstream_list *l = malloc(sizeof(*l) + n * sizeof(l->items[0]));
+	if (!(*out = l))
+		return oc_error_nomem();
+	l->count = n;
+	memcpy(l->items, oc_dns_fetcher_stats(s->fetcher), n * sizeof(l->items[0]));
+	return 0;
+}
+
+size_t oc_dns_upstream_list_count(const oc_dns_upstream_list *l)
+{
+	return l ? l->count : 0;
+}
+
+const oc_dns_upstream_stats *oc_dns_upstream_list_get(const oc_dns_upstream_list *l, size_t i)
+{
+	return l && i < l->count ? &l->items[i] : NULL;
+}
+
+void oc_dns_upstream_list_free(oc_dns_upstream_list *l)
+{
+	free(l);
 }
 
 void oc_dns_server_flush(oc_dns_server *s)

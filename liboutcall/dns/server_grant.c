@@ -1,7 +1,7 @@
 /* direct_ip grants for an answer (server.h, PRODUCT.md §5.1 and §5.2). */
 #include "dns/server.h"
 
-#include <outcall/kernel.h>
+#include <outcall/firewall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>

@@ -5,9 +5,9 @@
 #define OC_DOCKER_CLIENT_H
 
 #include <jansson.h>
-#include <outcall/docker.h>
 
 #include "core/error.h"
+#include "docker/docker.h"
 
 struct oc_docker_req;
 struct oc_docker_watch;

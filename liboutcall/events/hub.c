@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/version.h"
 #include "core/error.h"
 #include "core/random.h"
 
@@ -452,16 +453,23 @@ uint64_t oc_events_read(oc_events *h, uint64_t after, const oc_event_filter *fil
 	return last;
 }
 
-void oc_events_get_stats(oc_events *h, oc_events_stats *out)
+OC_DEFINE_STRUCT_INIT(oc_events_stats, OC_EVENTS_STATS)
+
+int oc_events_get_stats(oc_events *h, oc_events_stats *out)
 {
+	int rc = oc_struct_version_check(out->version, OC_EVENTS_STATS_VERSION, "oc_events_stats");
+	if (rc)
+		return rc;
 	pthread_mutex_lock(&h->lock);
 	*out = h->stats;
 	pthread_mutex_unlock(&h->lock);
+	out->version = OC_EVENTS_STATS_VERSION;
 	out->log_write_errors = __atomic_load_n(&h->stats.log_write_errors, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&h->file_lock);
 	out->log_rotations = h->stats.log_rotations;
 	out->log_rotate_errors = h->stats.log_rotate_errors;
 	pthread_mutex_unlock(&h->file_lock);
+	return 0;
 }
 
 void oc_events_rule_hits(oc_events *h, void (*fn)(const char *, uint64_t, void *), void *arg)

@@ -6,25 +6,12 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/version.h"
 
+/* blocked_prefixes when the config leaves it NULL */
 static const char *const default_blocked[] = { "169.254.0.0/16" };
 
-void oc_kernel_config_init(oc_kernel_config *cfg)
-{
-	memset(cfg, 0, sizeof(*cfg));
-	cfg->table = "outcall";
-	cfg->bridge_prefix = "outcall";
-	cfg->subnet_pool = "10.200.0.0/16";
-	cfg->container_ifname = "eth0";
-	cfg->dns_port = 53;
-	cfg->proxy_port = 8080;
-	cfg->tproxy_http_port = 15080;
-	cfg->tproxy_https_port = 15443;
-	cfg->blocked_prefixes = default_blocked;
-	cfg->nblocked_prefixes = 1;
-	cfg->grant_cap = 256;
-	cfg->grant_timeout_max_ms = 86400000;
-}
+OC_DEFINE_STRUCT_INIT(oc_kernel_config, OC_KERNEL_CONFIG)
 
 int oc_ipv4_parse(const char *text, uint32_t *out)
 {
@@ -100,13 +87,13 @@ static int port_field(const char *what, uint16_t v)
 
 int oc_kcfg_from(const oc_kernel_config *in, struct oc_kcfg *out)
 {
-	oc_kernel_config def;
-	if (!in) {
-		oc_kernel_config_init(&def);
+	oc_kernel_config def = OC_KERNEL_CONFIG_INIT;
+	if (!in)
 		in = &def;
-	}
 	memset(out, 0, sizeof(*out));
-	int rc;
+	int rc = oc_struct_version_check(in->version, OC_KERNEL_CONFIG_VERSION, "oc_kernel_config");
+	if (rc)
+		return rc;
 	if ((rc = name_field("table", in->table, out->table, sizeof(out->table))) ||
 	    /* room for the network number after the prefix */
 	    (rc = name_field("bridge_prefix", in->bridge_prefix, out->bridge_prefix,
@@ -137,14 +124,16 @@ int oc_kcfg_from(const oc_kernel_config *in, struct oc_kcfg *out)
 		out->service_ports[i] = in->service_ports[i];
 	}
 	out->nservice_ports = in->nservice_ports;
-	if (in->nblocked_prefixes > OC_KCFG_MAX_PREFIXES)
+	const char *const *blocked = in->blocked_prefixes ? in->blocked_prefixes : default_blocked;
+	size_t nblocked = in->blocked_prefixes ? in->nblocked_prefixes : 1;
+	if (nblocked > OC_KCFG_MAX_PREFIXES)
 		return oc_error_set(OC_ELIMIT, "kernel config: %zu blocked prefixes, at most %d",
-			in->nblocked_prefixes, OC_KCFG_MAX_PREFIXES);
-	for (size_t i = 0; i < in->nblocked_prefixes; i++)
-		if ((rc = oc_prefix_parse(in->blocked_prefixes[i], &out->blocked[i])))
+			nblocked, OC_KCFG_MAX_PREFIXES);
+	for (size_t i = 0; i < nblocked; i++)
+		if ((rc = oc_prefix_parse(blocked[i], &out->blocked[i])))
 			return oc_error_set(rc, "kernel config: blocked_prefixes[%zu]: %s", i,
 				oc_error_last()->message);
-	out->nblocked = in->nblocked_prefixes;
+	out->nblocked = nblocked;
 	if (in->grant_cap == 0)
 		return oc_error_set(OC_EINVAL, "kernel config: grant_cap must be at least 1");
 	out->grant_cap = in->grant_cap;

@@ -4,31 +4,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/version.h"
 #include "core/error.h"
 #include "core/services.h"
 
-void oc_proxy_config_init(oc_proxy_config *cfg)
-{
-	*cfg = (oc_proxy_config){
-		.head_ms = 10000,
-		.idle_ms = 60000,
-		.connect_ms = 10000,
-		.tunnel_idle_ms = 600000,
-		.hello_ms = 10000,
-		.resolve_ms = 5000,
-		.max_conns = 10000,
-		.max_conns_per_container = 512,
-		.max_head_bytes = OC_HTTP_MAX_HEAD_DEFAULT,
-		.retry_after_s = 5,
-		.dns_cache_entries = 1024,
-	};
-}
+/* OC_PROXY_CONFIG_INIT's max_head_bytes */
+_Static_assert(OC_HTTP_MAX_HEAD_DEFAULT == 16384, "the proxy's default head cap is the parser's");
+
+OC_DEFINE_STRUCT_INIT(oc_proxy_config, OC_PROXY_CONFIG)
+
+OC_DEFINE_STRUCT_INIT(oc_proxy_stats, OC_PROXY_STATS)
 
 /* Zero fields take the defaults; then the ranges are checked. */
 static int complete(oc_proxy_config *cfg, const oc_proxy_config *in)
 {
-	oc_proxy_config d;
-	oc_proxy_config_init(&d);
+	const oc_proxy_config d = OC_PROXY_CONFIG_INIT;
+	int rc = oc_struct_version_check(in->version, OC_PROXY_CONFIG_VERSION, "oc_proxy_config");
+	if (rc)
+		return rc;
 	*cfg = *in;
 #define DEFAULT(f) if (!cfg->f) cfg->f = d.f
 	DEFAULT(head_ms);
@@ -59,9 +52,7 @@ int oc_proxy_new(oc_loop *loop, const oc_proxy_config *cfg, const oc_services *s
 	oc_proxy *p = calloc(1, sizeof(*p));
 	if (!p)
 		return oc_error_nomem();
-	oc_proxy_config def;
-	if (!cfg)
-		oc_proxy_config_init(&def);
+	const oc_proxy_config def = OC_PROXY_CONFIG_INIT;
 	rc = complete(&p->cfg, cfg ? cfg : &def);
 	p->loop = loop;
 	p->accept = (oc_accept_gate){ .loop = loop, .set = px_listen_set, .arg = p };
@@ -88,8 +79,11 @@ int oc_proxy_new(oc_loop *loop, const oc_proxy_config *cfg, const oc_services *s
 	return 0;
 }
 
-void oc_proxy_get_stats(oc_proxy *p, oc_proxy_stats *out)
+int oc_proxy_get_stats(oc_proxy *p, oc_proxy_stats *out)
 {
+	int rc = oc_struct_version_check(out->version, OC_PROXY_STATS_VERSION, "oc_proxy_stats");
+	if (rc)
+		return rc;
 	const struct px_counters *n = &p->n;
 #define GET(f) out->f = atomic_load_explicit(&n->f, memory_order_relaxed)
 	GET(conns_open);
@@ -108,6 +102,7 @@ void oc_proxy_get_stats(oc_proxy *p, oc_proxy_stats *out)
 	GET(bytes_down);
 #undef GET
 	out->accept_pauses = oc_accept_pauses(&p->accept);
+	return 0;
 }
 
 void oc_proxy_free(oc_proxy *p)

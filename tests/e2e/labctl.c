@@ -65,7 +65,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "timeout-ms", required_argument, NULL, 't' }, { "note", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	oc_kernel_config_init(&a->cfg);
+	oc_kernel_config_init(&a->cfg, OC_KERNEL_CONFIG_VERSION);
 	a->timeout_ms = 60000;
 	int c;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {

@@ -37,7 +37,7 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 s.settimeout(120)
 print("got", s.recv(256).decode(), flush=True)' "$LAB_DIR/notify.sock"
-lab_wait 5 "notify socket" test -S "$LAB_DIR/notify.sock"
+lab_wait 30 "notify socket" test -S "$LAB_DIR/notify.sock"
 lab_bg host embed env NOTIFY_SOCKET="$LAB_DIR/notify.sock" LD_LIBRARY_PATH="$libdir" "$LAB_DIR/orchestrator" \
 	"$OC_RULES" "$LAB_DIR/state" "$LAB_DIR/run" "$(lab_netns e1)" e1-7 \
 	"dns-upstream=$LAB_IP_DNS" "private-ranges=$OC_LAB_PRIVATE" drain-ms=100 docker-socket=

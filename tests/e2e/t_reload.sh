@@ -27,7 +27,7 @@ s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
 s.settimeout(60)
 print(s.recv(256).decode(), flush=True)' "$LAB_DIR/notify.sock"
-lab_wait 5 "notify socket" test -S "$LAB_DIR/notify.sock"
+lab_wait 30 "notify socket" test -S "$LAB_DIR/notify.sock"
 NOTIFY_SOCKET=$LAB_DIR/notify.sock oc_start
 expect_ok "READY=1 reached the notify socket" lab_poll 5 grep -qx "READY=1" "$LAB_DIR/notify.log"
 lab_agent a1

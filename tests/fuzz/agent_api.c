@@ -63,7 +63,7 @@ static void build_world(void)
 	CHECK(oc_file_write_atomic(path, rules, sizeof(rules) - 1, 0644) == 0);
 	CHECK(reload(NULL) == 0);
 	oc_agents_config cfg;
-	oc_agents_config_init(&cfg);
+	oc_agents_config_init(&cfg, OC_AGENTS_CONFIG_VERSION);
 	cfg.run_dir = run_dir;
 	cfg.state_dir = state_dir;
 	cfg.rules_dir = rules_dir;

@@ -101,7 +101,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		die("container");
 	oc_container_unref(c);
 	oc_dns_config cfg;
-	oc_dns_config_init(&cfg);
+	oc_dns_config_init(&cfg, OC_DNS_CONFIG_VERSION);
 	cfg.upstreams = "127.0.0.1:53";
 	cfg.cache_entries = 64;
 	cfg.cache_bytes = 1 << 20;

@@ -65,7 +65,7 @@ void h_put_container(const char *name, const char *ip)
 static void start_agents(void)
 {
 	oc_agents_config cfg;
-	oc_agents_config_init(&cfg);
+	oc_agents_config_init(&cfg, OC_AGENTS_CONFIG_VERSION);
 	cfg.run_dir = h_run;
 	cfg.state_dir = h_state;
 	cfg.rules_dir = h_rules;

@@ -181,7 +181,7 @@ Test(sockets, malformed_bodies_are_400_with_a_message)
 		cr_expect(json_string_length(json_object_get(err, "message")) > 5, "%s", bodies[i]);
 		json_decref(j);
 	}
-	oc_agents_stats st;
+	oc_agents_stats st = OC_AGENTS_STATS_INIT;
 	oc_agents_get_stats(h_agents, &st);
 	cr_assert_eq(st.refused, sizeof(bodies) / sizeof(bodies[0]));
 	cr_assert_eq(st.checks, 0);
@@ -218,7 +218,7 @@ Test(sockets, a_detached_container_loses_its_socket)
 	cr_assert_neq(access(path, F_OK), 0);
 	cr_assert_eq(access(dir, F_OK), 0, "the directory stays for the container's mount");
 	oc_agents_detach(h_agents, "other-1");
-	oc_agents_stats st;
+	oc_agents_stats st = OC_AGENTS_STATS_INIT;
 	oc_agents_get_stats(h_agents, &st);
 	cr_assert_eq(st.sockets, 1);
 	h_put_container("other-1", "10.200.0.3");

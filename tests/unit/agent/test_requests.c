@@ -125,7 +125,7 @@ Test(requests, a_container_sees_only_its_own_requests)
 static bool waiting(void *arg)
 {
 	size_t want = (size_t)(uintptr_t)arg;
-	oc_agents_stats st;
+	oc_agents_stats st = OC_AGENTS_STATS_INIT;
 	oc_agents_get_stats(h_agents, &st);
 	return st.waiters == want;
 }
@@ -160,7 +160,7 @@ Test(requests, approval_reaches_the_waiting_agent_and_opens_the_way)
 	cr_assert(allowed("coder-1", "https://api.example.com/"));
 	cr_assert_not(allowed("other-1", "https://api.example.com/"), "scoped to the agent");
 	cr_assert_not(allowed("coder-1", "http://api.example.com/"), "and to the port");
-	oc_agents_stats st;
+	oc_agents_stats st = OC_AGENTS_STATS_INIT;
 	oc_agents_get_stats(h_agents, &st);
 	cr_assert_eq(st.submitted, 1);
 	cr_assert_eq(st.approved, 1);

@@ -141,7 +141,7 @@ Test(shim, no_daemon_is_exit_5)
 static bool waiting(void *arg)
 {
 	(void)arg;
-	oc_agents_stats st;
+	oc_agents_stats st = OC_AGENTS_STATS_INIT;
 	oc_agents_get_stats(h_agents, &st);
 	return st.waiters == 1;
 }

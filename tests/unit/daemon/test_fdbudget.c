@@ -18,7 +18,7 @@ Test(fdbudget, caps_fit_in_small_limits)
 	static const uint64_t limits[] = { 256, 1024, 4096, 20000 };
 	for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
 		oc_daemon_config c;
-		oc_daemon_config_init(&c);
+		oc_daemon_config_init(&c, OC_DAEMON_CONFIG_VERSION);
 		char summary[512];
 		oc_fd_budget_fit(&c, limits[i], summary, sizeof(summary));
 		/* a quarter (at most 512) stays for listeners and the daemon itself */
@@ -36,7 +36,7 @@ Test(fdbudget, caps_fit_in_small_limits)
 Test(fdbudget, the_soft_limit_of_1024_holds_one_flooding_container)
 {
 	oc_daemon_config c;
-	oc_daemon_config_init(&c);
+	oc_daemon_config_init(&c, OC_DAEMON_CONFIG_VERSION);
 	char summary[512];
 	oc_fd_budget_fit(&c, 1024, summary, sizeof(summary));
 	/* The old defaults let one container hold 512 proxy connections, two
@@ -49,8 +49,8 @@ Test(fdbudget, the_soft_limit_of_1024_holds_one_flooding_container)
 Test(fdbudget, large_limits_keep_the_configured_caps)
 {
 	oc_daemon_config c, d;
-	oc_daemon_config_init(&c);
-	oc_daemon_config_init(&d);
+	oc_daemon_config_init(&c, OC_DAEMON_CONFIG_VERSION);
+	oc_daemon_config_init(&d, OC_DAEMON_CONFIG_VERSION);
 	char summary[512];
 	oc_fd_budget_fit(&c, 1048576, summary, sizeof(summary));
 	cr_assert_eq(c.proxy.max_conns, d.proxy.max_conns);
@@ -65,7 +65,7 @@ Test(fdbudget, large_limits_keep_the_configured_caps)
 Test(fdbudget, caps_are_only_ever_lowered)
 {
 	oc_daemon_config c;
-	oc_daemon_config_init(&c);
+	oc_daemon_config_init(&c, OC_DAEMON_CONFIG_VERSION);
 	c.proxy.max_conns = 10;
 	c.proxy.max_conns_per_container = 1;
 	char summary[512];

@@ -109,7 +109,7 @@ static struct {
 
 void h_config(oc_dns_config *cfg)
 {
-	oc_dns_config_init(cfg);
+	oc_dns_config_init(cfg, OC_DNS_CONFIG_VERSION);
 	cfg->upstreams = FU_UP0 "," FU_UP1;
 	cfg->upstream_timeout_ms = 300;
 	cfg->upstream_total_ms = 1500;
@@ -293,12 +293,34 @@ void h_stop(void)
 
 static void get_stats(void *arg)
 {
-	oc_dns_server_stats(H.srv, arg);
+	oc_dns_server_get_stats(H.srv, arg);
 }
 
 void h_stats(oc_dns_stats *st)
 {
 	call(get_stats, st);
+}
+
+struct up_call {
+	size_t i;
+	oc_dns_upstream_stats out;
+};
+
+static void get_upstream(void *arg)
+{
+	struct up_call *c = arg;
+	oc_dns_upstream_list *l = NULL;
+	cr_assert_eq(oc_dns_server_upstreams(H.srv, &l), 0);
+	cr_assert_not_null(oc_dns_upstream_list_get(l, c->i), "upstream %zu", c->i);
+	c->out = *oc_dns_upstream_list_get(l, c->i);
+	oc_dns_upstream_list_free(l);
+}
+
+oc_dns_upstream_stats h_upstream(size_t i)
+{
+	struct up_call c = { .i = i };
+	call(get_upstream, &c);
+	return c.out;
 }
 
 static void do_flush(void *arg)

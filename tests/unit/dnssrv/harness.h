@@ -65,6 +65,8 @@ ldns_pkt *h_recv_udp(int fd, int ms);
 
 /* Server state, read on the server's thread. */
 void h_stats(oc_dns_stats *st);
+/* Upstream i's counters (oc_dns_server_upstreams). */
+oc_dns_upstream_stats h_upstream(size_t i);
 void h_flush(void);
 struct h_cache_entry {
 	char name[256], type[16];

@@ -21,7 +21,7 @@ Test(answers, private_addresses_are_stripped)
 	h_events_wait(1, &ev);
 	cr_assert_eq(ev.kept, 1);
 	cr_assert_eq(ev.removed, 1);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.addrs_removed, 1);
 }
@@ -89,7 +89,7 @@ Test(answers, cname_chain_is_cut_at_the_first_refused_name)
 	p = h_ask(AGENT, "leak.allowed.test", LDNS_RR_TYPE_A);
 	cr_assert_eq(ldns_pkt_ancount(p), 1);
 	ldns_pkt_free(p);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.cut, 2);
 	cr_assert_eq(st.cache_hits, 1);
@@ -113,7 +113,7 @@ Test(answers, cache_hit_counts_the_ttl_down)
 	free(an);
 	ldns_pkt_free(p);
 	cr_assert_eq(fu_count(h_fakeup(), 0, false, "www.allowed.test"), 1);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.cache_hits, 1);
 	cr_assert_eq(st.cache_misses, 1);

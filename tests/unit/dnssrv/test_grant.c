@@ -21,7 +21,7 @@ Test(grant, without_a_firewall_direct_ip_answers_are_servfail)
 	cr_assert_eq(code, 18);
 	cr_assert(strstr(text, "no kernel firewall"), "%s", text);
 	ldns_pkt_free(p);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.grants_refused, 1);
 	cr_assert_eq(st.grants_added, 0);
@@ -79,7 +79,7 @@ Test(grant, grants_are_in_the_kernel_when_the_answer_arrives)
 	cr_assert_eq(s.port_mask, 3, "the rule's ports, no others");
 	cr_assert_eq(s.max_timeout_ms[0], 120000, "timeout = the record's TTL");
 	cr_assert_eq(s.max_timeout_ms[1], 60000);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.grants_added, 4);
 
@@ -95,7 +95,7 @@ Test(grant, grants_are_in_the_kernel_when_the_answer_arrives)
 Test(grant, over_the_per_container_cap_the_answer_is_servfail)
 {
 	oc_kernel_config kcfg;
-	oc_kernel_config_init(&kcfg);
+	oc_kernel_config_init(&kcfg, OC_KERNEL_CONFIG_VERSION);
 	kcfg.grant_cap = 3;
 	h_start(&(struct h_opts){ .firewall = true, .kcfg = &kcfg });
 	ldns_pkt *p = h_ask(AGENT, "a.direct.test", LDNS_RR_TYPE_A);
@@ -104,7 +104,7 @@ Test(grant, over_the_per_container_cap_the_answer_is_servfail)
 	struct seen s;
 	read_grants(&s);
 	cr_assert_eq(s.n, 0, "all or nothing");
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.grants_refused, 1);
 	struct h_event ev;

@@ -41,7 +41,7 @@ Test(lifecycle, bad_configuration_is_refused_with_the_reason)
 	oc_loop *loop = oc_loop_new();
 	oc_dns_server *s = NULL;
 	oc_dns_config cfg;
-	oc_dns_config_init(&cfg);
+	oc_dns_config_init(&cfg, OC_DNS_CONFIG_VERSION);
 
 	cfg.upstreams = "192.0.2.1, nonsense";
 	cr_assert_eq(oc_dns_server_new(loop, &cfg, &v.s, &s), OC_EINVAL);
@@ -58,10 +58,15 @@ Test(lifecycle, bad_configuration_is_refused_with_the_reason)
 	cr_assert(strstr(oc_error_last()->message, "--dns-upstream"), "%s", oc_error_last()->message);
 	tmp_write(dir, "resolv.conf", "nameserver 192.0.2.53\n");
 	cr_assert_eq(oc_dns_server_new(loop, &cfg, &v.s, &s), 0, "%s", oc_error_last()->message);
-	oc_dns_stats st;
-	oc_dns_server_stats(s, &st);
+	oc_dns_stats st = OC_DNS_STATS_INIT;
+	oc_dns_server_get_stats(s, &st);
 	cr_assert_eq(st.nupstreams, 1);
-	cr_assert_str_eq(st.upstream[0].addr, "192.0.2.53:53");
+	oc_dns_upstream_list *ul = NULL;
+	cr_assert_eq(oc_dns_server_upstreams(s, &ul), 0);
+	cr_assert_eq(oc_dns_upstream_list_count(ul), 1);
+	cr_assert_str_eq(oc_dns_upstream_list_get(ul, 0)->addr, "192.0.2.53:53");
+	cr_assert_null(oc_dns_upstream_list_get(ul, 1));
+	oc_dns_upstream_list_free(ul);
 	oc_dns_server_free(s);
 	s = NULL;
 
@@ -69,7 +74,7 @@ Test(lifecycle, bad_configuration_is_refused_with_the_reason)
 	cfg.rate_per_sec = 10;
 	cfg.rate_burst = 0;
 	cr_assert_eq(oc_dns_server_new(loop, &cfg, &v.s, &s), OC_EINVAL);
-	oc_dns_config_init(&cfg);
+	oc_dns_config_init(&cfg, OC_DNS_CONFIG_VERSION);
 	cfg.upstreams = "192.0.2.1";
 	oc_services missing = v.s;
 	missing.registry = NULL;
@@ -116,7 +121,7 @@ Test(listen, gateways_come_and_go_while_the_server_runs)
 
 	/* a query waiting upstream when its gateway goes: no answer, no harm */
 	fd = h_send_udp(AGENT, GW2, "slow.allowed.test", 2);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	for (int i = 0; i < 100; i++) { /* until the server has it pending (1 s at most) */
 		h_stats(&st);
 		if (st.pending)
@@ -142,7 +147,7 @@ Test(listen, freeing_with_queries_in_flight)
 	h_start(NULL);
 	int fd = h_send_udp(AGENT, GW, "dead.allowed.test", 4);
 	int tfd = h_tcp_connect(AGENT);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	for (int i = 0; i < 100; i++) {
 		h_stats(&st);
 		if (st.pending && st.tcp_open)

@@ -107,7 +107,7 @@ Test(policy, unknown_peer_is_refused_before_any_rule)
 	cr_assert_str_eq(ev.rule, "", "no rule was asked");
 	cr_assert_str_eq(ev.agent, "");
 	cr_assert_eq(ev.generation, 0);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.refused_unknown, 1);
 	cr_assert_eq(st.allowed, 0);
@@ -164,7 +164,7 @@ Test(policy, rate_limit_answers_refused_and_counts)
 	p = h_ask(OTHER, "paste.evil.test", LDNS_RR_TYPE_A);
 	cr_assert_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NXDOMAIN);
 	ldns_pkt_free(p);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.rate_limited, 1);
 	cr_assert_eq(st.blocked, 4);
@@ -215,7 +215,7 @@ Test(policy, malformed_queries_are_answered_or_dropped_never_forwarded)
 	cr_assert_eq(r[3] & 0xf, LDNS_RCODE_FORMERR);
 
 	cr_assert_eq(fu_count(h_fakeup(), 0, false, NULL), 0, "nothing malformed is forwarded");
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.malformed, 3);
 	cr_assert_eq(st.dropped, 2);

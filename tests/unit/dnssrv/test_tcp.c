@@ -55,7 +55,7 @@ Test(tcp, pipelined_queries_are_answered_in_any_order_then_idle_closes)
 
 	cr_assert(h_tcp_closed_within(fd, 3000), "idle connections are closed");
 	close(fd);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.tcp_queries, 3);
 	cr_assert_eq(st.tcp_accepted, 1);
@@ -130,7 +130,7 @@ Test(tcp, connections_beyond_the_cap_are_closed)
 	cr_assert(h_tcp_closed_within(second, 3000));
 	close(second);
 	close(first);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.tcp_rejected, 1);
 }
@@ -156,7 +156,7 @@ Test(tcp, one_container_cannot_take_every_connection)
 	ldns_pkt *a = h_tcp_recv(other, 3000);
 	cr_assert_not_null(a, "another container is still served");
 	ldns_pkt_free(a);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.tcp_rejected, 4);
 	for (int i = 0; i < 6; i++)
@@ -188,7 +188,7 @@ Test(tcp, dribbled_bytes_do_not_extend_the_deadline)
 	}
 	cr_assert(closed || h_tcp_closed_within(fd, 3000),
 		"the connection is closed before the dribbled query completes");
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.tcp_queries, 0, "the dribbled query was never answered");
 	close(fd);

@@ -29,31 +29,31 @@ Test(upstream, answer_with_another_id_is_ignored)
 {
 	h_start(NULL);
 	expect_real("spoof-id.allowed.test", "spoof-id.allowed.test. A 93.184.216.51");
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
-	cr_assert_eq(st.upstream[0].ignored, 1);
-	cr_assert_eq(st.upstream[0].answers, 1);
+	cr_assert_eq(h_upstream(0).ignored, 1);
+	cr_assert_eq(h_upstream(0).answers, 1);
 }
 
 Test(upstream, answer_to_another_question_is_ignored)
 {
 	h_start(NULL);
 	expect_real("spoof-q.allowed.test", "spoof-q.allowed.test. A 93.184.216.52");
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
-	cr_assert_eq(st.upstream[0].ignored, 1);
+	cr_assert_eq(h_upstream(0).ignored, 1);
 }
 
 Test(upstream, silent_upstream_fails_over_to_the_next)
 {
 	h_start(NULL);
 	expect_real("failover.allowed.test", "failover.allowed.test. A 93.184.216.53");
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.nupstreams, 2);
-	cr_assert_str_eq(st.upstream[0].addr, FU_UP0 ":53");
-	cr_assert_eq(st.upstream[0].timeouts, 1);
-	cr_assert_eq(st.upstream[1].answers, 1);
+	cr_assert_str_eq(h_upstream(0).addr, FU_UP0 ":53");
+	cr_assert_eq(h_upstream(0).timeouts, 1);
+	cr_assert_eq(h_upstream(1).answers, 1);
 	cr_assert_eq(st.upstream_timeouts, 1);
 	struct h_event ev;
 	h_events_wait(1, &ev);
@@ -64,10 +64,10 @@ Test(upstream, servfail_from_one_upstream_fails_over)
 {
 	h_start(NULL);
 	expect_real("failover2.allowed.test", "failover2.allowed.test. A 93.184.216.54");
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
-	cr_assert_eq(st.upstream[0].failures, 1);
-	cr_assert_eq(st.upstream[0].timeouts, 0, "no waiting for an answer already had");
+	cr_assert_eq(h_upstream(0).failures, 1);
+	cr_assert_eq(h_upstream(0).timeouts, 0, "no waiting for an answer already had");
 }
 
 Test(upstream, all_upstreams_failing_is_servfail)
@@ -82,7 +82,7 @@ Test(upstream, all_upstreams_failing_is_servfail)
 	ldns_pkt_free(p);
 	cr_assert_eq(fu_count(h_fakeup(), 0, false, "dead.allowed.test"), 1);
 	cr_assert_eq(fu_count(h_fakeup(), 1, false, "dead.allowed.test"), 1);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
 	cr_assert_eq(st.servfail, 1);
 	cr_assert_eq(st.upstream_timeouts, 2);
@@ -108,10 +108,10 @@ Test(upstream, truncated_answer_is_asked_again_over_tcp)
 	ldns_pkt_free(p);
 	cr_assert_eq(fu_count(h_fakeup(), 0, false, "big.allowed.test"), 1);
 	cr_assert_eq(fu_count(h_fakeup(), 0, true, "big.allowed.test"), 1);
-	oc_dns_stats st;
+	oc_dns_stats st = OC_DNS_STATS_INIT;
 	h_stats(&st);
-	cr_assert_eq(st.upstream[0].truncated, 1);
-	cr_assert_eq(st.upstream[0].queries, 2);
+	cr_assert_eq(h_upstream(0).truncated, 1);
+	cr_assert_eq(h_upstream(0).queries, 2);
 }
 
 Test(upstream, every_query_has_its_own_source_port_and_id)

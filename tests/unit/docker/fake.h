@@ -5,6 +5,7 @@
 #define OC_TEST_DOCKER_FAKE_H
 
 #include <outcall/outcall.h>
+#include "docker/docker.h"
 #include <pthread.h>
 #include <stdbool.h>
 

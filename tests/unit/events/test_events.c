@@ -81,7 +81,7 @@ Test(events, ring_keeps_the_last_n_and_reads_continue)
 	cr_assert_str_eq(s.hosts[0], "h6");
 	cr_assert_str_eq(s.hosts[3], "h9");
 	cr_assert_eq(last, 10);
-	oc_events_stats st;
+	oc_events_stats st = OC_EVENTS_STATS_INIT;
 	oc_events_get_stats(h, &st);
 	cr_assert_eq(st.emitted, 10);
 	cr_assert_eq(st.dropped_from_ring, 6);
@@ -217,7 +217,7 @@ Test(events, log_rotates_by_size_and_keeps_n_files)
 	oc_events_set_log_rotation(h, 4096, 2);
 	for (int i = 0; i < 2000; i++)
 		emit(h, "http", "a", "block", "default");
-	oc_events_stats st;
+	oc_events_stats st = OC_EVENTS_STATS_INIT;
 	oc_events_get_stats(h, &st);
 	oc_events_free(h);
 	cr_assert_gt(st.log_rotations, 10);
@@ -294,7 +294,7 @@ Test(events, counters_by_layer_verdict_and_rule)
 		emit(h, "dns", "a", "allow", "r1");
 	emit(h, "http", "a", "block", "default");
 	emit(h, "http", "a", "block", "default");
-	oc_events_stats st;
+	oc_events_stats st = OC_EVENTS_STATS_INIT;
 	oc_events_get_stats(h, &st);
 	cr_assert_eq(st.by_layer_verdict[0][0], 5);
 	cr_assert_eq(st.by_layer_verdict[1][1], 2);

@@ -151,7 +151,7 @@ Test(firewall, replace_keeps_grants_of_unchanged_rules_only, .init = nstest_ente
 Test(firewall, cap_per_container_and_rule, .init = nstest_enter)
 {
 	oc_kernel_config cfg;
-	oc_kernel_config_init(&cfg);
+	oc_kernel_config_init(&cfg, OC_KERNEL_CONFIG_VERSION);
 	cfg.grant_cap = 3;
 	oc_firewall *fw = fwtest_open(&cfg);
 	const oc_direct_rule rules[] = { { "github-api", "" }, { "pypi", "" } };
@@ -272,17 +272,17 @@ Test(firewall, remove_deletes_both_tables, .init = nstest_enter)
 Test(firewall, bad_config_names_the_field)
 {
 	oc_kernel_config cfg;
-	oc_kernel_config_init(&cfg);
+	oc_kernel_config_init(&cfg, OC_KERNEL_CONFIG_VERSION);
 	cfg.subnet_pool = "10.200.0.0/8";
 	oc_firewall *fw;
 	cr_assert_eq(oc_firewall_open(&cfg, &fw), OC_EINVAL);
 	cr_assert(strstr(oc_error_last()->message, "subnet_pool"));
-	oc_kernel_config_init(&cfg);
+	oc_kernel_config_init(&cfg, OC_KERNEL_CONFIG_VERSION);
 	const char *bad[] = { "169.254.0.1/16" };
 	cfg.blocked_prefixes = bad;
 	cr_assert_eq(oc_firewall_open(&cfg, &fw), OC_EINVAL);
 	cr_assert(strstr(oc_error_last()->message, "blocked_prefixes[0]"), "%s", oc_error_last()->message);
-	oc_kernel_config_init(&cfg);
+	oc_kernel_config_init(&cfg, OC_KERNEL_CONFIG_VERSION);
 	cfg.dns_port = 0;
 	cr_assert_eq(oc_firewall_open(&cfg, &fw), OC_EINVAL);
 	cr_assert(strstr(oc_error_last()->message, "dns_port"));

@@ -116,7 +116,7 @@ void pxlab_start(const char *yaml, void (*tune)(oc_proxy_config *cfg))
 	enter(proxy_ns);
 
 	oc_proxy_config cfg;
-	oc_proxy_config_init(&cfg);
+	oc_proxy_config_init(&cfg, OC_PROXY_CONFIG_VERSION);
 	cfg.upstreams = "127.0.0.53";
 	if (tune)
 		tune(&cfg);
@@ -347,7 +347,7 @@ static void take(const oc_event *ev, void *arg)
 
 uint64_t pxlab_events(void)
 {
-	oc_events_stats st;
+	oc_events_stats st = OC_EVENTS_STATS_INIT;
 	oc_events_get_stats(lab.events, &st);
 	return st.emitted;
 }
@@ -382,7 +382,7 @@ size_t pxlab_hello(char *out, size_t size, const char *sni, bool ech)
 bool pxlab_wait_stat(size_t offset, uint64_t want)
 {
 	for (int i = 0; i < 200; i++) {
-		oc_proxy_stats st;
+		oc_proxy_stats st = OC_PROXY_STATS_INIT;
 		oc_proxy_get_stats(lab.proxy, &st);
 		if (*(uint64_t *)(void *)((char *)&st + offset) == want)
 			return true;

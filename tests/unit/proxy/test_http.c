@@ -352,7 +352,7 @@ Test(proxy_http, stats_count_requests)
 	resp_free(&r);
 	cr_assert(PXLAB_WAIT_STAT(requests_allowed, 1));
 	cr_assert(PXLAB_WAIT_STAT(requests_blocked, 1));
-	oc_proxy_stats st;
+	oc_proxy_stats st = OC_PROXY_STATS_INIT;
 	oc_proxy_get_stats(lab.proxy, &st);
 	cr_assert_eq(st.conns_total, 2);
 	cr_assert_gt(st.bytes_down, 0);
@@ -399,7 +399,7 @@ Test(proxy_http, the_hosts_own_addresses_are_never_an_upstream)
 	/* The check is made on the connected socket: the handshakes reached
 	 * the listener (2 + 2 connections), no request did. */
 	cr_assert(PXLAB_WAIT_STAT(conns_open, 0));
-	oc_proxy_stats st;
+	oc_proxy_stats st = OC_PROXY_STATS_INIT;
 	oc_proxy_get_stats(lab.proxy, &st);
 	cr_assert_eq(st.conns_total, 4);
 	cr_assert_eq(st.requests_refused + st.requests_invalid, 0,

@@ -122,7 +122,8 @@ static void judge_setup(void)
 	oc_registry_put(reg, c);
 	oc_container_unref(c);
 	cr_assert_eq(oc_addr_policy_new(NULL, &priv), 0);
-	oc_proxy_config cfg = { .upstreams = "127.0.0.1" };
+	oc_proxy_config cfg = OC_PROXY_CONFIG_INIT;
+	cfg.upstreams = "127.0.0.1";
 	oc_services svc = { .rules = live, .registry = reg, .events = events, .private_ranges = priv };
 	cr_assert_eq(oc_proxy_new(loop, &cfg, &svc, &proxy), 0, "%s", oc_error_last()->message);
 }

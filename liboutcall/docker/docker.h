@@ -1,4 +1,9 @@
 /*
+ * Internal, not public API: the daemon's (outcall run, Docker networks,
+ * following containers) and the CLI's doctor. An embedder gets Docker
+ * through oc_daemon's config; the client itself would freeze thirty calls
+ * shaped by the daemon's needs, so it is not installed.
+ *
  * A Docker Engine API client (docs/docker.md): HTTP/1.1 + JSON over the
  * engine's Unix socket, on an oc_loop, for what Outcall does with Docker:
  * hardened agent containers, Docker networks on Outcall's bridges, and
@@ -36,20 +41,15 @@
  * and oc_docker_free, must be made there. Do not free the client (or stop
  * a watch) from inside one of its own callbacks: defer it (oc_loop_defer).
  */
-#ifndef OUTCALL_DOCKER_H
-#define OUTCALL_DOCKER_H
+#ifndef OC_DOCKER_DOCKER_H
+#define OC_DOCKER_DOCKER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include <outcall/common.h>
 #include <outcall/context.h>
 #include <outcall/loop.h>
-
-#ifdef __cplusplus
-extern "C" {
-#endif
 
 /* API versions this client speaks (Docker 19.03 to 24). */
 #define OC_DOCKER_API_MIN "1.40"
@@ -82,15 +82,15 @@ typedef struct oc_docker_options {
 	const char *const *protected_paths;
 } oc_docker_options;
 
-OC_API void oc_docker_options_init(oc_docker_options *o);
+void oc_docker_options_init(oc_docker_options *o);
 
 /* A client on `loop` (borrowed; it must outlive the client). Connects
  * nothing yet: a missing socket shows at the first call. */
-OC_API int oc_docker_new(oc_loop *loop, const oc_docker_options *o, oc_docker **out);
+int oc_docker_new(oc_loop *loop, const oc_docker_options *o, oc_docker **out);
 /* Drops every call in flight without calling back and frees the watches
  * still running (their handles become invalid). NULL is allowed. */
-OC_API void oc_docker_free(oc_docker *d);
-OC_API const char *oc_docker_socket(const oc_docker *d);
+void oc_docker_free(oc_docker *d);
+const char *oc_docker_socket(const oc_docker *d);
 
 typedef struct oc_docker_version {
 	char version[64];         /* the engine's, "20.10.24+dfsg1" */
@@ -135,7 +135,7 @@ typedef struct oc_docker_result {
 typedef void (*oc_docker_cb)(int rc, const oc_docker_result *res, void *arg);
 
 /* Negotiates (again) and reports the engine's version. */
-OC_API int oc_docker_ping(oc_docker *d, oc_docker_cb cb, void *arg);
+int oc_docker_ping(oc_docker *d, oc_docker_cb cb, void *arg);
 
 /* ---- containers ---- */
 
@@ -187,20 +187,20 @@ typedef struct oc_docker_run {
  * socket or the resolver). Errors are OC_EINVAL or OC_EPERM (a protected
  * path) with a message naming the bind and the path it would expose.
  */
-OC_API int oc_docker_check_run(oc_docker *d, const oc_docker_run *spec);
+int oc_docker_check_run(oc_docker *d, const oc_docker_run *spec);
 
 /* Creates (does not start) the container; res->id. */
-OC_API int oc_docker_container_create(oc_docker *d, const oc_docker_run *spec, oc_docker_cb cb,
+int oc_docker_container_create(oc_docker *d, const oc_docker_run *spec, oc_docker_cb cb,
 	void *arg);
-OC_API int oc_docker_container_start(oc_docker *d, const char *id, oc_docker_cb cb, void *arg);
+int oc_docker_container_start(oc_docker *d, const char *id, oc_docker_cb cb, void *arg);
 /* res->containers[0], with its pid. */
-OC_API int oc_docker_container_inspect(oc_docker *d, const char *id_or_name, oc_docker_cb cb,
+int oc_docker_container_inspect(oc_docker *d, const char *id_or_name, oc_docker_cb cb,
 	void *arg);
 /* Kills and removes it with its anonymous volumes. */
-OC_API int oc_docker_container_remove(oc_docker *d, const char *id, oc_docker_cb cb, void *arg);
+int oc_docker_container_remove(oc_docker *d, const char *id, oc_docker_cb cb, void *arg);
 /* Every container (running or not) with `label` ("key" or "key=value";
  * NULL: all). No pids: inspect the running ones for theirs. */
-OC_API int oc_docker_containers_list(oc_docker *d, const char *label, oc_docker_cb cb, void *arg);
+int oc_docker_containers_list(oc_docker *d, const char *label, oc_docker_cb cb, void *arg);
 
 /* ---- networks ---- */
 
@@ -215,14 +215,14 @@ typedef struct oc_docker_network_spec {
 	const char *outcall_network; /* label OC_DOCKER_LABEL_NETWORK */
 } oc_docker_network_spec;
 
-OC_API int oc_docker_network_create(oc_docker *d, const oc_docker_network_spec *spec,
+int oc_docker_network_create(oc_docker *d, const oc_docker_network_spec *spec,
 	oc_docker_cb cb, void *arg);
 /* res->networks[0], with the number of containers attached. */
-OC_API int oc_docker_network_inspect(oc_docker *d, const char *id_or_name, oc_docker_cb cb,
+int oc_docker_network_inspect(oc_docker *d, const char *id_or_name, oc_docker_cb cb,
 	void *arg);
-OC_API int oc_docker_network_remove(oc_docker *d, const char *id_or_name, oc_docker_cb cb,
+int oc_docker_network_remove(oc_docker *d, const char *id_or_name, oc_docker_cb cb,
 	void *arg);
-OC_API int oc_docker_networks_list(oc_docker *d, const char *label, oc_docker_cb cb, void *arg);
+int oc_docker_networks_list(oc_docker *d, const char *label, oc_docker_cb cb, void *arg);
 
 /* ---- events ---- */
 
@@ -254,14 +254,11 @@ typedef struct oc_docker_watch oc_docker_watch;
  * minimum once a stream is established) for as long as the watch runs.
  * ops is copied; arg is borrowed.
  */
-OC_API int oc_docker_watch_start(oc_docker *d, const char *const *types,
+int oc_docker_watch_start(oc_docker *d, const char *const *types,
 	const oc_docker_watch_ops *ops, void *arg, oc_docker_watch **out);
 /* Stops following and frees the watch; no callback runs after it. */
-OC_API void oc_docker_watch_stop(oc_docker_watch *w);
+void oc_docker_watch_stop(oc_docker_watch *w);
 /* True while the stream is established. */
-OC_API bool oc_docker_watch_connected(const oc_docker_watch *w);
+bool oc_docker_watch_connected(const oc_docker_watch *w);
 
-#ifdef __cplusplus
-}
-#endif
 #endif
