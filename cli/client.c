@@ -1,75 +1,31 @@
 #include "client.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/text.h"
-#include "net/sendall.h"
+#include "http/client.h"
 
-static int connect_daemon(const cli_args *a)
+/* The call failed before an answer: say why, and how to start the daemon
+ * when nothing listens. */
+static int unreachable(int rc)
 {
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(a->socket) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "outcall: socket path too long: %s\n", a->socket);
-		close(fd);
-		return -1;
-	}
-	strcpy(sa.sun_path, a->socket);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		int e = errno;
-		fprintf(stderr, "outcall: cannot reach outcalld at %s: %s.\n"
+	if (rc == OC_EUNREACHABLE)
+		fprintf(stderr, "outcall: %s.\n"
 			"Start it with `outcalld` (or `systemctl start outcalld`), or point --socket "
-			"(or $OUTCALL_SOCKET) at its host socket.\n", a->socket, strerror(e));
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static int send_request(int fd, const char *method, const char *path, const char *body)
-{
-	oc_buf req = OC_BUF_INIT;
-	oc_buf_printf(&req, "%s %s HTTP/1.1\r\nHost: outcalld\r\nConnection: close\r\n", method, path);
-	if (body)
-		oc_buf_printf(&req, "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
-			strlen(body), body);
+			"(or $OUTCALL_SOCKET) at its host socket.\n", oc_error_last()->message);
 	else
-		oc_buf_puts(&req, "\r\n");
-	int rc = req.data ? oc_send_all(fd, req.data, req.len) : -1;
-	oc_buf_free(&req);
-	return rc;
+		fprintf(stderr, "outcall: %s\n", oc_error_last()->message);
+	return EXIT_UNREACHABLE;
 }
 
-/* Reads the head; returns the status and leaves what follows it in buf. */
-static int read_head(int fd, oc_buf *buf, size_t *body_start, bool *chunked)
+static oc_http_call request(const cli_args *a, const char *method, const char *path,
+	const char *body)
 {
-	for (;;) {
-		char *end = buf->data ? strstr(buf->data, "\r\n\r\n") : NULL;
-		if (end) {
-			*body_start = (size_t)(end - buf->data) + 4;
-			*chunked = strcasestr(buf->data, "\r\ntransfer-encoding: chunked") &&
-				strcasestr(buf->data, "\r\ntransfer-encoding: chunked") < end;
-			int status = 0;
-			sscanf(buf->data, "HTTP/1.%*d %d", &status);
-			return status;
-		}
-		if (oc_buf_reserve(buf, 4096) != 0)
-			return -1;
-		ssize_t n = recv(fd, buf->data + buf->len, 4096, 0);
-		if (n <= 0)
-			return -1;
-		buf->len += (size_t)n;
-		buf->data[buf->len] = '\0';
-	}
+	return (oc_http_call){ .socket = a->socket, .method = method, .target = path,
+		.host = "outcalld", .body = body };
 }
 
 int cli_call(const cli_args *a, const char *method, const char *path, json_t *body,
@@ -80,42 +36,21 @@ int cli_call(const cli_args *a, const char *method, const char *path, json_t *bo
 		*text = NULL;
 	char *b = body ? json_dumps(body, JSON_COMPACT) : NULL;
 	json_decref(body);
-	int fd = connect_daemon(a);
-	if (fd < 0) {
-		free(b);
-		return EXIT_UNREACHABLE;
-	}
-	int rc = send_request(fd, method, path, b);
+	oc_http_call c = request(a, method, path, b);
+	char *payload;
+	size_t len;
+	int rc = oc_http_call_fetch(&c, status, &payload, &len);
 	free(b);
-	oc_buf buf = OC_BUF_INIT;
-	size_t start = 0;
-	bool chunked = false;
-	*status = rc ? -1 : read_head(fd, &buf, &start, &chunked);
-	if (*status < 0) {
-		fprintf(stderr, "outcall: outcalld at %s closed the connection without an answer\n",
-			a->socket);
-		oc_buf_free(&buf);
-		close(fd);
-		return EXIT_UNREACHABLE;
+	if (rc) {
+		*status = -1;
+		return unreachable(rc);
 	}
-	/* Connection: close: the body ends when the daemon closes. */
-	for (;;) {
-		if (oc_buf_reserve(&buf, 65536) != 0)
-			break;
-		ssize_t n = recv(fd, buf.data + buf.len, 65536, 0);
-		if (n <= 0)
-			break;
-		buf.len += (size_t)n;
-		buf.data[buf.len] = '\0';
-	}
-	close(fd);
-	const char *payload = buf.data + start;
 	json_t *j = json_loads(payload, JSON_DECODE_ANY, NULL);
 	if (j)
 		*out = j;
 	else if (text)
-		*text = strdup(payload);
-	oc_buf_free(&buf);
+		*text = payload, payload = NULL;
+	free(payload);
 	return EXIT_OK;
 }
 
@@ -129,69 +64,53 @@ static int api_error(int status, json_t *answer)
 	return EXIT_ERR;
 }
 
+/* A stream of JSON lines, each handed to fn as it completes. */
+struct lines {
+	const int *status;
+	oc_buf line;
+	int (*fn)(json_t *line, void *arg);
+	void *arg;
+};
+
+static int on_stream(const char *data, size_t len, void *arg)
+{
+	struct lines *l = arg;
+	if (*l->status != 200)
+		return 1;
+	for (const char *end = data + len, *nl; data < end; data = nl + 1) {
+		nl = memchr(data, '\n', (size_t)(end - data));
+		if (oc_buf_append(&l->line, data, (size_t)((nl ? nl : end) - data)) != 0)
+			return 1;
+		if (!nl)
+			break;
+		json_t *j = json_loadb(l->line.data, l->line.len, 0, NULL);
+		oc_buf_reset(&l->line);
+		int stop = j && l->fn(j, l->arg) != 0;
+		json_decref(j);
+		if (stop)
+			return 1;
+	}
+	return 0;
+}
+
 int cli_stream(const cli_args *a, const char *path, int (*fn)(json_t *line, void *arg), void *arg)
 {
-	int fd = connect_daemon(a);
-	if (fd < 0)
+	int status = 0;
+	struct lines l = { .status = &status, .line = OC_BUF_INIT, .fn = fn, .arg = arg };
+	oc_http_call c = request(a, "GET", path, NULL);
+	int rc = oc_http_call_stream(&c, &status, on_stream, &l);
+	oc_buf_free(&l.line);
+	if (rc && status == 200) {
+		fprintf(stderr, "outcall: the daemon closed the stream\n");
 		return EXIT_UNREACHABLE;
-	oc_buf buf = OC_BUF_INIT;
-	size_t start = 0;
-	bool chunked = false;
-	int status = send_request(fd, "GET", path, NULL) ? -1 : read_head(fd, &buf, &start, &chunked);
-	if (status != 200 || !chunked) {
+	}
+	if (rc)
+		return unreachable(rc);
+	if (status != 200) {
 		fprintf(stderr, "outcall: the daemon did not start a stream (HTTP %d)\n", status);
-		oc_buf_free(&buf);
-		close(fd);
-		return status < 0 ? EXIT_UNREACHABLE : EXIT_ERR;
+		return EXIT_ERR;
 	}
-	/* De-chunk as data arrives; each chunk holds whole lines. */
-	size_t pos = start;
-	int rc = EXIT_OK;
-	for (;;) {
-		char *crlf;
-		while ((crlf = strstr(buf.data + pos, "\r\n"))) {
-			size_t size = strtoul(buf.data + pos, NULL, 16);
-			size_t data = (size_t)(crlf - buf.data) + 2;
-			if (buf.len < data + size + 2)
-				break;
-			if (size == 0)
-				goto done;
-			char save = buf.data[data + size];
-			buf.data[data + size] = '\0';
-			for (char *line = buf.data + data, *nl; *line; line = nl + 1) {
-				nl = strchr(line, '\n');
-				if (!nl)
-					nl = line + strlen(line) - 1;
-				json_t *j = json_loadb(line, (size_t)(nl - line + 1), 0, NULL);
-				if (j && fn(j, arg) != 0) {
-					json_decref(j);
-					goto done;
-				}
-				json_decref(j);
-			}
-			buf.data[data + size] = save;
-			pos = data + size + 2;
-		}
-		/* What was printed goes, so a stream that runs for days holds
-		 * one partial chunk, not everything it ever carried. */
-		memmove(buf.data, buf.data + pos, buf.len - pos + 1);
-		buf.len -= pos;
-		pos = 0;
-		if (oc_buf_reserve(&buf, 65536) != 0)
-			break;
-		ssize_t n = recv(fd, buf.data + buf.len, 65536, 0);
-		if (n <= 0) {
-			fprintf(stderr, "outcall: the daemon closed the stream\n");
-			rc = EXIT_UNREACHABLE;
-			break;
-		}
-		buf.len += (size_t)n;
-		buf.data[buf.len] = '\0';
-	}
-done:
-	oc_buf_free(&buf);
-	close(fd);
-	return rc;
+	return EXIT_OK;
 }
 
 void cli_print_json(json_t *j)

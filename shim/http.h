@@ -1,5 +1,6 @@
-/* The shim's HTTP/1.1 client: one request per connection over the agent
- * socket, Connection: close, the answer read to its Content-Length. */
+/* The shim's side of the library's Unix-socket HTTP client
+ * (liboutcall/http/client.h): one request per connection over the agent
+ * socket, the answer read by its framing. */
 #ifndef SHIM_HTTP_H
 #define SHIM_HTTP_H
 

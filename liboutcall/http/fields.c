@@ -2,8 +2,16 @@
 #include "http/fields.h"
 
 #include <string.h>
+#include <strings.h>
 
 #include "http/chars.h"
+
+/* Here, not in request.c: the response parser needs it without the
+ * request parser (the static shim builds the one and not the other). */
+bool oc_http_span_ieq(const char *buf, oc_http_span s, const char *name)
+{
+	return strlen(name) == s.len && strncasecmp(buf + s.off, name, s.len) == 0;
+}
 
 int oc_http_head_line(const char *buf, size_t limit, uint16_t *line_start, uint16_t *scanned,
 	oc_http_span *line, const char **why)

@@ -48,11 +48,6 @@ void oc_http_request_init(oc_http_request *r)
 	r->max_headers = OC_HTTP_MAX_HEADERS;
 }
 
-bool oc_http_span_ieq(const char *buf, oc_http_span s, const char *name)
-{
-	return strlen(name) == s.len && strncasecmp(buf + s.off, name, s.len) == 0;
-}
-
 /* ---- request line ---- */
 
 static const struct {
