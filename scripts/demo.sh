@@ -6,12 +6,24 @@
 # request, and `outcall log` shows both decisions. outcalld keeps running
 # for you to explore; Ctrl-C stops it and removes everything.
 # Nothing is added to the machine's own network namespace.
+# Environment: OC_DEMO_ONCE=1 ends after the demo instead of waiting for
+# Ctrl-C (scripts/fresh-check.sh uses it).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
-"$here/scripts/deps.sh" run
+# Every step is quiet when it works and shows its own output when it fails:
+# a demo that stops without a word is worse than none.
+step() { # what, log, command...
+	what=$1 log=$2
+	shift 2
+	"$@" >"$log" 2>&1 && return 0
+	echo "demo.sh: $what failed; its output ($log):" >&2
+	tail -n 40 "$log" >&2
+	exit 1
+}
+"$here/scripts/deps.sh" run || { echo "demo.sh: installing the packages failed (see above)" >&2; exit 1; }
 build="$here/build-demo"
-[ -d "$build" ] || meson setup "$build" "$here" -Dtests=disabled >/dev/null
-ninja -C "$build" >/dev/null
+[ -d "$build" ] || step "meson setup" "$here/build-demo.setup.log" meson setup "$build" "$here" -Dtests=disabled
+step "the build" "$here/build-demo.build.log" ninja -C "$build"
 export OC_BUILD_ROOT=$build OC_SOURCE_ROOT=$here
 
 . "$here/tests/e2e/lib/lab.sh"
@@ -47,5 +59,6 @@ outcalld is running in the lab. Try, in another terminal (as root):
 Rules are in $OC_RULES (edit them: outcalld reloads by itself).
 Press Ctrl-C to stop and clean up.
 EOT
+[ "${OC_DEMO_ONCE:-0}" = 1 ] && exit 0
 # Waiting for the operator, not synchronising with anything.
 while kill -0 "$OC_PID" 2>/dev/null; do sleep 1; done

@@ -1,27 +1,30 @@
 #!/bin/sh
 # Installs every Debian 12 package Outcall needs to build, test and run the
 # demo. Idempotent: packages already present are not touched.
-# Usage: scripts/deps.sh [build|test|bench]   (default: test)
+# Usage: scripts/deps.sh [build|run|test|package|bench]   (default: test)
 set -eu
 what=${1:-test}
 
 build_pkgs="meson ninja-build pkg-config gcc libc6-dev libnftnl-dev libmnl-dev
-  libcyaml-dev libldns-dev libjansson-dev libpcre2-dev"
+  libcyaml-dev libyaml-dev libldns-dev libjansson-dev libpcre2-dev"
 # Run time of the demo: the kernel tools the lab uses and its fake internet.
 # The demo runs in the same network-namespace lab as the e2e tests.
-run_pkgs="nftables iproute2 dnsmasq-base nginx-light openssl curl procps dnsutils tcpdump
-  python3 util-linux"
+run_pkgs="nftables iproute2 dnsmasq-base nginx-light openssl ca-certificates curl procps
+  dnsutils tcpdump python3 util-linux"
 # mbedTLS: the TLS unit test's real client; abigail-tools: the ABI check.
 test_pkgs="libcriterion-dev libmbedtls-dev abigail-tools clang libclang-rt-14-dev wget socat
   busybox-static python3 jq docker.io"
+# Building and checking the Debian package (dpkg-buildpackage, lintian).
+package_pkgs="build-essential debhelper dpkg-dev fakeroot lintian"
 bench_pkgs="dnsperf dnsmasq-base unbound squid tinyproxy wrk hyperfine"
 
 case "$what" in
 build) pkgs="$build_pkgs" ;;
 run) pkgs="$build_pkgs $run_pkgs" ;;
 test) pkgs="$build_pkgs $run_pkgs $test_pkgs" ;;
+package) pkgs="$build_pkgs $package_pkgs" ;;
 bench) pkgs="$build_pkgs $run_pkgs $test_pkgs $bench_pkgs" ;;
-*) echo "usage: $0 [build|run|test|bench]" >&2; exit 2 ;;
+*) echo "usage: $0 [build|run|test|package|bench]" >&2; exit 2 ;;
 esac
 
 missing=""
