@@ -131,9 +131,16 @@ int oc_files_expand(const char *const *paths, size_t npaths, size_t max_files, o
 		for (size_t n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
 			p[n - 1] = '\0';
 		struct stat st;
-		if (lstat(p, &st) != 0)
-			rc = oc_error_os("cannot open rules %s", p);
-		else if (S_ISLNK(st.st_mode))
+		if (lstat(p, &st) != 0) {
+			/* A missing directory is the usual first-run mistake: say
+			 * how to get going. */
+			if (errno == ENOENT)
+				rc = oc_error_set(OC_ENOTFOUND, "rules %s: no such file or directory; "
+					"create it (mkdir -p %s) and put *.yaml rule files there "
+					"(an empty directory is valid: it blocks everything)", p, p);
+			else
+				rc = oc_error_os("cannot open rules %s", p);
+		} else if (S_ISLNK(st.st_mode))
 			rc = refuse_symlink(p);
 		else if (S_ISDIR(st.st_mode))
 			rc = expand_dir(out, p, max_files, true);

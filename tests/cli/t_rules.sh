@@ -36,6 +36,8 @@ json "error json" 'not j["valid"] and j["error"]["line"] == 4 and j["error"]["ru
 printf 'version: "1"\ndefinitions:\n  spare: "true"\nrules: []\n' >"$tmp/warn.yaml"
 check "warnings do not fail" 0 "$outcall" rules validate "$tmp/warn.yaml"
 contains "warning printed" "$tmp/err" "definition 'spare' is never used"
+check "a missing rules directory" 1 "$outcall" rules validate "$tmp/no-rules.d"
+contains "says how to create it" "$tmp/err" "create it (mkdir -p $tmp/no-rules.d)"
 
 check "https allowed" 0 "$outcall" rules test --rules "$rules" --http https://api.openai.com/v1/chat
 contains "deciding rule and place" "$tmp/out" "allow by rule 'allow-llm-api' (${rules}/10-llm.yaml:8) at the tls layer"
