@@ -1,7 +1,6 @@
-/* POST /v1/check: the verdict a request would get, decided by the live
- * rules on the context the real layer would build (engine.h builders),
- * with the caller's identity from its socket, and refused where the proxy
- * would refuse what a rule allows (proxy/policy.h). */
+/* POST /v1/check: the verdict a request would get, on the context the
+ * real layer would build (engine.h builders), with the caller's identity
+ * from its socket, by the judge the layers use (engine/judge.h). */
 #include "agent/internal.h"
 
 #include <stdio.h>
@@ -12,7 +11,7 @@
 #include <outcall/engine.h>
 
 #include "core/error.h"
-#include "proxy/policy.h"
+#include "engine/judge.h"
 #include "requests/ask.h"
 
 /* Longest method accepted in a check (anything longer is no method). */
@@ -125,23 +124,15 @@ static void reason_text(const oc_agent_call *k, const oc_context *ctx, const oc_
 
 static void decide(oc_agent_call *k, oc_context *ctx)
 {
-	ctx->agent_name = oc_container_agent_name(k->c);
-	ctx->container_id = oc_container_id(k->c);
-	ctx->container_image = oc_container_image(k->c);
-	ctx->container_labels = oc_container_labels(k->c);
 	uint64_t gen;
 	int64_t t0 = now_us();
-	oc_ruleset *rs = oc_live_acquire(k->a->svc.rules, &gen);
-	if (!rs) {
-		oc_agent_reply_error(k, 503, "no_rules", "no rules are loaded yet; retry shortly");
-		return;
-	}
-	oc_decision d;
-	oc_engine_decide(rs, ctx, &d);
+	oc_judgment j;
 	/* A TLS-layer check is the tunnel an agent opens through the proxy. */
-	const char *refusal = ctx->layer == OC_LAYER_DNS ? NULL
-		: px_allow_refusal(ctx, &d, ctx->layer == OC_LAYER_TLS);
-	bool allowed = d.verdict == OC_ACTION_ALLOW && !refusal;
+	oc_ruleset *rs = oc_judge_live(k->a->svc.rules, k->c, ctx, ctx->layer == OC_LAYER_TLS, &j,
+		&gen);
+	const oc_decision d = j.d;
+	const char *refusal = j.refusal;
+	bool allowed = j.allowed;
 	char reason[1024], layer_reason[48], id[OC_EVENT_ID_LEN];
 	reason_text(k, ctx, &d, refusal, reason, sizeof(reason));
 	snprintf(layer_reason, sizeof(layer_reason), "check as %s", oc_layer_name(ctx->layer));

@@ -3,6 +3,7 @@
 #include "dns/server.h"
 #include "dns/respond.h"
 #include "dns/rrtype.h"
+#include "engine/judge.h"
 #include "core/lru.h"
 
 #include <stdio.h>
@@ -126,20 +127,19 @@ static int servfail(oc_dns_server *s, const oc_dns_query *q, uint16_t code, cons
 	return respond_ede(q, OC_DNS_RCODE_SERVFAIL, code, why, out, limit);
 }
 
-/* The rules' verdict on name for the container; a rule set that is not
- * there yet or a name the context cannot hold is the default block. */
+/* The judge's verdict (engine/judge.h) on name for the container; a name
+ * the context cannot hold is the default block, as is a rule set that is
+ * not there yet. */
 static void decide(const oc_ruleset *rs, const oc_container *c, const char *name,
 	const char *type, oc_decision *d)
 {
 	oc_context ctx;
 	char host[OC_HOSTNAME_MAX];
-	if (rs && oc_context_for_dns(&ctx, host, name, type) == 0) {
-		ctx.agent_name = oc_container_agent_name(c);
-		ctx.container_id = oc_container_id(c);
-		ctx.container_image = oc_container_image(c);
-		ctx.container_labels = oc_container_labels(c);
-		if (oc_engine_decide(rs, &ctx, d) == 0)
-			return;
+	oc_judgment j;
+	if (oc_context_for_dns(&ctx, host, name, type) == 0) {
+		oc_judge(rs, c, &ctx, false, &j);
+		*d = j.d;
+		return;
 	}
 	*d = (oc_decision){ .verdict = OC_ACTION_BLOCK, .rule_id = "default" };
 }

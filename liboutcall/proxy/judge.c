@@ -1,10 +1,10 @@
 /*
  * Judging a request or tunnel: identity first (a peer that is not a
  * managed container is refused before any rule is read), then the context
- * built by the engine's own builders (so `outcall rules test` and the
- * agent socket's check judge alike), then the live rules.
+ * built by the engine's own builders, then the one judge (engine/judge.h)
+ * that the DNS filter and the agent socket's check use too.
  *
- * Two checks sit on top of the rule's verdict:
+ * The judge adds two checks on top of the rule's verdict:
  * - CONNECT to a port other than 443 is allowed only when the deciding
  *   allow rule's condition reads network.port (oc_rule_fields): a rule
  *   such as `network.hostname == "db.example.com"` opens the host for
@@ -24,7 +24,7 @@
 #include <outcall/identity.h>
 
 #include "core/error.h"
-#include "proxy/policy.h"
+#include "engine/judge.h"
 
 /* The container behind the connection's source address, or NULL. */
 static oc_container *who(struct px_conn *c)
@@ -39,41 +39,15 @@ static void refuse(struct px_conn *c, struct px_verdict *v)
 	px_record_decided(c, NULL, "refused", "not a managed container", 0, NULL);
 }
 
-static void add_identity(oc_context *ctx, const oc_container *ctr)
-{
-	ctx->agent_name = oc_container_agent_name(ctr);
-	ctx->container_id = oc_container_id(ctr);
-	ctx->container_image = oc_container_image(ctr);
-	ctx->container_labels = oc_container_labels(ctr);
-}
-
-const char *px_allow_refusal(const oc_context *ctx, const oc_decision *d, bool connect)
-{
-	if (d->verdict != OC_ACTION_ALLOW)
-		return NULL;
-	if (connect && ctx->network_port != 443 &&
-	    !(oc_rule_fields(d->rule) & OC_FIELD_BIT(OC_FIELD_NETWORK_PORT)))
-		return "the rule allows the host but does not name the port; CONNECT to a port "
-			"other than 443 needs an allow rule that tests network.port";
-	if (ctx->layer == OC_LAYER_TLS && d->egress.mode == OC_EGRESS_INTERCEPT)
-		return "the rule asks for TLS interception (egress.mode intercept), which this "
-			"proxy does not do";
-	return NULL;
-}
-
-static void decide(struct px_conn *c, const oc_context *ctx, oc_container *ctr, bool connect,
+static void decide(struct px_conn *c, oc_context *ctx, oc_container *ctr, bool connect,
 	struct px_verdict *v)
 {
-	uint64_t gen = 0;
-	oc_ruleset *rs = oc_live_acquire(c->p->svc.rules, &gen);
-	oc_decision d = { .verdict = OC_ACTION_BLOCK, .rule_id = "default" };
-	if (rs)
-		oc_engine_decide(rs, ctx, &d);
-	*v = (struct px_verdict){ .allow = d.verdict == OC_ACTION_ALLOW,
-		.allow_private = d.egress.allow_private_ips };
-	if (v->allow && (v->reason = px_allow_refusal(ctx, &d, connect)) != NULL)
-		v->allow = false;
-	px_record_decided(c, d.rule_id, v->allow ? "allow" : "block", v->reason, gen, ctr);
+	uint64_t gen;
+	oc_judgment j;
+	oc_ruleset *rs = oc_judge_live(c->p->svc.rules, ctr, ctx, connect, &j, &gen);
+	*v = (struct px_verdict){ .allow = j.allowed, .allow_private = j.d.egress.allow_private_ips,
+		.reason = j.refusal };
+	px_record_decided(c, j.d.rule_id, v->allow ? "allow" : "block", v->reason, gen, ctr);
 	oc_ruleset_unref(rs);
 }
 
@@ -152,7 +126,6 @@ void px_judge_http(struct px_conn *c, const char *host, uint16_t port, struct px
 		px_record_decided(c, NULL, "block", v->reason, 0, ctr);
 		return;
 	}
-	add_identity(&ctx, ctr);
 	decide(c, &ctx, ctr, false, v);
 }
 
@@ -171,6 +144,5 @@ void px_judge_tls(struct px_conn *c, const char *host, uint16_t port, const char
 		px_record_decided(c, NULL, "block", v->reason, 0, ctr);
 		return;
 	}
-	add_identity(&ctx, ctr);
 	decide(c, &ctx, ctr, connect, v);
 }

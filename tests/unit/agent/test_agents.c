@@ -85,6 +85,16 @@ static void last_event(const oc_event *ev, void *arg)
 	snprintf(s->rule, sizeof(s->rule), "%s", ev->rule);
 }
 
+Test(sockets, check_without_rules_is_the_default_block_as_in_the_layers)
+{
+	oc_live_publish(h_live, NULL);
+	json_t *j = check("coder-1", "{\"url\": \"https://web.example/x\"}", 200);
+	cr_assert(json_is_false(json_object_get(j, "allowed")));
+	cr_assert_str_eq(h_str(j, "rule"), "default");
+	cr_assert(strstr(h_str(j, "reason"), "default block"), "%s", h_str(j, "reason"));
+	json_decref(j);
+}
+
 Test(sockets, check_allowed_and_blocked_with_a_logged_decision)
 {
 	json_t *j = check("coder-1", "{\"url\": \"https://web.example/x\"}", 200);

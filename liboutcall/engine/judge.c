@@ -1,0 +1,43 @@
+/* The one judge (judge.h). */
+#include "engine/judge.h"
+
+/* What the proxy adds to an allow; see judge.h. */
+static const char *refusal(const oc_context *ctx, const oc_decision *d, bool connect)
+{
+	if (connect && ctx->network_port != 443 &&
+	    !(oc_rule_fields(d->rule) & OC_FIELD_BIT(OC_FIELD_NETWORK_PORT)))
+		return "the rule allows the host but does not name the port; CONNECT to a port "
+			"other than 443 needs an allow rule that tests network.port";
+	if (ctx->layer == OC_LAYER_TLS && d->egress.mode == OC_EGRESS_INTERCEPT)
+		return "the rule asks for TLS interception (egress.mode intercept), which this "
+			"proxy does not do";
+	return NULL;
+}
+
+void oc_judge(const oc_ruleset *rs, const oc_container *c, oc_context *ctx, bool connect,
+	oc_judgment *out)
+{
+	ctx->agent_name = oc_container_agent_name(c);
+	ctx->container_id = oc_container_id(c);
+	ctx->container_image = oc_container_image(c);
+	ctx->container_labels = oc_container_labels(c);
+	*out = (oc_judgment){ .d = { .verdict = OC_ACTION_BLOCK, .rule_id = "default" } };
+	if (!rs || oc_engine_decide(rs, ctx, &out->d) != 0) {
+		out->d = (oc_decision){ .verdict = OC_ACTION_BLOCK, .rule_id = "default" };
+		return;
+	}
+	if (out->d.verdict != OC_ACTION_ALLOW)
+		return;
+	out->refusal = refusal(ctx, &out->d, connect);
+	out->allowed = !out->refusal;
+}
+
+oc_ruleset *oc_judge_live(oc_live *live, const oc_container *c, oc_context *ctx, bool connect,
+	oc_judgment *out, uint64_t *generation)
+{
+	uint64_t gen = 0;
+	oc_ruleset *rs = oc_live_acquire(live, &gen);
+	oc_judge(rs, c, ctx, connect, out);
+	*generation = rs ? gen : 0;
+	return rs;
+}
