@@ -127,9 +127,8 @@ static void decide(oc_agent_call *k, oc_context *ctx)
 	uint64_t gen;
 	int64_t t0 = now_us();
 	oc_judgment j;
-	/* A TLS-layer check is the tunnel an agent opens through the proxy. */
-	oc_ruleset *rs = oc_judge_live(k->a->svc.rules, k->c, ctx, ctx->layer == OC_LAYER_TLS, &j,
-		&gen);
+	/* A check names its port, as a request to the explicit proxy does. */
+	oc_ruleset *rs = oc_judge_live(k->a->svc.rules, k->c, ctx, true, &j, &gen);
 	const oc_decision d = j.d;
 	const char *refusal = j.refusal;
 	bool allowed = j.allowed;

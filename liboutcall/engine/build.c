@@ -2,6 +2,7 @@
  * knows, so the DNS filter, the proxy, checks and tests cannot disagree. */
 #include <outcall/engine.h>
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,17 @@ int oc_context_for_dns(oc_context *ctx, char *buf, const char *name, const char 
 	return 0;
 }
 
+/* A host that is an address literal is its own network.ip: that is the
+ * one address the proxy and a check know before anything is resolved. */
+static void literal_ip(oc_context *ctx, const char *host)
+{
+	struct in6_addr a;
+	if (inet_pton(AF_INET, host, &a) == 1 || inet_pton(AF_INET6, host, &a) == 1) {
+		ctx->network_ip = host;
+		ctx->known |= OC_FIELD_BIT(OC_FIELD_NETWORK_IP);
+	}
+}
+
 static int check_port(int port)
 {
 	if (port < 1 || port > 65535)
@@ -48,6 +60,7 @@ int oc_context_for_http(oc_context *ctx, char *buf, const char *host, int port,
 	if (rc)
 		return rc;
 	ctx->network_hostname = buf;
+	literal_ip(ctx, buf);
 	ctx->network_port = port;
 	ctx->network_protocol = "http";
 	ctx->http_host = buf;
@@ -68,6 +81,7 @@ int oc_context_for_tls(oc_context *ctx, char *buf, const char *host, int port,
 	if (rc)
 		return rc;
 	ctx->network_hostname = buf;
+	literal_ip(ctx, buf);
 	ctx->network_port = port;
 	ctx->network_protocol = "tls";
 	ctx->http_host = buf;

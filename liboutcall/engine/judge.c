@@ -2,19 +2,23 @@
 #include "engine/judge.h"
 
 /* What the proxy adds to an allow; see judge.h. */
-static const char *refusal(const oc_context *ctx, const oc_decision *d, bool connect)
+static const char *refusal(const oc_context *ctx, const oc_decision *d, bool named_port)
 {
-	if (connect && ctx->network_port != 443 &&
+	bool tls = ctx->layer == OC_LAYER_TLS;
+	if (named_port && (tls || ctx->layer == OC_LAYER_HTTP) &&
+	    ctx->network_port != (tls ? 443 : 80) &&
 	    !(oc_rule_fields(d->rule) & OC_FIELD_BIT(OC_FIELD_NETWORK_PORT)))
-		return "the rule allows the host but does not name the port; CONNECT to a port "
-			"other than 443 needs an allow rule that tests network.port";
+		return tls ? "the rule allows the host but does not name the port; HTTPS (CONNECT) "
+			"to a port other than 443 needs an allow rule that tests network.port" :
+			"the rule allows the host but does not name the port; plain HTTP to a port "
+			"other than 80 needs an allow rule that tests network.port";
 	if (ctx->layer == OC_LAYER_TLS && d->egress.mode == OC_EGRESS_INTERCEPT)
 		return "the rule asks for TLS interception (egress.mode intercept), which this "
 			"proxy does not do";
 	return NULL;
 }
 
-void oc_judge(const oc_ruleset *rs, const oc_container *c, oc_context *ctx, bool connect,
+void oc_judge(const oc_ruleset *rs, const oc_container *c, oc_context *ctx, bool named_port,
 	oc_judgment *out)
 {
 	ctx->agent_name = oc_container_agent_name(c);
@@ -28,16 +32,16 @@ void oc_judge(const oc_ruleset *rs, const oc_container *c, oc_context *ctx, bool
 	}
 	if (out->d.verdict != OC_ACTION_ALLOW)
 		return;
-	out->refusal = refusal(ctx, &out->d, connect);
+	out->refusal = refusal(ctx, &out->d, named_port);
 	out->allowed = !out->refusal;
 }
 
-oc_ruleset *oc_judge_live(oc_live *live, const oc_container *c, oc_context *ctx, bool connect,
+oc_ruleset *oc_judge_live(oc_live *live, const oc_container *c, oc_context *ctx, bool named_port,
 	oc_judgment *out, uint64_t *generation)
 {
 	uint64_t gen = 0;
 	oc_ruleset *rs = oc_live_acquire(live, &gen);
-	oc_judge(rs, c, ctx, connect, out);
+	oc_judge(rs, c, ctx, named_port, out);
 	*generation = rs ? gen : 0;
 	return rs;
 }

@@ -26,18 +26,21 @@ typedef struct oc_judgment {
 /*
  * Judges ctx (its identity fields are set from c) with rs, which the
  * caller holds (the DNS filter keeps one for a batch of queries).
- * `connect`: a CONNECT tunnel, where a port other than 443 needs an allow
- * rule that reads network.port. An allow with egress.mode intercept is
+ * `named_port`: the client chose the port (a CONNECT, an absolute-form
+ * request to the explicit proxy, a check): then a port other than the
+ * scheme's own (443 for TLS, 80 for plain HTTP) needs an allow rule that
+ * reads network.port. Redirected connections went to 80 or 443, the ports
+ * the kernel redirects. An allow with egress.mode intercept is
  * refused at the TLS layer: this proxy does not intercept, and a tunnel it
  * would open uninspected is blocked instead.
  */
-void oc_judge(const oc_ruleset *rs, const oc_container *c, oc_context *ctx, bool connect,
+void oc_judge(const oc_ruleset *rs, const oc_container *c, oc_context *ctx, bool named_port,
 	oc_judgment *out);
 
 /* The same with the live rule set: returns it (NULL when none is loaded),
  * since out->d points into it; the caller unrefs it when done with out.
  * *generation is its generation, 0 when none is loaded. */
-oc_ruleset *oc_judge_live(oc_live *live, const oc_container *c, oc_context *ctx, bool connect,
+oc_ruleset *oc_judge_live(oc_live *live, const oc_container *c, oc_context *ctx, bool named_port,
 	oc_judgment *out, uint64_t *generation);
 
 #endif

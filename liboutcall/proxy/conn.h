@@ -320,6 +320,9 @@ void px_judge_http(struct px_conn *c, const char *host, uint16_t port, struct px
  * (connect false). */
 void px_judge_tls(struct px_conn *c, const char *host, uint16_t port, const char *sni,
 	bool connect, struct px_verdict *v);
+/* http.body_size as rules see it at head time: Content-Length, INT64_MAX
+ * for a chunked body (its size is not known yet), 0 without a body. */
+int64_t px_body_size(const oc_http_request *r);
 /* The http.headers map of a request (lower-case names, repeated fields
  * joined by ", "), built in p->scratch: valid until the next call. */
 int px_headers_map(oc_proxy *p, const oc_http_request *r, const char *buf, oc_map *out);

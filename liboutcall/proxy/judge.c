@@ -5,12 +5,17 @@
  * that the DNS filter and the agent socket's check use too.
  *
  * The judge adds two checks on top of the rule's verdict:
- * - CONNECT to a port other than 443 is allowed only when the deciding
- *   allow rule's condition reads network.port (oc_rule_fields): a rule
- *   such as `network.hostname == "db.example.com"` opens the host for
- *   HTTPS only, while `... && network.port == 5432` (or `network.port in
- *   [443, 8443]`) names the port. The check is on what the rule reads, not
- *   on the value: a rule reading the port has decided about it.
+ * - A port other than the scheme's own (443 for CONNECT, 80 for plain
+ *   HTTP) is allowed only when the deciding allow rule's condition reads
+ *   network.port (oc_rule_fields): a rule such as `network.hostname ==
+ *   "db.example.com"` opens the host on 80 and 443 only, while `... &&
+ *   network.port == 5432` (or `network.port in [443, 8443]`) names the
+ *   port. The check is on what the rule reads, not on the value: a rule
+ *   reading the port has decided about it.
+ * - http.body_size is judged with the head, before any body byte: the
+ *   Content-Length, or for a chunked body, whose size nobody knows yet,
+ *   the largest int, so a size limit refuses it rather than letting it
+ *   through (docs/rules.md).
  * - An allow rule with egress.mode intercept asks for TLS interception,
  *   which this proxy does not do: a tunnel it would decide is blocked
  *   rather than opened uninspected.
@@ -39,12 +44,12 @@ static void refuse(struct px_conn *c, struct px_verdict *v)
 	px_record_decided(c, NULL, "refused", "not a managed container", 0, NULL);
 }
 
-static void decide(struct px_conn *c, oc_context *ctx, oc_container *ctr, bool connect,
+static void decide(struct px_conn *c, oc_context *ctx, oc_container *ctr, bool named_port,
 	struct px_verdict *v)
 {
 	uint64_t gen;
 	oc_judgment j;
-	oc_ruleset *rs = oc_judge_live(c->p->svc.rules, ctr, ctx, connect, &j, &gen);
+	oc_ruleset *rs = oc_judge_live(c->p->svc.rules, ctr, ctx, named_port, &j, &gen);
 	*v = (struct px_verdict){ .allow = j.allowed, .allow_private = j.d.egress.allow_private_ips,
 		.reason = j.refusal };
 	px_record_decided(c, j.d.rule_id, v->allow ? "allow" : "block", v->reason, gen, ctr);
@@ -126,7 +131,20 @@ void px_judge_http(struct px_conn *c, const char *host, uint16_t port, struct px
 		px_record_decided(c, NULL, "block", v->reason, 0, ctr);
 		return;
 	}
-	decide(c, &ctx, ctr, false, v);
+	ctx.http_body_size = px_body_size(c->req);
+	decide(c, &ctx, ctr, c->kind == OC_PROXY_EXPLICIT, v);
+}
+
+int64_t px_body_size(const oc_http_request *r)
+{
+	switch (r->framing) {
+	case OC_HTTP_BODY_LENGTH:
+		return r->content_length > INT64_MAX ? INT64_MAX : (int64_t)r->content_length;
+	case OC_HTTP_BODY_CHUNKED:
+		return INT64_MAX;
+	default:
+		return 0;
+	}
 }
 
 void px_judge_tls(struct px_conn *c, const char *host, uint16_t port, const char *sni,

@@ -160,6 +160,14 @@ Test(sockets, check_refuses_what_the_proxy_would_refuse)
 	json_decref(j);
 	j = check("coder-1", "{\"host\": \"web.example\", \"port\": 443}", 200);
 	cr_assert(json_is_true(json_object_get(j, "allowed")));
+	json_decref(j);	/* Plain HTTP likewise: port 80 only, unless the rule names the port. */
+	j = check("coder-1", "{\"url\": \"http://web.example:2222/\"}", 200);
+	cr_assert(json_is_false(json_object_get(j, "allowed")));
+	cr_assert(strstr(h_str(j, "reason"), "plain HTTP to a port other than 80"), "%s",
+		h_str(j, "reason"));
+	json_decref(j);
+	j = check("coder-1", "{\"url\": \"http://web.example/\"}", 200);
+	cr_assert(json_is_true(json_object_get(j, "allowed")));
 	json_decref(j);
 }
 

@@ -17,6 +17,9 @@
 	"    condition: 'http.path == \"/keyed\" && http.headers[\"x-api-key\"] != \"secret\"'\n" \
 	"    action: block\n" \
 	"    priority: 10\n" \
+	"  - id: web-81\n" \
+	"    condition: 'network.hostname == \"web.test\" && network.port == 81'\n" \
+	"    action: allow\n" \
 	"  - id: allow-web\n" \
 	"    condition: 'network.hostname == \"web.test\"'\n" \
 	"    action: allow\n" \
@@ -38,7 +41,7 @@
 	"    action: allow\n" \
 	"    egress: { allow_private_ips: true }\n" \
 	"  - id: self\n" \
-	"    condition: 'network.hostname in [\"self.test\", \"10.200.0.1\"]'\n" \
+	"    condition: 'network.hostname in [\"self.test\", \"10.200.0.1\"] && network.port in [80, 8080]'\n" \
 	"    action: allow\n" \
 	"    egress: { allow_private_ips: true }\n" \
 	"  - id: web-ip\n" \

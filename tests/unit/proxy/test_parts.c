@@ -3,6 +3,7 @@
  * the response heads it reads. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,7 +116,7 @@ static void judge_setup(void)
 	cr_assert_eq(oc_registry_new(&reg), 0);
 	oc_kv labels[] = { { "team", "a" } };
 	oc_container_spec spec = { .name = "coder-3", .network = "n",
-		.labels = { labels, 1 } };
+		.labels = { labels, 1 }, .container_id = "c0ffee", .image = "img:1" };
 	inet_pton(AF_INET, "10.200.0.2", &spec.ip);
 	oc_container *c;
 	cr_assert_eq(oc_container_new(&spec, &c), 0);
@@ -210,6 +211,154 @@ Test(proxy_judge, request_context_has_agent_container_method_path_and_headers)
 	cr_assert_str_eq(c.rec.rule, "ctx");
 	px_record_emit(&c, NULL);
 	free(c.req);
+}
+
+static bool http_allowed(const char *host, uint16_t port, char *rule, const char **reason)
+{
+	char text[256];
+	snprintf(text, sizeof(text), "GET http://%s:%u/ HTTP/1.1\r\nHost: %s:%u\r\n\r\n", host,
+		(unsigned)port, host, (unsigned)port);
+	struct px_conn c = conn_from("10.200.0.2");
+	c.req = parse(text);
+	c.in.data = text;
+	struct px_verdict v;
+	cr_assert_eq(px_record_open(&c, "http", host, port, "GET", "/"), 0);
+	px_judge_http(&c, host, port, &v);
+	strcpy(rule, c.rec.rule);
+	*reason = v.reason;
+	px_record_emit(&c, NULL);
+	free(c.req);
+	return v.allow;
+}
+
+/* Plain HTTP to a port other than 80 needs a rule that names the port,
+ * exactly as CONNECT does for ports other than 443 (issue 11 item 3). */
+Test(proxy_judge, plain_http_port_semantics)
+{
+	char rule[160];
+	const char *why;
+	cr_assert(http_allowed("web.test", 80, rule, &why), "80 needs no port in the rule");
+	cr_assert_not(http_allowed("web.test", 2222, rule, &why), "a host-only rule is 80 only");
+	cr_assert_str_eq(rule, "host-only");
+	cr_assert_not_null(strstr(why, "plain HTTP to a port other than 80"), "%s", why);
+	cr_assert_not(http_allowed("web.test", 443, rule, &why), "443 is not plain HTTP's port");
+	cr_assert(http_allowed("db.test", 5432, rule, &why), "the rule names 5432");
+	cr_assert_str_eq(rule, "with-port");
+}
+
+/* ---- every field the docs promise, per proxy layer ---- */
+
+/* One rule, `cond`, allowing; everything else is the default block. */
+static void only_rule(const char *cond)
+{
+	char yaml[1024];
+	snprintf(yaml, sizeof(yaml), "version: \"1\"\nrules:\n  - id: f\n    condition: '%s'\n"
+		"    action: allow\n", cond);
+	oc_ruleset *rs;
+	cr_assert_eq(oc_ruleset_load_string("f.yaml", yaml, strlen(yaml), NULL, &rs, NULL), 0,
+		"%s: %s", cond, oc_error_last()->message);
+	oc_live_publish(live, rs);
+	oc_ruleset_unref(rs);
+}
+
+enum layer_kind { PLAIN, CONNECT, HELLO };
+
+struct field_case {
+	enum layer_kind layer;
+	const char *cond;
+	const char *head;   /* PLAIN: the request; else the host */
+	uint16_t port;
+	const char *sni;    /* HELLO */
+};
+
+static bool judged_by_f(const struct field_case *k)
+{
+	struct px_conn c = conn_from("10.200.0.2");
+	struct px_verdict v;
+	if (k->layer == PLAIN) {
+		c.req = parse(k->head);
+		c.in.data = (char *)k->head;
+		const char *host = strstr(k->head, "198.18.1.80") ? "198.18.1.80" : "web2.test";
+		char path[64];
+		snprintf(path, sizeof(path), "%.*s%s%.*s", (int)c.req->path.len,
+			k->head + c.req->path.off, c.req->query.len ? "?" : "",
+			(int)c.req->query.len, k->head + c.req->query.off);
+		cr_assert_eq(px_record_open(&c, "http", host, k->port, "POST", path), 0);
+		px_judge_http(&c, host, k->port, &v);
+		free(c.req);
+	} else {
+		cr_assert_eq(px_record_open(&c, "tls", k->head, k->port, "CONNECT", NULL), 0);
+		px_judge_tls(&c, k->head, k->port, k->layer == HELLO ? k->sni : NULL, true, &v);
+	}
+	bool f = v.allow && strcmp(c.rec.rule, "f") == 0;
+	px_record_emit(&c, NULL);
+	return f;
+}
+
+#define POST_HEAD(extra) "POST http://web2.test/p?q=1 HTTP/1.1\r\nHost: web2.test\r\n" \
+	"X-K: v\r\n" extra "\r\n"
+
+/* issue 11 item 4: http.body_size was never filled in, so a size limit
+ * never matched. Each row is a field a rule may test and the value the
+ * layer must give it. */
+Test(proxy_judge, every_promised_field_is_filled_per_layer)
+{
+	static const struct field_case cases[] = {
+		{ PLAIN, "network.hostname == \"web2.test\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "network.port == 80", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "network.protocol == \"http\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "network.ip == \"198.18.1.80\"", "GET http://198.18.1.80/ HTTP/1.1\r\n"
+			"Host: 198.18.1.80\r\n\r\n", 80 },
+		{ PLAIN, "http.host == \"web2.test\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "http.method == \"POST\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "http.path == \"/p?q=1\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "http.headers[\"x-k\"] == \"v\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "http.body_size == 5000", POST_HEAD("Content-Length: 5000\r\n"), 80 },
+		{ PLAIN, "http.body_size == 0", "GET http://web2.test/ HTTP/1.1\r\nHost: web2.test\r\n"
+			"\r\n", 80 },
+		{ PLAIN, "http.body_size > 1000000000", POST_HEAD("Transfer-Encoding: chunked\r\n"), 80 },
+		{ PLAIN, "agent.name == \"coder\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "container.id == \"c0ffee\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "container.image == \"img:1\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "container.labels[\"team\"] == \"a\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ CONNECT, "network.hostname == \"web2.test\"", "web2.test", 443 },
+		{ CONNECT, "network.port == 8443", "web2.test", 8443 },
+		{ CONNECT, "network.protocol == \"tls\"", "web2.test", 443 },
+		{ CONNECT, "network.ip == \"198.18.1.80\"", "198.18.1.80", 443 },
+		{ CONNECT, "http.host == \"web2.test\"", "web2.test", 443 },
+		{ CONNECT, "tls.sni == \"web2.test\"", "web2.test", 443 },
+		{ CONNECT, "agent.name == \"coder\"", "web2.test", 443 },
+		{ CONNECT, "container.id == \"c0ffee\"", "web2.test", 443 },
+		{ CONNECT, "container.image == \"img:1\"", "web2.test", 443 },
+		{ CONNECT, "container.labels[\"team\"] == \"a\"", "web2.test", 443 },
+		{ HELLO, "tls.sni == \"web2.test\"", "web2.test", 443, "Web2.Test" },
+		{ HELLO, "network.hostname == \"web2.test\" && http.host == \"web2.test\"", "web2.test",
+			443, "web2.test" },
+		{ HELLO, "network.protocol == \"tls\" && agent.name == \"coder\"", "web2.test", 443,
+			"web2.test" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		only_rule(cases[i].cond);
+		cr_expect(judged_by_f(&cases[i]), "layer %d: rule '%s' does not match",
+			(int)cases[i].layer, cases[i].cond);
+	}
+}
+
+/* The other way round: fields a layer cannot see never match there. */
+Test(proxy_judge, fields_a_layer_cannot_see_never_match)
+{
+	static const struct field_case cases[] = {
+		{ PLAIN, "dns.query != \"x\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "tls.sni != \"x\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "network.ip != \"x\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ PLAIN, "http.body != \"x\"", POST_HEAD("Content-Length: 0\r\n"), 80 },
+		{ CONNECT, "http.method != \"x\"", "web2.test", 443 },
+		{ CONNECT, "http.body_size >= 0", "web2.test", 443 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		only_rule(cases[i].cond);
+		cr_expect_not(judged_by_f(&cases[i]), "rule '%s' matched", cases[i].cond);
+	}
 }
 
 Test(proxy_judge, headers_map_lower_cases_and_joins)
