@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include <outcall/context.h>
@@ -122,6 +123,35 @@ static int open_record(struct px_conn *c, const char *host, uint16_t port, const
 	return rc;
 }
 
+/* Why a path means something else once an upstream decodes or normalises
+ * it, or NULL. Rules judge http.path as sent; an upstream that decodes
+ * %2F or %2E before it normalises, or folds '..' and '\\', would serve
+ * /public/%2e%2e/admin as /admin and step around a rule on
+ * http.path.startsWith("/admin"). So such paths are refused, not judged
+ * (docs/rules.md); the query is left alone. */
+static const char *ambiguous_path(const char *path)
+{
+	size_t n = strcspn(path, "?");
+	for (size_t i = 0; i < n; i++) {
+		if (path[i] == '\\')
+			return "the path holds a backslash, which some servers read as '/'";
+		if (path[i] == '%' && i + 2 < n) {
+			char hex[3] = { path[i + 1], path[i + 2], 0 };
+			if (!strcasecmp(hex, "2f") || !strcasecmp(hex, "5c"))
+				return "the path holds an encoded '/' or '\\' (%2F, %5C)";
+			if (!strcasecmp(hex, "2e"))
+				return "the path holds an encoded '.' (%2E)";
+			if (!strcasecmp(hex, "25"))
+				return "the path holds an encoded '%' (%25), which decodes twice";
+		}
+		if (path[i] == '/' && path[i + 1] == '.' &&
+		    (i + 2 == n || path[i + 2] == '/' ||
+		     (path[i + 2] == '.' && (i + 3 == n || path[i + 3] == '/'))))
+			return "the path holds a '.' or '..' segment";
+	}
+	return NULL;
+}
+
 /* The allowed request goes out: rewritten head queued upstream, body
  * framing set, the head's bytes dropped from the client buffer. */
 static int forward(struct px_conn *c, const char *host, uint16_t port)
@@ -166,6 +196,11 @@ static void dispatch(struct px_conn *c)
 		return;
 	if (open_record(c, host, port, method) < 0) {
 		px_conn_close(c, "out of memory");
+		return;
+	}
+	const char *ambiguous = ambiguous_path(c->rec.path);
+	if (ambiguous) {
+		invalid(c, 400, ambiguous);
 		return;
 	}
 	struct px_verdict v;

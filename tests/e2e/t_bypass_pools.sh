@@ -1,7 +1,7 @@
 #!/bin/bash
 # Issue 11's pool and proxy vectors through the real daemon, one per
 # confirmed item: plain HTTP to a port the rule does not name, a body over
-# an http.body_size limit, one container holding hundreds of proxy tunnels
+# an http.body_size limit, encoded paths around a path rule, one container holding hundreds of proxy tunnels
 # and slow DNS-over-TCP connections (under a 1024 descriptor limit) while
 # another container's DNS, proxy and `outcall status` keep working, and a
 # query dribbled a byte a second that cannot keep its connection.
@@ -16,6 +16,10 @@ PC=$here/lib/poolclient.py
 
 oc_rule 10-pools.yaml 'version: "1"
 rules:
+  - id: no-admin
+    condition: http.path.startsWith("/admin")
+    action: block
+    priority: 10
   - id: no-big-bodies
     condition: http.body_size > 100
     action: block
@@ -63,6 +67,14 @@ expect_status "so does a chunked one (its size is unknown: the largest int)" 22 
 	px a1 -H "Transfer-Encoding: chunked" --data-binary @"$LAB_DIR/body5000" \
 	http://web.lab.test/chunked
 expect_nomatch "no big body reached web" '"POST /(big|chunked)' "$(cat "$LAB_WEB_LOG")"
+
+# -- encoded paths around a path rule --------------------------------------
+expect_status "/admin is blocked" 22 px a1 http://web.lab.test/admin/x
+for p in /public/%2e%2e/admin/x /public/%2E%2E/admin/x /x%2Fadmin /public/..%2Fadmin; do
+	expect_status "$p is refused before any rule" 22 px a1 --path-as-is "http://web.lab.test$p"
+done
+expect_status "a raw .. segment too" 22 px a1 --path-as-is http://web.lab.test/public/../admin/x
+expect_nomatch "nothing of it reached web" "admin|%2" "$(cat "$LAB_WEB_LOG")"
 
 # -- items 5 and 6: a1 holds the pools, a2 must not notice ---------------
 lab_bg a1 holder python3 "$PC" keepalive "$PROXY" http://web.lab.test/hold 600 25 \

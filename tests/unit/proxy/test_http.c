@@ -225,6 +225,34 @@ Test(proxy_http, origin_form_to_the_explicit_port_is_refused)
 	close(fd);
 }
 
+/* issue 11: %2F, %2E, %25, '\\' and dot segments would let an upstream that
+ * decodes or normalises serve another path than the rules judged
+ * (/public/%2e%2e/admin as /admin, around block-admin). */
+Test(proxy_http, paths_that_change_meaning_upstream_are_refused)
+{
+	static const char *const bad[] = { "/public/%2e%2e/admin", "/public/%2E./admin",
+		"/x%2Fadmin", "/x%2fadmin", "/x%5cadmin", "/a/%252e%252e/admin", "/public/../admin",
+		"/./admin", "/a/..", "/a\\..\\admin" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int fd = pxlab_connect(AGENT_IP, PROXY);
+		pxlab_sendf(fd, "GET http://web.test%s HTTP/1.1\r\nHost: web.test\r\n\r\n", bad[i]);
+		struct resp r;
+		pxlab_response(fd, &r, false);
+		cr_expect_eq(r.status, 400, "%s: %d %s", bad[i], r.status, r.body);
+		resp_free(&r);
+		close(fd);
+	}
+	static const char *const good[] = { "/a.b/c..d/.e", "/%41%7e", "/q?x=%2e%2e/%2F" };
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct resp r;
+		char url[128];
+		snprintf(url, sizeof(url), "http://web.test%s", good[i]);
+		pxlab_get(url, &r);
+		cr_expect_eq(r.status, 200, "%s: %d %s", good[i], r.status, r.body);
+		resp_free(&r);
+	}
+}
+
 Test(proxy_http, malformed_and_smuggling_heads_get_400)
 {
 	const char *bad[] = {
