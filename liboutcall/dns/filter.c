@@ -28,14 +28,50 @@ static uint32_t min_u32(uint32_t a, uint32_t b)
 	return a < b ? a : b;
 }
 
+int oc_dns_strip_ech(ldns_rr *rr)
+{
+	ldns_rr_type t = ldns_rr_get_type(rr);
+	if ((t != LDNS_RR_TYPE_HTTPS && t != LDNS_RR_TYPE_SVCB) || ldns_rr_rd_count(rr) != 3 ||
+	    ldns_rdf_get_type(ldns_rr_rdf(rr, 2)) != LDNS_RDF_TYPE_SVCPARAMS)
+		return 0;
+	const ldns_rdf *params = ldns_rr_rdf(rr, 2);
+	const uint8_t *in = ldns_rdf_data(params);
+	size_t len = ldns_rdf_size(params), o = 0, n = 0;
+	uint8_t *out = malloc(len ? len : 1);
+	if (!out)
+		return oc_error_nomem();
+	bool found = false;
+	/* key (2), length (2), value: ldns checked the framing when it parsed */
+	while (o + 4 <= len) {
+		size_t vlen = (size_t)in[o + 2] << 8 | in[o + 3];
+		if (o + 4 + vlen > len)
+			break;
+		if ((in[o] << 8 | in[o + 1]) == OC_DNS_SVC_KEY_ECH)
+			found = true;
+		else
+			memcpy(out + n, in + o, 4 + vlen), n += 4 + vlen;
+		o += 4 + vlen;
+	}
+	ldns_rdf *r = found ? ldns_rdf_new_frm_data(LDNS_RDF_TYPE_SVCPARAMS, n, out) : NULL;
+	free(out);
+	if (!found)
+		return 0;
+	if (!r)
+		return oc_error_nomem();
+	ldns_rdf_deep_free(ldns_rr_set_rdf(rr, r, 2));
+	return 1;
+}
+
 /* Adds a copy of rr to a section with its TTL set to ttl. */
 static int push(struct build *b, ldns_pkt_section s, const ldns_rr *rr, uint32_t ttl)
 {
 	ldns_rr *c = ldns_rr_clone(rr);
-	if (!c || !ldns_pkt_push_rr(b->out, s, c)) {
+	int ech = c ? oc_dns_strip_ech(c) : 0;
+	if (!c || ech < 0 || !ldns_pkt_push_rr(b->out, s, c)) {
 		ldns_rr_free(c);
 		return oc_error_nomem();
 	}
+	b->res->ech_removed += (size_t)ech;
 	ldns_rr_set_ttl(c, ttl);
 	b->ttl = min_u32(b->ttl, ttl);
 	return 0;

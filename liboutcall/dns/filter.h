@@ -15,6 +15,10 @@
  *   private are removed unless `allow_private` (the matching rule's
  *   allow_private_ips). If that removes every address, the result is a
  *   SERVFAIL (not NXDOMAIN: the name exists, the agent may not have it).
+ * - The `ech` SvcParam (RFC 9460 key 5) is removed from HTTPS and SVCB
+ *   records, which stay otherwise intact: a client that never learns an
+ *   ECH config sends its real server name in the clear, where the proxy
+ *   judges it (docs/rules.md, "Encrypted ClientHello").
  * - TTLs are capped at ttl_max; a negative answer (NXDOMAIN, or NOERROR
  *   without records) keeps its SOA with TTL min(SOA TTL, SOA MINIMUM,
  *   negative_ttl_max) (RFC 2308). The answer may be cached for its
@@ -46,11 +50,21 @@ typedef struct oc_dns_filter_result {
 	const char *why;         /* with answer NULL: constant text for the log */
 	unsigned addrs_kept;     /* A/AAAA records kept */
 	unsigned addrs_removed;  /* A/AAAA records removed as private */
+	unsigned ech_removed;    /* HTTPS/SVCB records whose ech SvcParam was removed */
 } oc_dns_filter_result;
 
 /* Filters wire[0..len) for query q. Returns 0 with *res filled (a SERVFAIL
  * result for answers it cannot use), or OC_ENOMEM. */
 int oc_dns_filter(const oc_dns_filter_config *cfg, const oc_dns_query *q, bool allow_private,
 	const uint8_t *wire, size_t len, oc_dns_filter_result *res);
+
+/* The RFC 9460 SvcParamKey of an ECH config. */
+#define OC_DNS_SVC_KEY_ECH 5
+
+/* Removes the ech SvcParam from an HTTPS or SVCB record (ldns's rdata
+ * layout: priority, target, params); 1 if it had one, 0 if not (or not
+ * such a record), OC_ENOMEM. */
+struct ldns_struct_rr;
+int oc_dns_strip_ech(struct ldns_struct_rr *rr);
 
 #endif

@@ -361,3 +361,39 @@ Test(filter, big_answer_truncated_to_client_payload)
 		free(an[i]);
 	oc_dns_answer_free(r.answer);
 }
+
+/* Encrypted ClientHello: an agent that learns an ECH config can hide the
+ * real server name inside an outer one the proxy allows. The ech SvcParam
+ * goes; the record, its other parameters and the answer stay valid. */
+Test(filter, ech_is_stripped_from_https_and_svcb)
+{
+	oc_dns_query q;
+	const char *an[] = {
+		"h.example. 300 IN HTTPS 1 . alpn=h2 ech=AEn+DQBFKwAgACABWIHUGj4u+PIggYXcR5JF0gYk3dCRioBW8uJq9H4mKAAIAAEAAQABAANAEnB1YmxpYy50bHMtZWNoLmRldgAA port=8443",
+		"h.example. 300 IN HTTPS 2 . alpn=h3", NULL,
+	};
+	oc_dns_filter_result r = run(&q, "h.example", LDNS_RR_TYPE_HTTPS, false,
+		LDNS_RCODE_NOERROR, an, NULL);
+	cr_assert_not_null(r.answer, "%s", r.why);
+	cr_assert_eq(r.ech_removed, 1);
+	ldns_pkt *p = written(r.answer, &q, 0, r.answer->nlinks);
+	char *s = t_section(p, LDNS_SECTION_ANSWER);
+	cr_assert_null(strstr(s, "ech="), "%s", s);
+	cr_assert(strstr(s, "alpn=h2") && strstr(s, "port=8443") && strstr(s, "alpn=h3"), "%s", s);
+	cr_assert_eq(ldns_pkt_ancount(p), 2);
+	free(s);
+	ldns_pkt_free(p);
+	oc_dns_answer_free(r.answer);
+
+	const char *svcb[] = { "_dns.h.example. 300 IN SVCB 1 h.example. alpn=dot ech=AEn+DQBFKwAgACABWIHUGj4u+PIggYXcR5JF0gYk3dCRioBW8uJq9H4mKAAIAAEAAQABAANAEnB1YmxpYy50bHMtZWNoLmRldgAA", NULL };
+	r = run(&q, "_dns.h.example", LDNS_RR_TYPE_SVCB, false, LDNS_RCODE_NOERROR, svcb, NULL);
+	cr_assert_not_null(r.answer, "%s", r.why);
+	cr_assert_eq(r.ech_removed, 1);
+	p = written(r.answer, &q, 0, r.answer->nlinks);
+	s = t_section(p, LDNS_SECTION_ANSWER);
+	cr_assert_null(strstr(s, "ech="), "%s", s);
+	cr_assert(strstr(s, "alpn=dot"), "%s", s);
+	free(s);
+	ldns_pkt_free(p);
+	oc_dns_answer_free(r.answer);
+}
