@@ -156,6 +156,17 @@ static void check_kernel(struct report *r)
 	say(r, c == '1' ? OK : WARN, "kernel: ip_forward", c == '1' ? "IPv4 forwarding is on" :
 		"IPv4 forwarding is off: outcalld turns it on at start (direct_ip needs it) unless "
 		"started with --ip-forward false");
+	/* br_netfilter changes nothing Outcall promises (docs/docker.md), but
+	 * an operator reading Docker's rules should know frames take it. */
+	FILE *bn = fopen("/proc/sys/net/bridge/bridge-nf-call-iptables", "re");
+	c = bn ? fgetc(bn) : EOF;
+	if (bn)
+		fclose(bn);
+	say(r, OK, "kernel: br_netfilter", !bn ? "not loaded: bridged frames meet only the bridge "
+		"tables" : c == '1' ? "loaded, bridge-nf-call-iptables on: frames bridged between "
+		"containers also meet iptables, after Outcall's bridge table has dropped them "
+		"(docs/docker.md)" : "loaded, bridge-nf-call-iptables off: bridged frames meet only "
+		"the bridge tables");
 }
 
 /* ---- sockets ---- */

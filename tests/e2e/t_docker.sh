@@ -78,6 +78,10 @@ print([c["ip"] for c in json.load(sys.stdin)["containers"] if c["name"] == sys.a
 }
 
 # -- networks have Docker twins ------------------------------------------
+# The twin is made by the re-sync after outcalld is ready (readiness never
+# waits for Docker), so it may come a moment later; a slower dockerd (one
+# with iptables on) showed that moment.
+lab_wait 30 "the default network's Docker twin" lab_docker network inspect outcall-default
 expect_ok "the default network has a Docker network" \
 	lab_docker network inspect -f '{{index .Options "com.docker.network.bridge.name"}} {{index .Labels "io.outcall.managed"}}' outcall-default
 expect_eq "on bridge outcall0, labelled as Outcall's" "outcall0 true" "$LAB_OUT"
@@ -283,4 +287,9 @@ expect_ok "and enforced" fetch ext-1 http://web.lab.test/s
 expect_ok "outcall doctor" oc_cli doctor --docker-socket "$LAB_DOCKER_SOCK"
 expect_match "doctor sees Docker" "^ok +docker +Docker 20\." "$LAB_OUT"
 expect_match "doctor sees outcalld following Docker" "^ok +outcalld: docker" "$LAB_OUT"
+if [ -e /proc/sys/net/bridge ]; then
+	expect_match "doctor reports br_netfilter" "^ok +kernel: br_netfilter +loaded" "$LAB_OUT"
+else
+	expect_match "doctor reports br_netfilter" "^ok +kernel: br_netfilter +not loaded" "$LAB_OUT"
+fi
 lab_done
