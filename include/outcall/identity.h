@@ -43,6 +43,10 @@ typedef struct oc_container_spec {
 	const char *image;         /* optional, from Docker */
 	oc_map labels;             /* optional, from Docker */
 	int64_t attached_at;       /* Unix time in seconds, 0 if unknown */
+	/* The container's network namespace (st_dev, st_ino of its nsfs
+	 * inode, as oc_network_attach found it): its agent socket admits only
+	 * processes in that namespace. 0, 0: unknown, and it admits nobody. */
+	uint64_t netns_dev, netns_ino;
 } oc_container_spec;
 
 /* A new record with one reference. */
@@ -58,6 +62,8 @@ OC_API const uint8_t *oc_container_mac(const oc_container *c);  /* 6 bytes */
 OC_API const char *oc_container_veth(const oc_container *c);
 OC_API int oc_container_ifindex(const oc_container *c);
 OC_API const char *oc_container_netns(const oc_container *c);   /* "" if unknown */
+OC_API uint64_t oc_container_netns_dev(const oc_container *c);  /* 0 if unknown */
+OC_API uint64_t oc_container_netns_ino(const oc_container *c);  /* 0 if unknown */
 OC_API const char *oc_container_id(const oc_container *c);      /* "" if unknown */
 OC_API const char *oc_container_image(const oc_container *c);   /* "" if unknown */
 OC_API oc_map oc_container_labels(const oc_container *c);

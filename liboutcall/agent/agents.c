@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "core/version.h"
@@ -64,6 +66,78 @@ static void dispatch(oc_api_request *req, void *arg)
 	}
 	route(&k);
 	oc_container_unref(k.c);
+}
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD 77   /* Linux 6.5; older headers lack it */
+#endif
+
+/* The network namespace of the process at the other end of fd, as of now.
+ * SO_PEERCRED's pid named the peer at connect; should the peer have exited
+ * since, the pid could name another process. Where the kernel offers a
+ * pidfd of the peer (6.5 and later), the peer must still exist after the
+ * namespace was read, so the pid was still its own while it was read; on
+ * older kernels the check runs at accept, right after the connect. */
+static int peer_netns(int fd, pid_t pid, struct stat *ns)
+{
+	int pidfd = -1;
+	socklen_t len = sizeof(pidfd);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) != 0)
+		pidfd = -1;
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	int rc = pid > 0 ? stat(path, ns) : -1;
+	if (pidfd >= 0) {
+		if (rc == 0 && syscall(SYS_pidfd_send_signal, pidfd, 0, NULL, 0) != 0)
+			rc = -1;
+		close(pidfd);
+	}
+	return rc;
+}
+
+static void refused(oc_agents *a, const oc_container *c, const char *name, pid_t pid,
+	const char *why)
+{
+	char peer[32];
+	snprintf(peer, sizeof(peer), "pid=%d", (int)pid);
+	oc_event ev;
+	oc_event_init(&ev, OC_EVENT_SECURITY, "agent");
+	ev.container = name;
+	ev.agent = c ? oc_container_agent_name(c) : NULL;
+	ev.peer = peer;
+	ev.verdict = "refused";
+	ev.reason = why;
+	oc_events_emit(a->svc.events, &ev);
+}
+
+/*
+ * A container's socket is its identity, so only the container may use
+ * it: the peer must be a process in the network namespace the container
+ * was attached with. A local user of the host, another container, or a
+ * process that was handed the path is closed before it is read, and the
+ * refusal is a security event.
+ */
+static bool admit(int fd, pid_t pid, void *arg)
+{
+	struct oc_agent_sock *s = arg;
+	oc_agents *a = s->agents;
+	oc_container *c = oc_registry_by_name(a->svc.registry, s->name);
+	struct stat ns;
+	const char *why = NULL;
+	if (!c)
+		why = "the container is not attached any more";
+	else if (!oc_container_netns_ino(c))
+		why = "the container's network namespace is unknown (attached by an earlier "
+			"version): attach it again";
+	else if (peer_netns(fd, pid, &ns) != 0)
+		why = "the peer's network namespace cannot be read (it has exited)";
+	else if ((uint64_t)ns.st_ino != oc_container_netns_ino(c) ||
+		 (uint64_t)ns.st_dev != oc_container_netns_dev(c))
+		why = "the peer is not a process of this container (another network namespace)";
+	if (why)
+		refused(a, c, s->name, pid, why);
+	oc_container_unref(c);
+	return !why;
 }
 
 static char *copy(const char *s)
@@ -174,6 +248,7 @@ static int open_socket(oc_agents *a, struct oc_agent_sock *s)
 	rc = oc_api_server_listen(a->server, tmp, 0666, (uid_t)-1, (gid_t)-1, s, &s->listener);
 	if (rc)
 		return rc;
+	oc_api_listener_set_admit(s->listener, admit);
 	if (rename(tmp, s->path) != 0) {
 		rc = oc_error_os("agent socket for %s: cannot move %s to %s", s->name, tmp, s->path);
 		oc_api_listener_close(s->listener);

@@ -78,6 +78,7 @@ static int add_container(oc_state *st, oc_container *c)
 		.netns = (char *)oc_container_netns(c), .container_id = (char *)oc_container_id(c),
 		.image = (char *)oc_container_image(c), .labels = labels,
 		.nlabels = labels ? lm.count : 0, .attached_at = oc_container_attached_at(c),
+		.netns_dev = oc_container_netns_dev(c), .netns_ino = oc_container_netns_ino(c),
 	};
 	int rc = oc_state_add_container(st, &sc);
 	free(labels);
@@ -196,6 +197,7 @@ int oc_daemon_restore_identity(oc_daemon *d, const oc_state *st)
 			.veth = oc_container_veth(c), .ifindex = oc_container_ifindex(c),
 			.netns = sc->netns, .container_id = sc->container_id, .image = sc->image,
 			.labels = { kv, kv ? sc->nlabels : 0 }, .attached_at = sc->attached_at,
+			.netns_dev = sc->netns_dev, .netns_ino = sc->netns_ino,
 		};
 		memcpy(spec.mac, oc_container_mac(c), 6);
 		oc_container *full = NULL;

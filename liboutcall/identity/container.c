@@ -15,6 +15,7 @@ struct oc_container {
 	uint8_t mac[6];
 	int ifindex;
 	int64_t attached_at;
+	uint64_t netns_dev, netns_ino;
 	oc_kv *labels;
 	size_t nlabels;
 };
@@ -92,6 +93,8 @@ int oc_container_new(const oc_container_spec *spec, oc_container **out)
 	memcpy(c->mac, spec->mac, 6);
 	c->ifindex = spec->ifindex;
 	c->attached_at = spec->attached_at;
+	c->netns_dev = spec->netns_dev;
+	c->netns_ino = spec->netns_ino;
 	int rc = copy_labels(c, spec->labels);
 	if (!rc && !(c->name && c->agent && c->network && c->veth && c->netns && c->id && c->image))
 		rc = oc_error_nomem();
@@ -127,6 +130,8 @@ const uint8_t *oc_container_mac(const oc_container *c) { return c->mac; }
 const char *oc_container_veth(const oc_container *c) { return c->veth; }
 int oc_container_ifindex(const oc_container *c) { return c->ifindex; }
 const char *oc_container_netns(const oc_container *c) { return c->netns; }
+uint64_t oc_container_netns_dev(const oc_container *c) { return c->netns_dev; }
+uint64_t oc_container_netns_ino(const oc_container *c) { return c->netns_ino; }
 const char *oc_container_id(const oc_container *c) { return c->id; }
 const char *oc_container_image(const oc_container *c) { return c->image; }
 int64_t oc_container_attached_at(const oc_container *c) { return c->attached_at; }

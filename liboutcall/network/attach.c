@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,9 +135,13 @@ static int prepare(oc_networks *n, const oc_attach_options *o, struct plan *p)
 static int record(oc_networks *n, const oc_attach_options *o, const struct plan *p, int ifindex,
 	oc_container **out)
 {
+	struct stat ns;
+	if (fstat(p->nsfd, &ns) != 0)
+		return oc_error_os("container '%s': the network namespace (%s)", o->name, p->netns);
 	oc_container_spec s = { .name = o->name, .network = p->net.name, .veth = p->m.port,
 		.ifindex = ifindex, .netns = p->netns, .container_id = o->container_id,
-		.image = o->image, .labels = o->labels, .attached_at = (int64_t)time(NULL) };
+		.image = o->image, .labels = o->labels, .attached_at = (int64_t)time(NULL),
+		.netns_dev = (uint64_t)ns.st_dev, .netns_ino = (uint64_t)ns.st_ino };
 	s.ip.s_addr = htonl(p->m.ip);
 	memcpy(s.mac, p->m.mac, 6);
 	oc_container *c;

@@ -44,6 +44,8 @@ int oc_state_add_container(oc_state *st, const oc_state_container *c)
 	d->container_id = dup_or_empty(c->container_id);
 	d->image = dup_or_empty(c->image);
 	d->attached_at = c->attached_at;
+	d->netns_dev = c->netns_dev;
+	d->netns_ino = c->netns_ino;
 	if (!d->name || !d->network || !d->ip || !d->mac || !d->veth || !d->netns ||
 	    !d->container_id || !d->image)
 		return oc_error_nomem();
@@ -98,10 +100,11 @@ int oc_state_save(const char *path, const oc_state *st)
 		json_t *labels = json_object();
 		for (size_t j = 0; j < c->nlabels; j++)
 			json_object_set_new(labels, c->labels[j].key, json_string(c->labels[j].value));
-		json_array_append_new(cons, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I}",
-			"name", c->name, "network", c->network, "ip", c->ip, "mac", c->mac,
+		json_array_append_new(cons, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:I, "
+			"s:I, s:I}", "name", c->name, "network", c->network, "ip", c->ip, "mac", c->mac,
 			"veth", c->veth, "netns", c->netns, "container_id", c->container_id,
-			"image", c->image, "labels", labels, "attached_at", (json_int_t)c->attached_at));
+			"image", c->image, "labels", labels, "attached_at", (json_int_t)c->attached_at,
+			"netns_dev", (json_int_t)c->netns_dev, "netns_ino", (json_int_t)c->netns_ino));
 	}
 	json_t *root = json_pack("{s:i, s:o, s:o}", "version", OC_STATE_VERSION, "networks", nets,
 		"containers", cons);
@@ -187,6 +190,10 @@ int oc_state_load(const char *path, oc_state *out)
 			break;
 		}
 		c.attached_at = json_integer_value(at);
+		/* absent in files of earlier versions: unknown, so the agent
+		 * socket admits nobody until the container is attached again */
+		c.netns_dev = (uint64_t)json_integer_value(json_object_get(v, "netns_dev"));
+		c.netns_ino = (uint64_t)json_integer_value(json_object_get(v, "netns_ino"));
 		oc_state_label lab[64];
 		const char *k;
 		json_t *lv;

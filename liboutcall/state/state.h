@@ -34,6 +34,7 @@ typedef struct oc_state_container {
 	oc_state_label *labels;
 	size_t nlabels;
 	int64_t attached_at;
+	uint64_t netns_dev, netns_ino;  /* its namespace's nsfs inode; 0 if unknown */
 } oc_state_container;
 
 typedef struct oc_state {

@@ -47,10 +47,12 @@ shim() {
 	lab_in "$ns" setpriv --reuid=1000 --regid=1000 --clear-groups \
 		env OUTCALL_AGENT_SOCKET="$(sock "$ctr")" "$SHIM" "$@"
 }
-# api CONTAINER METHOD PATH [BODY]: raw HTTP on an agent socket; the
-# status code is the last line.
+# api CONTAINER METHOD PATH [BODY]: raw HTTP on an agent socket, from the
+# container's namespace (a socket serves only its container); the status
+# code is the last line.
+ns_of() { case $1 in coder-1) echo a1 ;; tester-1) echo a2 ;; flood-1) echo a3 ;; esac; }
 api() {
-	lab_in a1 curl -sS --max-time 10 --unix-socket "$(sock "$1")" -X "$2" \
+	lab_in "$(ns_of "$1")" curl -sS --max-time 10 --unix-socket "$(sock "$1")" -X "$2" \
 		${4:+--data-binary "$4"} -w '\n%{http_code}\n' "http://agent$3"
 }
 has() { [[ $1 == *"$2"* ]]; }

@@ -107,7 +107,7 @@ expect_match "image in identity" '"image":"oclab/busybox:1"' "$LAB_OUT"
 # the agent socket: in the container, and answering for it
 check_agent_socket() {
 	expect_ok "$1: the agent socket is in the container" lab_poll 5 in_c coder-1 test -S /run/outcall/agent.sock
-	expect_ok "$1: it answers for coder-1" lab_host curl -sS --fail --max-time 5 \
+	expect_ok "$1: it answers for coder-1" c_curl coder-1 \
 		--unix-socket "$LAB_DIR/run/agents/coder-1/agent.sock" http://agent/v1/whoami
 	expect_match "$1: as agent coder" '"agent": *"coder"' "$LAB_OUT"
 	if [ -n "$SHIM" ]; then

@@ -2,12 +2,14 @@
  * judged like the real layers, malformed input, limits, detach and
  * restart. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -230,8 +232,8 @@ Test(sockets, a_detached_container_loses_its_socket)
 	h_sock_path("other-1", path, sizeof(path));
 	oc_agents_dir(h_agents, "other-1", dir, sizeof(dir));
 	cr_assert_eq(oc_registry_remove(h_registry, "other-1"), 0);
-	/* Between the registry and the socket going: refused, not judged. */
-	cr_assert_eq(h_req("other-1", "GET", "/v1/whoami", NULL, NULL), 403);
+	/* Between the registry and the socket going: closed, not judged. */
+	cr_assert_eq(h_req("other-1", "GET", "/v1/whoami", NULL, NULL), 0);
 	oc_agents_detach(h_agents, "other-1");
 	cr_assert_neq(access(path, F_OK), 0);
 	cr_assert_eq(access(dir, F_OK), 0, "the directory stays for the container's mount");
@@ -337,4 +339,54 @@ Test(tuned, checks_are_rate_limited_per_container)
 	cr_assert_str_eq(c.retry_after, "2");
 	h_call_free(&c);
 	json_decref(check("other-1", "{\"dns\": \"web.example\"}", 200));
+}
+
+/* The socket is the container's identity: a process of another network
+ * namespace (a local user of the host, another container) is closed
+ * before anything it sends is read, and the refusal is logged; one in the
+ * container's namespace is served, whatever its uid. */
+Test(sockets, only_the_containers_own_processes_are_served)
+{
+	if (geteuid() != 0)
+		cr_skip_test("needs root to make a network namespace");
+	char path[108];
+	h_sock_path("coder-1", path, sizeof(path));
+	pid_t pid = fork();
+	if (pid == 0) {
+		/* another namespace, as uid 65534: what a local user or another
+		 * container would be */
+		if (unshare(CLONE_NEWNET) != 0 || setgid(65534) != 0 || setuid(65534) != 0)
+			_exit(2);
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+		snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+			_exit(3);
+		static const char req[] = "POST /v1/requests HTTP/1.1\r\nHost: a\r\n"
+			"Content-Length: 47\r\n\r\n{\"host\":\"a.example\",\"justification\":\"x\"}";
+		send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL);
+		char buf[256];
+		struct timeval tv = { 10, 0 };
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		/* closed unread, the kernel may say so with a reset */
+		_exit(n == 0 || (n < 0 && errno == ECONNRESET) ? 0 : n > 0 ? 4 : 5);
+	}
+	int status = -1;
+	for (int i = 0; i < 1000 && waitpid(pid, &status, WNOHANG) == 0; i++)
+		oc_loop_run_once(h_loop, 10);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		"the stranger was answered instead of closed (exit %d)", WEXITSTATUS(status));
+	char *text = NULL;
+	cr_assert_eq(oc_agents_requests_json(h_agents, NULL, &text), 0);
+	cr_assert_str_eq(text, "{\"requests\":[]}", "nothing was filed as coder-1");
+	free(text);
+	struct seen seen = { 0 };
+	oc_event_filter f = { .layer = "agent", .verdict = "refused", .kind = OC_EVENT_SECURITY };
+	oc_events_read(h_events, 0, &f, 100, last_event, &seen);
+	cr_assert_eq(seen.n, 1, "the refusal is logged");
+	cr_assert(strstr(seen.reason, "not a process of this container"), "%s", seen.reason);
+	cr_assert(strncmp(seen.peer, "pid=", 4) == 0, "%s", seen.peer);
+	/* the container's own processes still get through */
+	cr_assert_eq(h_req("coder-1", "GET", "/v1/whoami", NULL, NULL), 200);
 }

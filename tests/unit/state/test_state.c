@@ -32,7 +32,7 @@ Test(state, round_trip)
 	oc_state_label labels[] = { { "outcall.managed", "true" }, { "team", "infra" } };
 	oc_state_container c = { .name = "coder-1", .network = "default", .ip = "10.200.0.2",
 		.mac = "02:00:0a:c8:00:02", .veth = "oc0p2", .netns = "pid 42", .labels = labels,
-		.nlabels = 2, .attached_at = 1700000000 };
+		.nlabels = 2, .attached_at = 1700000000, .netns_dev = 4, .netns_ino = 4026532001 };
 	cr_assert_eq(oc_state_add_container(&st, &c), 0);
 	cr_assert_eq(oc_state_save(path, &st), 0);
 	oc_state_free(&st);
@@ -51,6 +51,8 @@ Test(state, round_trip)
 	cr_assert_str_eq(back.containers[0].container_id, "");
 	cr_assert_eq(back.containers[0].nlabels, 2);
 	cr_assert_eq(back.containers[0].attached_at, 1700000000);
+	cr_assert_eq(back.containers[0].netns_dev, 4, "the agent socket's check survives a restart");
+	cr_assert_eq(back.containers[0].netns_ino, 4026532001);
 	oc_state_free(&back);
 }
 
