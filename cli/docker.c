@@ -10,7 +10,7 @@
 #include "client.h"
 
 const cli_opt cli_run_opts[] = {
-	{ "name", "NAME", "container name in Docker and Outcall (default: agent-<6 digits>)" },
+	{ "name", "NAME", "container name in Docker and Outcall (default: agent-<8 random letters>, its own agent.name)" },
 	{ "network", "NET", "the Outcall network (default: default)" },
 	{ "image", "IMAGE", "the image (default: outcalld's --docker-image)" },
 	{ "volume", "SRC:DST[:ro]", "bind a host path; Outcall's and the engine's sockets are refused",

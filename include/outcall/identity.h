@@ -30,6 +30,11 @@ extern "C" {
 
 typedef struct oc_container oc_container;
 
+/* A container record holds at most this many labels (its state must load
+ * back: a daemon adopting a container with more keeps this many and says
+ * so). */
+#define OC_CONTAINER_MAX_LABELS 64
+
 /* What a record is made from; every pointer is copied. */
 typedef struct oc_container_spec {
 	const char *name;          /* required: [A-Za-z0-9._-], 1 to 64 characters */
@@ -41,7 +46,7 @@ typedef struct oc_container_spec {
 	const char *netns;         /* how attach found its namespace ("pid 42"), or NULL */
 	const char *container_id;  /* optional, from Docker */
 	const char *image;         /* optional, from Docker */
-	oc_map labels;             /* optional, from Docker */
+	oc_map labels;             /* optional, from Docker; OC_CONTAINER_MAX_LABELS at most */
 	int64_t attached_at;       /* Unix time in seconds, 0 if unknown */
 	/* The container's network namespace (st_dev, st_ino of its nsfs
 	 * inode, as oc_network_attach found it): its agent socket admits only

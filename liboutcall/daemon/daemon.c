@@ -113,6 +113,8 @@ static int start_state(oc_daemon *d, oc_state *st)
 		rc = oc_mkdir_p(d->cfg.run_dir, 0755);
 	if (!rc)
 		rc = oc_state_load(d->state_path, st);
+	for (size_t i = 0; !rc && i < st->nwarnings; i++)
+		oc_daemon_log(d, OC_LOG_WARN, "%s", st->warnings[i]);
 	return rc ? step_failed("state") : 0;
 }
 

@@ -241,6 +241,13 @@ int oc_dk_adopt(oc_daemon *d, const oc_docker_container *c, const char *network,
 		.name = c->name, .network = network, .pid = c->pid, .container_id = c->id,
 		.image = c->image, .labels = c->labels,
 	};
+	/* Whatever Docker holds, a record keeps what its state can load back. */
+	if (o.labels.count > OC_CONTAINER_MAX_LABELS) {
+		oc_daemon_log(d, OC_LOG_WARN, "docker: container %s has %zu labels; Outcall keeps "
+			"the first %d (container.labels in rules sees only those)", c->name,
+			o.labels.count, OC_CONTAINER_MAX_LABELS);
+		o.labels.count = OC_CONTAINER_MAX_LABELS;
+	}
 	rc = oc_daemon_attach(d, &o, out);
 	if (!rc)
 		oc_daemon_log(d, OC_LOG_INFO, "docker: attached container %s (%.12s, pid %d)",

@@ -152,12 +152,19 @@ static int check_keys(json_t *body, const char *const *known)
 	return 0;
 }
 
-/* "agent-<6 digits>": agent.name is then "agent". */
+/* "agent-<8 letters>": no trailing digits for agent.name to drop, so
+ * every unnamed container is an agent of its own, and an approval for
+ * one reaches no other (agent-000001 and agent-000002 were both "agent"). */
 static void pick_name(char *out, size_t size)
 {
-	uint32_t r = 0;
-	oc_random_bytes(&r, sizeof(r));
-	snprintf(out, size, "agent-%06u", (unsigned)(r % 1000000));
+	static const char letters[] = "abcdefghijkmnpqrstuvwxyz";
+	uint8_t r[8];
+	oc_random_bytes(r, sizeof(r));
+	char tail[sizeof(r) + 1];
+	for (size_t i = 0; i < sizeof(r); i++)
+		tail[i] = letters[r[i] % (sizeof(letters) - 1)];
+	tail[sizeof(r)] = '\0';
+	snprintf(out, size, "agent-%s", tail);
 }
 
 static int run_spec(oc_daemon *d, struct run_job *j, oc_docker_run *s, oc_network_info *net)

@@ -201,9 +201,17 @@ int oc_daemon_restore_identity(oc_daemon *d, const oc_state *st)
 		};
 		memcpy(spec.mac, oc_container_mac(c), 6);
 		oc_container *full = NULL;
-		rc = oc_container_new(&spec, &full);
-		if (!rc)
-			rc = oc_registry_put(reg, full);
+		int bad = oc_container_new(&spec, &full);
+		if (!bad)
+			bad = oc_registry_put(reg, full);
+		/* One record the library refuses costs that container its
+		 * Docker identity, not the daemon its start. */
+		if (bad == OC_ENOMEM)
+			rc = bad;
+		else if (bad)
+			oc_daemon_log(d, OC_LOG_WARN, "state: container %s keeps only what the kernel "
+				"tables know (name, address, port): %s; attach it again for the rest",
+				sc->name, oc_error_last()->message);
 		oc_container_unref(full);
 		oc_container_unref(c);
 		free(kv);

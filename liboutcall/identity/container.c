@@ -76,6 +76,9 @@ int oc_container_new(const oc_container_spec *spec, oc_container **out)
 			"[A-Za-z0-9._-]", spec && spec->name ? spec->name : "(null)");
 	if (!spec->network || !spec->network[0])
 		return oc_error_set(OC_EINVAL, "container '%s' has no network", spec->name);
+	if (spec->labels.count > OC_CONTAINER_MAX_LABELS)
+		return oc_error_set(OC_ELIMIT, "container '%s' has %zu labels, more than the %d a "
+			"record keeps", spec->name, spec->labels.count, OC_CONTAINER_MAX_LABELS);
 	oc_container *c = calloc(1, sizeof(*c));
 	if (!c)
 		return oc_error_nomem();

@@ -6,8 +6,11 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Opens a network namespace by path (a bind mount, /proc/<pid>/ns/net) or,
- * when path is NULL, by pid. `ident` receives what it was given ("path
+/* Opens a network namespace by path (a bind mount such as /run/netns/x,
+ * never through a symlink) or, when path is NULL, by pid. Anything that is
+ * not a network namespace (a FIFO, a device, a regular file) is refused
+ * without being opened, and so is the host's own namespace (outcalld's and
+ * the machine's initial one). `ident` receives what it was given ("path
  * /run/netns/x" or "pid 1234"). Returns 0 with *fd open (O_CLOEXEC). */
 int oc_netns_open(const char *path, pid_t pid, int *fd, char *ident, size_t size);
 

@@ -104,6 +104,25 @@ struct plan {
 	int nsfd;
 };
 
+/* One namespace is one container: a second attach of it would give the
+ * same processes a second identity (and a second agent socket). */
+static int not_attached(oc_networks *n, const char *name, const struct plan *p)
+{
+	struct stat st;
+	if (fstat(p->nsfd, &st) != 0)
+		return oc_error_os("container '%s': the network namespace (%s)", name, p->netns);
+	oc_container **list = NULL;
+	size_t count = 0;
+	int rc = oc_registry_list(n->reg, &list, &count);
+	for (size_t i = 0; !rc && i < count; i++)
+		if (oc_container_netns_ino(list[i]) == (uint64_t)st.st_ino &&
+		    oc_container_netns_dev(list[i]) == (uint64_t)st.st_dev)
+			rc = oc_error_set(OC_EEXIST, "the network namespace (%s) is attached already, "
+				"as container '%s'", p->netns, oc_container_name(list[i]));
+	oc_container_list_free(list, count);
+	return rc;
+}
+
 static int prepare(oc_networks *n, const oc_attach_options *o, struct plan *p)
 {
 	const struct oc_kcfg *cfg = oc_firewall_cfg(n->fw);
@@ -129,7 +148,12 @@ static int prepare(oc_networks *n, const oc_attach_options *o, struct plan *p)
 	oc_network_info info;
 	oc_net_info(cfg, &p->net, &info);
 	snprintf(p->m.port, sizeof(p->m.port), "oc%d-%u", info.index, p->m.ip & 0xff);
-	return oc_netns_open(o->netns_path, o->pid, &p->nsfd, p->netns, sizeof(p->netns));
+	rc = oc_netns_open(o->netns_path, o->pid, &p->nsfd, p->netns, sizeof(p->netns));
+	if (!rc && (rc = not_attached(n, o->name, p)) != 0) {
+		close(p->nsfd);
+		p->nsfd = -1;
+	}
+	return rc;
 }
 
 static int record(oc_networks *n, const oc_attach_options *o, const struct plan *p, int ifindex,

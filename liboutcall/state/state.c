@@ -1,10 +1,13 @@
 #include "state/state.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <outcall/identity.h>
 
 #include "core/atomicfile.h"
 #include "core/error.h"
@@ -86,6 +89,9 @@ void oc_state_free(oc_state *st)
 		free(c->labels);
 	}
 	free(st->containers);
+	for (size_t i = 0; i < st->nwarnings; i++)
+		free(st->warnings[i]);
+	free(st->warnings);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -122,6 +128,23 @@ static int corrupt(const char *path, const char *what)
 	return oc_error_set(OC_ECORRUPT, "state file %s is corrupt (%s); outcalld will not guess "
 		"which containers exist. Inspect it, or move it aside with `outcalld --reset-state` "
 		"and re-attach the containers", path, what);
+}
+
+static int warn(oc_state *st, const char *fmt, ...) OC_PRINTF(2, 3);
+static int warn(oc_state *st, const char *fmt, ...)
+{
+	char **g = realloc(st->warnings, (st->nwarnings + 1) * sizeof(*g));
+	if (!g)
+		return oc_error_nomem();
+	st->warnings = g;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vasprintf(&g[st->nwarnings], fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return oc_error_nomem();
+	st->nwarnings++;
+	return 0;
 }
 
 static const char *str_field(json_t *o, const char *key)
@@ -185,26 +208,35 @@ int oc_state_load(const char *path, oc_state *out)
 		json_t *labels = json_object_get(v, "labels");
 		if (!c.name || !c.network || !c.ip || !c.mac || !c.veth || !json_is_integer(at) ||
 		    (labels && !json_is_object(labels))) {
-			rc = corrupt(path, "a container record lacks name, network, ip, mac, veth or "
-				"attached_at");
-			break;
+			rc = warn(out, "state file %s: container record %zu (%.64s) lacks name, "
+				"network, ip, mac, veth or attached_at, or its labels are no object: "
+				"left out (the container keeps what the kernel tables know; attach it "
+				"again for the rest)", path, i, c.name ? c.name : "no name");
+			if (rc)
+				break;
+			continue;
 		}
 		c.attached_at = json_integer_value(at);
 		/* absent in files of earlier versions: unknown, so the agent
 		 * socket admits nobody until the container is attached again */
 		c.netns_dev = (uint64_t)json_integer_value(json_object_get(v, "netns_dev"));
 		c.netns_ino = (uint64_t)json_integer_value(json_object_get(v, "netns_ino"));
-		oc_state_label lab[64];
+		oc_state_label lab[OC_CONTAINER_MAX_LABELS];
+		size_t dropped = 0;
 		const char *k;
 		json_t *lv;
 		json_object_foreach(labels, k, lv) {
-			if (!json_is_string(lv) || c.nlabels == 64) {
-				rc = corrupt(path, "container labels must be at most 64 strings");
-				break;
-			}
-			lab[c.nlabels++] = (oc_state_label){ (char *)k, (char *)json_string_value(lv) };
+			if (!json_is_string(lv) || c.nlabels == OC_CONTAINER_MAX_LABELS)
+				dropped++;
+			else
+				lab[c.nlabels++] = (oc_state_label){ (char *)k,
+					(char *)json_string_value(lv) };
 		}
 		c.labels = lab;
+		if (dropped)
+			rc = warn(out, "state file %s: container %.64s: %zu labels left out (a record "
+				"keeps at most %d, all strings)", path, c.name, dropped,
+				OC_CONTAINER_MAX_LABELS);
 		if (rc || (rc = oc_state_add_container(out, &c)))
 			break;
 	}

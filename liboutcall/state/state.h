@@ -42,9 +42,16 @@ typedef struct oc_state {
 	size_t nnetworks;
 	oc_state_container *containers;
 	size_t ncontainers;
+	/* What a load left out and why (a container record it could not use,
+	 * labels beyond OC_CONTAINER_MAX_LABELS): one bad record must not
+	 * keep the daemon, its firewall and the other containers down. */
+	char **warnings;
+	size_t nwarnings;
 } oc_state;
 
-/* Reads `path`; a missing file is an empty state. */
+/* Reads `path`; a missing file is an empty state. A file that is not a
+ * state file at all (not JSON, another version) is OC_ECORRUPT; a record
+ * in it that cannot be used is left out with a warning. */
 int oc_state_load(const char *path, oc_state *out);
 /* Writes atomically with mode 0600. */
 int oc_state_save(const char *path, const oc_state *st);

@@ -215,8 +215,9 @@ lab_bg a1 mountns unshare --mount --propagation private sh -c \
 	'mount --bind "$1" "$2" && exec sleep 300' sh "$LAB_DIR/run/agents/coder-1" "$root/run/outcall"
 mns=$LAB_LAST_PID
 lab_wait 5 "the bind mount" nsenter -t "$mns" -m test -S "$root/run/outcall/agent.sock"
-inbox() { # the shim as uid 1000 in the busybox root: nothing there but busybox and the shim
-	nsenter -t "$mns" -m -- chroot --userspec=1000:1000 "$root" /bin/busybox env -i PATH=/bin \
+inbox() { # the shim as uid 1000 in the busybox root: nothing there but busybox and the
+	# shim, in a1's mount and network namespaces, as a container's process would be
+	nsenter -t "$mns" -m -n -- chroot --userspec=1000:1000 "$root" /bin/busybox env -i PATH=/bin \
 		/bin/busybox sh -c 'outcall-shim "$@"' sh "$@"
 }
 expect_ok "the static shim runs in busybox" inbox whoami

@@ -2,7 +2,9 @@
 # The control plane's lanes (issue 21): an agent socket serves only its
 # own container (a local user, root of the host or another container is
 # closed and logged); the operator group is judged by the groups the peer
-# had when it connected (SO_PEERGROUPS), not by /proc at request time.
+# had when it connected (SO_PEERGROUPS), not by /proc at request time; a
+# state file with more labels than a record keeps, or a broken record,
+# costs only that much, not the daemon's start.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/lab.sh"
@@ -75,5 +77,48 @@ chmod 0666 "$OC_SOCK"
 expect_eq "a peer that joins the group after connecting is refused" 403 \
 	"$(lab_host python3 "$LAB_DIR/operator.py" "$OC_SOCK" "$OPGID" later)"
 chmod 0660 "$OC_SOCK"
+
+# -- item 6: attach takes only a container's namespace ----------------------
+mkfifo "$LAB_DIR/fifo"
+expect_fail "attaching a FIFO is refused" timeout 10 "$OC_OUTCALL" --socket "$OC_SOCK" \
+	attach --netns "$LAB_DIR/fifo" --name fifo-1
+expect_match "as no namespace" "is not a namespace" "$LAB_ERR"
+expect_ok "and the daemon still answers" timeout 5 "$OC_OUTCALL" --socket "$OC_SOCK" status
+route_before=$(lab_host ip route show default)
+expect_fail "attaching the host's own namespace is refused" \
+	oc_cli attach --netns "$(lab_netns host)" --name host-1
+expect_match "as the host's" "the host's own network namespace" "$LAB_ERR"
+expect_eq "the host's default route is untouched" "$route_before" "$(lab_host ip route show default)"
+expect_fail "a namespace attached already is refused" oc_cli attach --netns "$(lab_netns a1)" --name again-1
+expect_match "naming its container" "attached already, as container 'coder-1'" "$LAB_ERR"
+
+# -- item 4: a state file outcalld cannot wholly use does not stop it -------
+lab_stop outcalld TERM
+python3 - "$LAB_DIR/state/state.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+st = json.load(open(path))
+for c in st["containers"]:
+    if c["name"] == "coder-1":
+        c["labels"] = {"l%d" % i: "v" for i in range(70)}
+st["containers"].append({"name": "broken"})
+json.dump(st, open(path, "w"))
+PY
+oc_start --operator-group "$OPGROUP"
+expect_ok "outcalld starts from a state file with 70 labels and a broken record" \
+	oc_cli status
+expect_match "it says what it left out" "coder-1: 6 labels left out" "$(cat "$LAB_DIR/outcalld.log")"
+expect_match "and which record" "container record .* \(broken\) lacks" "$(cat "$LAB_DIR/outcalld.log")"
+expect_ok "coder-1 is still attached" lab_poll 5 sh -c "$OC_OUTCALL --socket $OC_SOCK --json containers | grep -q coder-1"
+expect_eq "with the labels a record keeps" 64 "$(oc_cli --json containers | python3 -c \
+	'import json,sys; print(len([c for c in json.load(sys.stdin)["containers"] if c["name"] == "coder-1"][0]["labels"]))')"
+expect_ok "its agent socket still serves it" ask a1 1000 coder-1
+expect_ok "and tester-1's serves tester-1" ask a2 1000 tester-1
+expect_fail "the container is still fenced: evil is blocked" \
+	lab_in a1 curl -sf --max-time 5 -o /dev/null "http://$LAB_IP_EVIL/"
+expect_ok "the state saved next loads whole" oc_cli network create spare
+lab_stop outcalld TERM
+oc_start --operator-group "$OPGROUP"
+expect_nomatch "and says nothing of labels" "labels left out" "$(cat "$LAB_DIR/outcalld.log")"
 
 lab_done

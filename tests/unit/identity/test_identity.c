@@ -178,3 +178,18 @@ Test(identity, names_never_leave_their_directory)
 	oc_container *c;
 	cr_assert_eq(oc_container_new(&s, &c), OC_EINVAL);
 }
+
+/* What a record holds, its state file can load back. */
+Test(identity, a_record_keeps_at_most_the_label_cap)
+{
+	oc_kv labels[OC_CONTAINER_MAX_LABELS + 1];
+	for (size_t i = 0; i < OC_CONTAINER_MAX_LABELS + 1; i++)
+		labels[i] = (oc_kv){ "k", "v" };
+	oc_container_spec s = { .name = "coder-1", .network = "default",
+		.labels = { labels, OC_CONTAINER_MAX_LABELS + 1 } };
+	oc_container *c = NULL;
+	cr_assert_eq(oc_container_new(&s, &c), OC_ELIMIT);
+	s.labels.count = OC_CONTAINER_MAX_LABELS;
+	cr_assert_eq(oc_container_new(&s, &c), 0);
+	oc_container_unref(c);
+}

@@ -1,6 +1,11 @@
 /* Networks and attachment against the kernel, in private namespaces: the
  * test's own namespace plays the host, nstest peers play containers. */
 #include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -205,5 +210,65 @@ Test(network, traffic_meets_the_policy, .init = nstest_enter)
 	cr_assert_null(strstr(out, "packets 0 "), "the gateway did not drop the ping: %s", out);
 	sh_ok("counters", out, sizeof(out), "nft list counter bridge outcall container-to-container");
 	cr_assert_null(strstr(out, "packets 0 "), "the bridge did not drop a frame: %s", out);
+	world_down(&w);
+}
+
+static void refused(oc_networks *n, const char *path, pid_t pid, int code, const char *why)
+{
+	oc_attach_options o = { .name = "stranger", .netns_path = path, .pid = pid };
+	cr_assert_eq(oc_network_attach(n, &o, NULL), code, "%s: %s", path ? path : "pid",
+		oc_error_last()->message);
+	cr_assert(strstr(oc_error_last()->message, why), "%s", oc_error_last()->message);
+	char out[256];
+	cr_assert_neq(nstest_sh(out, sizeof(out), "ip link show oc0-2"), 0, "nothing left behind");
+}
+
+/* attach opens what it is given as root: only a container's network
+ * namespace passes. A FIFO is never opened (it would block the loop), a
+ * symlink is not followed, and the host's own namespace, where the bridge
+ * and the default route live, is refused (attaching it moved the host's
+ * default route). One namespace is one container. */
+Test(network, attach_takes_only_a_containers_namespace, .init = nstest_enter, .timeout = 30)
+{
+	struct world w;
+	world_up(&w);
+	char dir[] = "/tmp/oc-netns-XXXXXX", fifo[64], file[64], link[64], user[64];
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(file, sizeof(file), "%s/file", dir);
+	snprintf(link, sizeof(link), "%s/link", dir);
+	snprintf(user, sizeof(user), "%s/uts", dir);
+	cr_assert_eq(mkfifo(fifo, 0600), 0);
+	fclose(fopen(file, "w"));
+	fclose(fopen(user, "w"));
+	/* an nsfs file of another type, bound where a network namespace could
+	 * be (in a mount namespace of this worker's own) */
+	char uts[64];
+	snprintf(uts, sizeof(uts), "/proc/%d/ns/uts", (int)w.p1.pid);
+	cr_assert_eq(unshare(CLONE_NEWNS), 0);
+	cr_assert_eq(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL), 0);
+	cr_assert_eq(mount(uts, user, NULL, MS_BIND, NULL), 0, "%s", strerror(errno));
+	cr_assert_eq(symlink(w.p1.path, link), 0);
+	refused(w.n, fifo, 0, OC_EINVAL, "is not a namespace");
+	refused(w.n, file, 0, OC_EINVAL, "is not a namespace");
+	refused(w.n, link, 0, OC_EINVAL, "is a symbolic link");
+	refused(w.n, user, 0, OC_EINVAL, "not a network namespace");
+	refused(w.n, "/proc/self/ns/net", 0, OC_EINVAL, "is a symbolic link");
+	refused(w.n, NULL, getpid(), OC_EPERM, "the host's own network namespace");
+	oc_container *c = attach(w.n, "coder-1", &w.p1, true);
+	oc_attach_options twice = { .name = "coder-9", .pid = w.p1.pid };
+	cr_assert_eq(oc_network_attach(w.n, &twice, NULL), OC_EEXIST);
+	cr_assert(strstr(oc_error_last()->message, "attached already, as container 'coder-1'"),
+		"%s", oc_error_last()->message);
+	struct stat ns;
+	cr_assert_eq(stat(w.p1.path, &ns), 0);
+	cr_assert_eq(oc_container_netns_ino(c), (uint64_t)ns.st_ino, "recorded for the agent socket");
+	oc_container_unref(c);
+	umount(user);
+	unlink(user);
+	unlink(fifo);
+	unlink(file);
+	unlink(link);
+	rmdir(dir);
 	world_down(&w);
 }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <outcall/error.h>
+#include <outcall/identity.h>
 #include "state/state.h"
 #include "tmpfiles.h"
 
@@ -80,8 +81,56 @@ Test(state, corrupt_files_are_refused_with_the_recovery_command)
 	expect_corrupt("{\"version\": 1, \"networks\": {}, \"containers\": []}", "must be lists");
 	expect_corrupt("{\"version\": 1, \"networks\": [{\"name\": \"x\"}], \"containers\": []}",
 		"network without name or index");
-	expect_corrupt("{\"version\": 1, \"networks\": [], \"containers\": [{\"name\": \"a\"}]}",
-		"lacks name");
 	expect_corrupt("{\"version\": 1, \"version\": 1, \"networks\": [], \"containers\": []}",
 		"duplicate");
+}
+
+static const char *write_state(const char *content)
+{
+	static char path[512];
+	snprintf(path, sizeof(path), "%s/state.json", tmp_dir());
+	FILE *f = fopen(path, "w");
+	fputs(content, f);
+	fclose(f);
+	return path;
+}
+
+#define GOOD(name, ip) "{\"name\": \"" name "\", \"network\": \"default\", \"ip\": \"" ip \
+	"\", \"mac\": \"02:00:0a:c8:00:02\", \"veth\": \"oc0-2\", \"attached_at\": 1"
+
+/* One record it cannot use costs only that record: the file loads, the
+ * others are there, and the warning says what was left out. */
+Test(state, a_bad_container_record_is_left_out_with_a_warning)
+{
+	const char *path = write_state("{\"version\": 1, \"networks\": [], \"containers\": ["
+		"{\"name\": \"broken\"}, " GOOD("coder-1", "10.200.0.2") "}, "
+		GOOD("odd-1", "10.200.0.3") ", \"labels\": [1]}]}");
+	oc_state st;
+	cr_assert_eq(oc_state_load(path, &st), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(st.ncontainers, 1);
+	cr_assert_str_eq(st.containers[0].name, "coder-1");
+	cr_assert_eq(st.nwarnings, 2);
+	cr_assert(strstr(st.warnings[0], "container record 0 (broken) lacks name"), "%s",
+		st.warnings[0]);
+	cr_assert(strstr(st.warnings[1], "(odd-1)"), "%s", st.warnings[1]);
+	oc_state_free(&st);
+}
+
+/* More labels than a record keeps: the container stays with the first
+ * OC_CONTAINER_MAX_LABELS, and the load says so. */
+Test(state, labels_beyond_the_cap_are_left_out_with_a_warning)
+{
+	char text[8192];
+	int n = snprintf(text, sizeof(text), "{\"version\": 1, \"networks\": [], \"containers\": "
+		"[" GOOD("coder-1", "10.200.0.2") ", \"labels\": {");
+	for (int i = 0; i < 70; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "%s\"l%d\": \"v\"", i ? ", " : "", i);
+	snprintf(text + n, sizeof(text) - (size_t)n, "}}]}");
+	oc_state st;
+	cr_assert_eq(oc_state_load(write_state(text), &st), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(st.ncontainers, 1);
+	cr_assert_eq(st.containers[0].nlabels, OC_CONTAINER_MAX_LABELS);
+	cr_assert_eq(st.nwarnings, 1);
+	cr_assert(strstr(st.warnings[0], "coder-1: 6 labels left out"), "%s", st.warnings[0]);
+	oc_state_free(&st);
 }
