@@ -237,6 +237,8 @@ int oc_daemon_start(oc_daemon *d)
 	oc_ruleset_unref(rs);
 	oc_state_free(&st);
 	if (!rc)
+		rc = oc_daemon_kwatch_start(d) ? step_failed("nftables watch") : 0;
+	if (!rc)
 		rc = start_layers(d);
 	if (!rc)
 		rc = start_host_api(d);
@@ -282,6 +284,7 @@ static void begin_stop(oc_loop *loop, void *arg)
 	oc_daemon_log(d, OC_LOG_INFO, "stopping: no new connections, draining for %u ms "
 		"(kernel tables stay in place)", d->cfg.drain_ms);
 	oc_daemon_unwatch_rules(d);
+	oc_daemon_kwatch_stop(d);
 	if (d->api) {
 		oc_api_server_free(d->api);
 		d->api = NULL;
@@ -339,6 +342,7 @@ void oc_daemon_free(oc_daemon *d)
 	if (!d)
 		return;
 	oc_daemon_unwatch_rules(d);
+	oc_daemon_kwatch_stop(d);
 	oc_daemon_reload_wait(d);
 	oc_api_server_free(d->api);
 	oc_dk_stop(d);

@@ -46,6 +46,7 @@ struct oc_daemon {
 	bool reload_again;
 	struct oc_followers *followers; /* `decisions follow` streams (hostapi_events.c) */
 	struct oc_dk *docker;        /* NULL: Docker off (docker.c) */
+	struct oc_kwatch *kwatch;    /* the watch over the kernel tables (kwatch.c) */
 };
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...) OC_PRINTF(3, 4);
@@ -67,6 +68,10 @@ int oc_daemon_load_rules(oc_daemon *d, oc_ruleset **out);
 int oc_daemon_apply_rules(oc_daemon *d, oc_ruleset *rs);
 int oc_daemon_watch_rules(oc_daemon *d);
 void oc_daemon_unwatch_rules(oc_daemon *d);
+
+/* Reinstalls tables someone else removed, cuts flows of expired grants. */
+int oc_daemon_kwatch_start(oc_daemon *d);
+void oc_daemon_kwatch_stop(oc_daemon *d);
 
 /* Listeners of the DNS filter and proxy on one network's gateway. */
 int oc_daemon_listen_network(oc_daemon *d, const oc_network_info *net);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "kernel/firewall.h"
 
 static void head(oc_buf *b, const char *name, const char *type, const char *help)
 {
@@ -114,6 +115,12 @@ static void kernel_metrics(oc_daemon *d, oc_buf *b)
 	single(b, "outcall_containers", "gauge", "Attached containers.", oc_registry_count(oc_networks_registry(d->nets)));
 	single(b, "outcall_tables_installed", "gauge", "1 when Outcall's nftables tables are in the kernel.",
 		oc_firewall_installed(oc_networks_firewall(d->nets)) == 1);
+	uint64_t cut, repairs;
+	oc_firewall_watch_stats(oc_networks_firewall(d->nets), &cut, &repairs);
+	single(b, "outcall_tables_reinstalled_total", "counter", "Reinstalls after someone else "
+		"removed or changed Outcall's nftables tables.", repairs);
+	single(b, "outcall_conntrack_flows_cut_total", "counter", "Conntrack entries deleted because "
+		"no grant or attached container permits them any more.", cut);
 	oc_grant_list *l = NULL;
 	if (oc_firewall_grants(oc_networks_firewall(d->nets), &l) != 0)
 		return;

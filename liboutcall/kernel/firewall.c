@@ -350,6 +350,8 @@ int oc_firewall_apply(oc_firewall *fw, const oc_direct_rule *rules, size_t n)
 		free(fw->rules);
 		fw->rules = nr;
 		fw->nrules = n;
+		/* grants of changed or removed rules went with their sets */
+		rc = oc_fw_cut_flows(fw, NULL);
 	} else {
 		free(nr);
 	}

@@ -9,6 +9,7 @@
 
 #include "kernel/config.h"
 #include "kernel/nft_desc.h"
+#include "kernel/nl.h"
 
 const struct oc_kcfg *oc_firewall_cfg(const oc_firewall *fw);
 
@@ -18,6 +19,27 @@ int oc_firewall_del_net(oc_firewall *fw, const char *name);
 int oc_firewall_add_member(oc_firewall *fw, const struct oc_nft_member *m);
 /* Removes a container and, in the same transaction, its grants. */
 int oc_firewall_del_member(oc_firewall *fw, uint32_t ip);
+
+/* Cuts the conntrack flows of the pool's addresses that nothing permits
+ * now: no container holds the source address, or the flow is neither to
+ * an Outcall service nor covered by a live direct_ip grant. Applying rules
+ * and removing or adding a container do it themselves; *cut (may be NULL)
+ * counts the flows deleted. */
+int oc_firewall_cut_flows(oc_firewall *fw, size_t *cut);
+/* For a timer of about a second: once a grant has expired, cuts its flows. */
+int oc_firewall_tick(oc_firewall *fw, size_t *cut);
+/* Conntrack entries cut and reinstalls by oc_firewall_repair, since open. */
+void oc_firewall_watch_stats(oc_firewall *fw, uint64_t *flows_cut, uint64_t *repairs);
+
+/* Compares the rules of both tables in the kernel with the description;
+ * when someone else removed or emptied them, reinstalls them whole (grants
+ * are lost with them, and their flows cut) and returns 1. 0 when intact. */
+int oc_firewall_repair(oc_firewall *fw);
+/* A socket that turns readable when anyone commits an nftables change in
+ * the namespace: a cue to call oc_firewall_repair. Drain it with
+ * oc_nft_watch_drain; close it with oc_nl_close. */
+int oc_nft_watch_open(struct oc_nl *nl);
+void oc_nft_watch_drain(struct oc_nl *nl);
 
 /* Copies of the current networks / members (free() the array). */
 int oc_firewall_nets(oc_firewall *fw, struct oc_nft_net **out, size_t *n);

@@ -111,6 +111,9 @@ int oc_firewall_add_member(oc_firewall *fw, const struct oc_nft_member *m)
 	if (o)
 		rc = oc_error_set(OC_EEXIST, "container '%s' already has address %s", o->name,
 			oc_ipv4_str(m->ip, ip));
+	/* flows a previous holder of the address left must not be inherited */
+	if (!rc)
+		rc = oc_fw_cut_addr(fw, m->ip);
 	if (!rc && fw->installed)
 		rc = elems_commit(fw, gen_member, m, false, NULL, 0);
 	if (!rc)
@@ -180,6 +183,8 @@ int oc_firewall_del_member(oc_firewall *fw, uint32_t ip)
 		oc_fw_remove_at(fw->members, &fw->nmembers, sizeof(*fw->members), at);
 		if (fw->installed)
 			rc = oc_fw_read_grants(fw);
+		if (!rc)
+			rc = oc_fw_cut_addr(fw, ip);
 	}
 out:
 	pthread_mutex_unlock(&fw->lock);

@@ -25,6 +25,9 @@ struct oc_firewall {
 	struct oc_nft_direct *rules;
 	size_t nrules;
 	struct oc_grantidx idx;
+	bool lost;              /* found removed by someone else, not yet reinstalled */
+	uint64_t flows_cut;     /* conntrack entries deleted, ever */
+	uint64_t repairs;       /* reinstalls after someone else removed the tables */
 };
 
 uint64_t oc_fw_now_ms(void);
@@ -37,6 +40,10 @@ int oc_fw_read_set(oc_firewall *fw, uint32_t family, const char *set,
 	const enum oc_nft_field *key, size_t nkey, struct oc_nft_elem_info **out, size_t *n);
 /* Rebuilds the grant index from the kernel's direct_ip sets. */
 int oc_fw_read_grants(oc_firewall *fw);
+/* Re-reads the grants and cuts the conntrack flows nothing permits now. */
+int oc_fw_cut_flows(oc_firewall *fw, size_t *cut);
+/* Cuts every flow from or to ip. */
+int oc_fw_cut_addr(oc_firewall *fw, uint32_t ip);
 /* Replaces both tables with the current description and `rules`. */
 int oc_fw_commit_replace(oc_firewall *fw, struct oc_nft_direct *rules, size_t nrules);
 

@@ -53,6 +53,15 @@ void oc_grantidx_clear(struct oc_grantidx *g)
 	memset(g, 0, sizeof(*g));
 }
 
+uint64_t oc_grantidx_first_expiry(const struct oc_grantidx *g)
+{
+	uint64_t first = 0;
+	for (size_t i = 0; i < g->cap; i++)
+		if (g->slots[i].state == FULL && (!first || g->slots[i].expiry < first))
+			first = g->slots[i].expiry;
+	return first;
+}
+
 static struct gi_slot *find(struct oc_grantidx *g, const struct oc_grant_key *k)
 {
 	if (!g->cap)

@@ -31,6 +31,8 @@ void oc_grantidx_clear(struct oc_grantidx *g);
 uint64_t oc_grantidx_get(struct oc_grantidx *g, const struct oc_grant_key *k, uint64_t now);
 /* Inserts or updates; returns 0 or OC_ENOMEM. */
 int oc_grantidx_put(struct oc_grantidx *g, const struct oc_grant_key *k, uint64_t expiry);
+/* The earliest expiry of any entry, expired or not; 0 when empty. */
+uint64_t oc_grantidx_first_expiry(const struct oc_grantidx *g);
 void oc_grantidx_del(struct oc_grantidx *g, const struct oc_grant_key *k);
 /* Live entries of (rule, container) at now; prunes that pair's expired
  * entries when the cached count reaches `prune_at`. */

@@ -8,6 +8,7 @@
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
+#include <linux/if_arp.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_nat.h>
 #include <linux/netfilter/nf_tables.h>
@@ -101,7 +102,7 @@ static uint32_t key_len(const enum oc_nft_field *f, size_t n)
 {
 	uint32_t l = 0;
 	for (size_t i = 0; i < n; i++)
-		l += oc_nft_field_width(f[i]);
+		l += oc_nft_key_width(f, n, i);
 	return l;
 }
 
@@ -333,6 +334,7 @@ struct rb {
 	struct nftnl_rule *r;
 	int l3;    /* dependency established: 0, OC_DEP_IPV4, OC_DEP_ARP */
 	int l4;    /* 0, OC_DEP_TCP, OC_DEP_UDP */
+	bool l2;   /* `meta iiftype ether` established (inet only) */
 	int rc;
 };
 
@@ -408,6 +410,20 @@ static void dependency(struct rb *rb, enum oc_nft_dep dep)
 	switch (dep) {
 	case OC_DEP_NONE:
 		return;
+	case OC_DEP_ETHER: {
+		/* the bridge family always has an Ethernet header */
+		if (rb->n->family != OC_NFT_INET || rb->l2)
+			return;
+		rb->l2 = true;
+		uint16_t ether = ARPHRD_ETHER;
+		struct nftnl_expr *e = expr(rb, "meta");
+		if (e) {
+			nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, NFT_META_IIFTYPE);
+			nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+		}
+		cmp_data(rb, NFT_CMP_EQ, &ether, sizeof(ether));
+		return;
+	}
 	case OC_DEP_IPV4:
 	case OC_DEP_ARP:
 		if (rb->l3 == (int)dep)

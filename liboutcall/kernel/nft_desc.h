@@ -90,6 +90,7 @@ int oc_nft_direct_parse(const char *set, const char *comment, struct oc_nft_dire
 /* The key layouts of the sets read back on open. */
 extern const enum oc_nft_field oc_nft_gateways_key[2];
 extern const enum oc_nft_field oc_nft_containers_key[3];
+extern const enum oc_nft_field oc_nft_sources_key[2];
 extern const enum oc_nft_field oc_nft_dip_key[3];
 
 #endif

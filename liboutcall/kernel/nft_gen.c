@@ -16,6 +16,7 @@
 
 const enum oc_nft_field oc_nft_gateways_key[2] = { OC_F_IIFNAME, OC_F_IP_DADDR };
 const enum oc_nft_field oc_nft_containers_key[3] = { OC_F_IIFNAME, OC_F_ETHER_SADDR, OC_F_IP_SADDR };
+const enum oc_nft_field oc_nft_sources_key[2] = { OC_F_ETHER_SADDR, OC_F_IP_SADDR };
 const enum oc_nft_field oc_nft_dip_key[3] = { OC_F_IP_SADDR, OC_F_IP_DADDR, OC_F_TH_DPORT };
 
 #define CT_INVALID NF_CT_STATE_INVALID_BIT
@@ -35,12 +36,17 @@ const enum oc_nft_field oc_nft_dip_key[3] = { OC_F_IP_SADDR, OC_F_IP_DADDR, OC_F
 #define C_FORWARD "forward-dropped"
 #define C_HOST "host-to-container-dropped"
 #define C_SPOOFED "spoofed"
+#define C_GROUP "group-dropped"
+#define C_FOREIGN "foreign-port-dropped"
+#define C_RELATED "related-dropped"
 
 /* Set names. */
 #define S_BRIDGES "bridges"
 #define S_GATEWAYS "gateways"
 #define S_PORTS "ports"
 #define S_CONTAINERS "containers"
+#define S_SOURCES "sources"
+#define S_MACS "macs"
 
 struct gen {
 	const struct oc_nft_desc *d;
@@ -75,9 +81,10 @@ static void in_set(struct gen *g, enum oc_nft_field f, const char *set, bool neg
 	m->set = set;
 }
 
-static void in_concat(struct gen *g, const enum oc_nft_field *f, size_t n, const char *set)
+static void in_concat(struct gen *g, const enum oc_nft_field *f, size_t n, const char *set,
+	bool neg)
 {
-	struct oc_nft_match *m = add(g, OC_M_LOOKUP, false);
+	struct oc_nft_match *m = add(g, OC_M_LOOKUP, neg);
 	memcpy(m->fields, f, n * sizeof(*f));
 	m->nfields = n;
 	m->set = set;
@@ -167,6 +174,11 @@ static const struct oc_nft_set set_ports = { OC_NFT_BRIDGE, S_PORTS, { OC_F_IIFN
 static const struct oc_nft_set set_containers = { OC_NFT_BRIDGE, S_CONTAINERS,
 	{ OC_F_IIFNAME, OC_F_ETHER_SADDR, OC_F_IP_SADDR }, 3, 0,
 	"each container port with the MAC and IPv4 address Outcall gave it" };
+static const struct oc_nft_set set_sources = { OC_NFT_INET, S_SOURCES,
+	{ OC_F_ETHER_SADDR, OC_F_IP_SADDR }, 2, 0,
+	"the MAC and IPv4 address of each attached container" };
+static const struct oc_nft_set set_macs = { OC_NFT_BRIDGE, S_MACS, { OC_F_ETHER_SADDR }, 1, 0,
+	"the MAC of each attached container, pinned to its port" };
 
 static int net_elems(const struct oc_nft_net *n, const struct oc_nft_set *only,
 	const struct oc_nft_sink *sink)
@@ -192,6 +204,13 @@ static int member_elems(const struct oc_nft_member *m, const struct oc_nft_set *
 	e.key[2].num = m->ip;
 	if (!only || only == &set_containers)
 		TRY(sink->elem(sink->ctx, &set_containers, &e));
+	struct oc_nft_elem src = { .comment = m->name };
+	memcpy(src.key[0].mac, m->mac, 6);
+	if (!only || only == &set_macs)
+		TRY(sink->elem(sink->ctx, &set_macs, &src));
+	src.key[1].num = m->ip;
+	if (!only || only == &set_sources)
+		TRY(sink->elem(sink->ctx, &set_sources, &src));
 	return 0;
 }
 
@@ -244,7 +263,7 @@ static const uint32_t tcp_udp[] = { IPPROTO_TCP, IPPROTO_UDP };
 static void match_grant(struct gen *g, const struct oc_nft_direct *r)
 {
 	anon(g, OC_F_L4PROTO, tcp_udp, 2, false);
-	in_concat(g, oc_nft_dip_key, 3, r->set);
+	in_concat(g, oc_nft_dip_key, 3, r->set, false);
 }
 
 static int inet_sets(struct gen *g)
@@ -256,6 +275,9 @@ static int inet_sets(struct gen *g)
 	TRY(g->sink->set(g->sink->ctx, &set_gateways));
 	for (size_t i = 0; i < d->nnets; i++)
 		TRY(net_elems(&d->nets[i], &set_gateways, g->sink));
+	TRY(g->sink->set(g->sink->ctx, &set_sources));
+	for (size_t i = 0; i < d->nmembers; i++)
+		TRY(member_elems(&d->members[i], &set_sources, g->sink));
 	for (size_t i = 0; i < d->nrules; i++) {
 		char comment[128];
 		struct oc_nft_set s;
@@ -275,6 +297,22 @@ static int inet_guard(struct gen *g)
 	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
 	cmp(g, OC_F_NFPROTO, 10 /* NFPROTO_IPV6 */);
 	TRY(emit(g, C_IPV6, OC_V_DROP));
+	/* The bridge table pins addresses per port; this holds for packets that
+	 * reach the host by a path it does not see, and for ports Outcall did
+	 * not make (this kernel has no `meta ibrname` to tell their bridge). */
+	rule_start(g, "guard", "only an attached container's own MAC and IPv4 address enter "
+		"from an Outcall bridge");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+	in_concat(g, oc_nft_sources_key, 2, S_SOURCES, true);
+	TRY(emit(g, C_SPOOFED, OC_V_DROP));
+	/* An ICMP error is "related" to whichever flow its inner header names,
+	 * so a container could address one to another container's flow and
+	 * carry bytes past the drop below. Containers need send none. */
+	rule_start(g, "guard", "ICMP errors from containers are dropped: their inner header "
+		"may name another container's flow");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+	bits(g, OC_F_CT_STATE, NF_CT_STATE_BIT(IP_CT_RELATED));
+	TRY(emit(g, C_RELATED, OC_V_DROP));
 	for (size_t i = 0; i < cfg->nblocked; i++) {
 		rule_start(g, "guard", "never reachable from containers, not even through a "
 			"direct_ip grant (cloud metadata lives here)");
@@ -318,7 +356,7 @@ static int inet_redirect(struct gen *g)
 static int gateway_port(struct gen *g, enum oc_nft_field dport, uint16_t port, const char *why)
 {
 	rule_start(g, "host-in", why);
-	in_concat(g, oc_nft_gateways_key, 2, S_GATEWAYS);
+	in_concat(g, oc_nft_gateways_key, 2, S_GATEWAYS, false);
 	cmp(g, dport, port);
 	return emit(g, NULL, OC_V_ACCEPT);
 }
@@ -353,7 +391,7 @@ static int inet_input(struct gen *g)
 		for (size_t i = 0; i < cfg->nservice_ports; i++)
 			ports[i] = cfg->service_ports[i];
 		rule_start(g, "host-in", "agent-facing services on the gateway");
-		in_concat(g, oc_nft_gateways_key, 2, S_GATEWAYS);
+		in_concat(g, oc_nft_gateways_key, 2, S_GATEWAYS, false);
 		anon(g, OC_F_TCP_DPORT, ports, cfg->nservice_ports, false);
 		TRY(emit(g, NULL, OC_V_ACCEPT));
 	}
@@ -370,14 +408,16 @@ static int inet_forward(struct gen *g)
 	in_set(g, OC_F_IIFNAME, S_BRIDGES, true);
 	in_set(g, OC_F_OIFNAME, S_BRIDGES, true);
 	TRY(emit(g, NULL, OC_V_ACCEPT));
+	/* before any conntrack accept: no state makes a container reachable */
+	rule_start(g, "forward", "containers never reach each other, not even across networks "
+		"or through related ICMP");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+	in_set(g, OC_F_OIFNAME, S_BRIDGES, false);
+	TRY(emit(g, C_C2C, OC_V_DROP));
 	TRY(conntrack(g, "forward", "replies on flows a direct_ip grant accepted"));
 	rule_start(g, "forward", "nothing outside may open a connection to a container");
 	in_set(g, OC_F_OIFNAME, S_BRIDGES, false);
-	in_set(g, OC_F_IIFNAME, S_BRIDGES, true);
 	TRY(emit(g, C_INBOUND, OC_V_DROP));
-	rule_start(g, "forward", "containers never reach each other, not even across networks");
-	in_set(g, OC_F_OIFNAME, S_BRIDGES, false);
-	TRY(emit(g, C_C2C, OC_V_DROP));
 	for (size_t i = 0; i < d->nrules; i++) {
 		rule_start(g, "forward", "container . destination . port granted by direct_ip");
 		match_grant(g, &d->rules[i]);
@@ -429,6 +469,9 @@ static int gen_inet(struct gen *g)
 	TRY(counter(g, C_DIRECT, "new flows accepted by a direct_ip grant"));
 	TRY(counter(g, C_FORWARD, "container packets to the outside without a direct_ip grant"));
 	TRY(counter(g, C_HOST, "packets the host started towards a container"));
+	TRY(counter(g, C_SPOOFED, "packets from an Outcall bridge without an attached "
+		"container's MAC and IP"));
+	TRY(counter(g, C_RELATED, "ICMP errors from containers"));
 	TRY(inet_sets(g));
 	TRY(chain(g, "guard", "filter", OC_HOOK_PREROUTING, -150, false,
 		"first look at container packets, before any redirect"));
@@ -453,6 +496,36 @@ static int gen_inet(struct gen *g)
 
 /* ---- table bridge outcall ---- */
 
+/* A port Outcall did not make may sit on an Outcall bridge (this kernel
+ * cannot tell which bridge a frame came through: no `meta ibrname`). It
+ * may not speak with an Outcall container's MAC or an address of the pool. */
+static int foreign_port(struct gen *g, const char *chain)
+{
+	const struct oc_kcfg *cfg = g->d->cfg;
+	rule_start(g, chain, "a port Outcall did not make, with the MAC of an attached container");
+	in_set(g, OC_F_IIFNAME, S_PORTS, true);
+	in_set(g, OC_F_ETHER_SADDR, S_MACS, false);
+	TRY(emit(g, C_FOREIGN, OC_V_DROP));
+	rule_start(g, chain, "a port Outcall did not make, with an address of Outcall's pool");
+	in_set(g, OC_F_IIFNAME, S_PORTS, true);
+	prefix(g, OC_F_IP_SADDR, &cfg->pool);
+	TRY(emit(g, C_FOREIGN, OC_V_DROP));
+	rule_start(g, chain, "a port Outcall did not make, claiming an address of Outcall's "
+		"pool in ARP");
+	in_set(g, OC_F_IIFNAME, S_PORTS, true);
+	prefix(g, OC_F_ARP_SADDR_IP, &cfg->pool);
+	return emit(g, C_FOREIGN, OC_V_DROP);
+}
+
+static int group_drop(struct gen *g, const char *chain)
+{
+	rule_start(g, chain, "containers need no multicast: link-local group addresses "
+		"(01:80:c2:00:00:0X) would take frames past the bridge table");
+	in_set(g, OC_F_IIFNAME, S_PORTS, false);
+	cmp(g, OC_F_PKTTYPE, 2 /* PACKET_MULTICAST */);
+	return emit(g, C_GROUP, OC_V_DROP);
+}
+
 static int gen_bridge(struct gen *g)
 {
 	const struct oc_nft_desc *d = g->d;
@@ -465,38 +538,51 @@ static int gen_bridge(struct gen *g)
 		"or neither IPv4 nor ARP"));
 	TRY(counter(g, C_IPV6, "IPv6 frames from or to container ports"));
 	TRY(counter(g, C_C2C, "frames bridged between container ports"));
+	TRY(counter(g, C_GROUP, "multicast frames from container ports"));
+	TRY(counter(g, C_FOREIGN, "frames from ports Outcall did not make that use an Outcall "
+		"container's MAC or an address of the pool"));
 	TRY(g->sink->set(g->sink->ctx, &set_ports));
 	for (size_t i = 0; i < d->nmembers; i++)
 		TRY(member_elems(&d->members[i], &set_ports, g->sink));
 	TRY(g->sink->set(g->sink->ctx, &set_containers));
 	for (size_t i = 0; i < d->nmembers; i++)
 		TRY(member_elems(&d->members[i], &set_containers, g->sink));
+	TRY(g->sink->set(g->sink->ctx, &set_macs));
+	for (size_t i = 0; i < d->nmembers; i++)
+		TRY(member_elems(&d->members[i], &set_macs, g->sink));
 	TRY(chain(g, "prerouting", "filter", OC_HOOK_PREROUTING, -200, false,
 		"anti-spoofing: a frame from a container port carries that container's MAC and IP"));
+	TRY(chain(g, "input", "filter", OC_HOOK_INPUT, -200, false,
+		"link-local frames the bridge passes up without prerouting"));
 	TRY(chain(g, "forward", "filter", OC_HOOK_FORWARD, -200, false,
 		"containers never reach each other; the gateway is reached through input, "
 		"not forward"));
 	TRY(chain(g, "output", "filter", OC_HOOK_OUTPUT, -200, false,
 		"the host sends containers no IPv6 (no router advertisements)"));
 
+	TRY(foreign_port(g, "prerouting"));
 	rule_start(g, "prerouting", "not a container port: left to the host's other firewalls");
 	in_set(g, OC_F_IIFNAME, S_PORTS, true);
 	TRY(emit(g, NULL, OC_V_ACCEPT));
 	rule_start(g, "prerouting", "IPv6 from containers is dropped");
 	cmp(g, OC_F_ETHER_TYPE, ETHERTYPE_IPV6);
 	TRY(emit(g, C_IPV6, OC_V_DROP));
+	TRY(group_drop(g, "prerouting"));
 	rule_start(g, "prerouting", "IPv4 with the port's own MAC and IP");
-	in_concat(g, oc_nft_containers_key, 3, S_CONTAINERS);
+	in_concat(g, oc_nft_containers_key, 3, S_CONTAINERS, false);
 	TRY(emit(g, NULL, OC_V_ACCEPT));
 	rule_start(g, "prerouting", "ARP that tells the truth about the port's MAC and IP");
 	static const enum oc_nft_field arp_frame[3] = { OC_F_IIFNAME, OC_F_ETHER_SADDR, OC_F_ARP_SADDR_IP };
 	static const enum oc_nft_field arp_sender[3] = { OC_F_IIFNAME, OC_F_ARP_SADDR_ETHER, OC_F_ARP_SADDR_IP };
-	in_concat(g, arp_frame, 3, S_CONTAINERS);
-	in_concat(g, arp_sender, 3, S_CONTAINERS);
+	in_concat(g, arp_frame, 3, S_CONTAINERS, false);
+	in_concat(g, arp_sender, 3, S_CONTAINERS, false);
 	TRY(emit(g, NULL, OC_V_ACCEPT));
 	rule_start(g, "prerouting", "anything else from a container port: forged addresses, "
 		"other protocols");
 	TRY(emit(g, C_SPOOFED, OC_V_DROP));
+
+	TRY(foreign_port(g, "input"));
+	TRY(group_drop(g, "input"));
 
 	rule_start(g, "forward", "from a container port to any other port");
 	in_set(g, OC_F_IIFNAME, S_PORTS, false);

@@ -11,7 +11,7 @@
  * how to print a set's keys. */
 enum {
 	DT_NFPROTO = 2, DT_IPADDR = 7, DT_ETHERADDR = 9, DT_ETHERTYPE = 10,
-	DT_INET_PROTOCOL = 12, DT_INET_SERVICE = 13, DT_CT_STATE = 26, DT_IFNAME = 41,
+	DT_INET_PROTOCOL = 12, DT_INET_SERVICE = 13, DT_CT_STATE = 26, DT_PKTTYPE = 31, DT_IFNAME = 41,
 };
 
 static const struct oc_nft_field_info fields[OC_F_COUNT] = {
@@ -38,11 +38,13 @@ static const struct oc_nft_field_info fields[OC_F_COUNT] = {
 	[OC_F_ETHER_TYPE] = { "ether type", OC_LOAD_PAYLOAD, NFT_PAYLOAD_LL_HEADER, 12, 2,
 		OC_DEP_NONE, OC_VT_ETHERTYPE, DT_ETHERTYPE, false },
 	[OC_F_ETHER_SADDR] = { "ether saddr", OC_LOAD_PAYLOAD, NFT_PAYLOAD_LL_HEADER, 6, 6,
-		OC_DEP_NONE, OC_VT_MAC, DT_ETHERADDR, false },
+		OC_DEP_ETHER, OC_VT_MAC, DT_ETHERADDR, false },
 	[OC_F_ARP_SADDR_IP] = { "arp saddr ip", OC_LOAD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 14, 4,
 		OC_DEP_ARP, OC_VT_IPV4, DT_IPADDR, false },
 	[OC_F_ARP_SADDR_ETHER] = { "arp saddr ether", OC_LOAD_PAYLOAD, NFT_PAYLOAD_NETWORK_HEADER, 8, 6,
 		OC_DEP_ARP, OC_VT_MAC, DT_ETHERADDR, false },
+	[OC_F_PKTTYPE] = { "meta pkttype", OC_LOAD_META, NFT_META_PKTTYPE, 0, 1,
+		OC_DEP_NONE, OC_VT_PKTTYPE, DT_PKTTYPE, true },
 };
 
 const struct oc_nft_field_info *oc_nft_field(enum oc_nft_field f)
@@ -79,6 +81,7 @@ void oc_nft_val_bytes(enum oc_nft_field f, const struct oc_nft_val *v, uint8_t *
 		return;
 	case OC_VT_NFPROTO:
 	case OC_VT_L4PROTO:
+	case OC_VT_PKTTYPE:
 		out[0] = (uint8_t)v->num;
 		return;
 	case OC_VT_CTSTATE:
@@ -87,12 +90,19 @@ void oc_nft_val_bytes(enum oc_nft_field f, const struct oc_nft_val *v, uint8_t *
 	}
 }
 
+/* A concatenation pads each component to whole registers; a single-field
+ * key is as long as the field (nft lists it as a concatenation otherwise). */
+uint32_t oc_nft_key_width(const enum oc_nft_field *f, size_t n, size_t i)
+{
+	return n == 1 ? fields[f[0]].len : oc_nft_field_width(f[i]);
+}
+
 size_t oc_nft_key_bytes(const enum oc_nft_field *f, size_t n,
 	const struct oc_nft_val *vals, uint8_t *out)
 {
 	size_t off = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t w = oc_nft_field_width(f[i]);
+		uint32_t w = oc_nft_key_width(f, n, i);
 		memset(out + off, 0, w);
 		oc_nft_val_bytes(f[i], &vals[i], out + off);
 		off += w;
@@ -106,7 +116,7 @@ int oc_nft_key_parse(const enum oc_nft_field *f, size_t n,
 	size_t off = 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct oc_nft_field_info *fi = &fields[f[i]];
-		uint32_t w = oc_nft_field_width(f[i]);
+		uint32_t w = oc_nft_key_width(f, n, i);
 		if (off + w > len)
 			return oc_error_set(OC_ECORRUPT,
 				"nftables set element of %zu bytes is too short for its key type", len);
@@ -133,6 +143,7 @@ int oc_nft_key_parse(const enum oc_nft_field *f, size_t n,
 			break;
 		case OC_VT_NFPROTO:
 		case OC_VT_L4PROTO:
+		case OC_VT_PKTTYPE:
 			vals[i].num = p[0];
 			break;
 		case OC_VT_CTSTATE:

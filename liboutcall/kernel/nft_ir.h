@@ -38,6 +38,7 @@ enum oc_nft_field {
 	OC_F_ETHER_SADDR,
 	OC_F_ARP_SADDR_IP,
 	OC_F_ARP_SADDR_ETHER,
+	OC_F_PKTTYPE,
 	OC_F_COUNT
 };
 
@@ -46,12 +47,12 @@ enum oc_nft_load { OC_LOAD_META, OC_LOAD_CT, OC_LOAD_PAYLOAD };
 
 /* What must be established before a field can be read (nft inserts the
  * same dependency when it parses the text, and hides it when it lists). */
-enum oc_nft_dep { OC_DEP_NONE, OC_DEP_IPV4, OC_DEP_ARP, OC_DEP_TCP, OC_DEP_UDP };
+enum oc_nft_dep { OC_DEP_NONE, OC_DEP_ETHER, OC_DEP_IPV4, OC_DEP_ARP, OC_DEP_TCP, OC_DEP_UDP };
 
 /* How values of a field are written in nft syntax. */
 enum oc_nft_vtype {
 	OC_VT_IFNAME, OC_VT_NFPROTO, OC_VT_L4PROTO, OC_VT_CTSTATE, OC_VT_IPV4,
-	OC_VT_PORT, OC_VT_ETHERTYPE, OC_VT_MAC
+	OC_VT_PORT, OC_VT_ETHERTYPE, OC_VT_MAC, OC_VT_PKTTYPE
 };
 
 struct oc_nft_field_info {
@@ -182,6 +183,8 @@ struct oc_nft_sink {
  * whole 32-bit registers. */
 uint32_t oc_nft_field_width(enum oc_nft_field f);
 
+/* Bytes component i of a set key of fields f[0..n) takes. */
+uint32_t oc_nft_key_width(const enum oc_nft_field *f, size_t n, size_t i);
 /* Writes the key bytes of `vals` for `fields` (as the kernel compares them)
  * into out (at least OC_NFT_MAX_CONCAT * IFNAMSIZ bytes); returns the length. */
 size_t oc_nft_key_bytes(const enum oc_nft_field *fields, size_t n,

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <libnftnl/gen.h>
 #include <libnftnl/object.h>
+#include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter/nf_tables.h>
@@ -200,6 +201,19 @@ static int obj_cb(const struct nlmsghdr *nlh, void *data)
 	return v->rc ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
+/* One dump of a table's `kind` ("counters", "rules"); OC_ENOTFOUND without
+ * the table. */
+static int dump_table(struct oc_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data,
+	const char *kind, uint32_t family, const char *table)
+{
+	char what[128];
+	snprintf(what, sizeof(what), "listing the %s of table %s %s", kind,
+		family == OC_NFT_INET ? "inet" : "bridge", table);
+	int kerr = 0;
+	int rc = oc_nl_talk(nl, nlh, cb, data, what, &kerr);
+	return rc && kerr == ENOENT ? OC_ENOTFOUND : rc;
+}
+
 int oc_nft_read_counters(struct oc_nl *nl, uint32_t family, const char *table,
 	struct oc_nft_counter_val **out, size_t *n)
 {
@@ -214,13 +228,7 @@ int oc_nft_read_counters(struct oc_nl *nl, uint32_t family, const char *table,
 		NLM_F_DUMP, 0);
 	nftnl_obj_nlmsg_build_payload(nlh, o);
 	nftnl_obj_free(o);
-	char what[128];
-	snprintf(what, sizeof(what), "listing the counters of table %s %s",
-		family == OC_NFT_INET ? "inet" : "bridge", table);
-	int kerr = 0;
-	int rc = oc_nl_talk(nl, nlh, obj_cb, &v, what, &kerr);
-	if (rc && kerr == ENOENT)
-		rc = OC_ENOTFOUND;
+	int rc = dump_table(nl, nlh, obj_cb, &v, "counters", family, table);
 	if (!rc)
 		rc = v.rc;
 	if (rc) {
@@ -253,4 +261,26 @@ int oc_nft_read_genid(struct oc_nl *nl, uint32_t *genid)
 	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, 0);
 	*genid = 0;
 	return oc_nl_talk(nl, nlh, gen_cb, genid, "reading the nftables generation", NULL);
+}
+
+static int count_cb(const struct nlmsghdr *nlh, void *data)
+{
+	(void)nlh;
+	(*(size_t *)data)++;
+	return MNL_CB_OK;
+}
+
+int oc_nft_count_rules(struct oc_nl *nl, uint32_t family, const char *table, size_t *n)
+{
+	*n = 0;
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_rule *r = nftnl_rule_alloc();
+	if (!r)
+		return oc_error_nomem();
+	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)family,
+		NLM_F_DUMP, 0);
+	nftnl_rule_nlmsg_build_payload(nlh, r);
+	nftnl_rule_free(r);
+	return dump_table(nl, nlh, count_cb, n, "rules", family, table);
 }

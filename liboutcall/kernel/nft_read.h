@@ -32,6 +32,8 @@ int oc_nft_read_elems(struct oc_nl *nl, uint32_t family, const char *table, cons
  * table. Free *out with free(). */
 int oc_nft_read_counters(struct oc_nl *nl, uint32_t family, const char *table,
 	struct oc_nft_counter_val **out, size_t *n);
+/* How many rules table holds (0 or OC_ENOTFOUND when it is gone). */
+int oc_nft_count_rules(struct oc_nl *nl, uint32_t family, const char *table, size_t *n);
 int oc_nft_read_genid(struct oc_nl *nl, uint32_t *genid);
 
 #endif

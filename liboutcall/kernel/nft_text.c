@@ -72,6 +72,10 @@ static int put_val(oc_buf *b, enum oc_nft_field f, const struct oc_nft_val *v)
 		if (v->num == 0x86dd)
 			return oc_buf_puts(b, "ip6");
 		return oc_buf_printf(b, "0x%04x", v->num);
+	case OC_VT_PKTTYPE: {
+		static const char *const names[] = { "host", "broadcast", "multicast", "other" };
+		return v->num < 4 ? oc_buf_puts(b, names[v->num]) : oc_buf_printf(b, "%u", v->num);
+	}
 	case OC_VT_CTSTATE: {
 		static const char *const names[] = { "invalid", "established", "related", "new" };
 		const char *sep = "";
@@ -141,6 +145,7 @@ static const char *type_name(enum oc_nft_field f)
 	case OC_VT_L4PROTO: return "inet_proto";
 	case OC_VT_ETHERTYPE: return "ether_type";
 	case OC_VT_CTSTATE: return "ct_state";
+	case OC_VT_PKTTYPE: return "pkt_type";
 	}
 	return "?";
 }

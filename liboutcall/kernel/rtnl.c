@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
@@ -104,6 +105,34 @@ int oc_rtnl_bridge_ensure(struct oc_nl *nl, const char *name, struct oc_link *ou
 	snprintf(what, sizeof(what), "creating bridge %s", name);
 	rc = oc_nl_talk(nl, m.nlh, NULL, NULL, what, NULL);
 	return rc ? rc : oc_rtnl_link_get(nl, name, out);
+}
+
+/* The kernel refuses bits 0-2 (STP, pause, LACP): the input chain of the
+ * bridge table judges those, as the bridge passes them up through it. */
+#define GROUP_FWD_ALL 0xfff8
+
+int oc_rtnl_bridge_harden(struct oc_nl *nl, int ifindex, const char *name)
+{
+	struct msg m;
+	struct ifinfomsg *ifm = start(&m, RTM_NEWLINK, 0, sizeof(*ifm));
+	ifm->ifi_family = AF_UNSPEC;
+	ifm->ifi_index = ifindex;
+	struct nlattr *li = mnl_attr_nest_start(m.nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(m.nlh, IFLA_INFO_KIND, "bridge");
+	struct nlattr *data = mnl_attr_nest_start(m.nlh, IFLA_INFO_DATA);
+	/* Every group address the kernel lets a bridge forward: such frames
+	 * then take the forwarding path through prerouting instead of being
+	 * passed up the port's own stack. */
+	mnl_attr_put_u16(m.nlh, IFLA_BR_GROUP_FWD_MASK, GROUP_FWD_ALL);
+	struct br_boolopt_multi bo = { .optval = 1u << BR_BOOLOPT_NO_LL_LEARN,
+		.optmask = 1u << BR_BOOLOPT_NO_LL_LEARN };
+	mnl_attr_put(m.nlh, IFLA_BR_MULTI_BOOLOPT, sizeof(bo), &bo);
+	mnl_attr_nest_end(m.nlh, data);
+	mnl_attr_nest_end(m.nlh, li);
+	char what[96];
+	snprintf(what, sizeof(what), "setting group_fwd_mask and no_linklocal_learn on bridge %s",
+		name);
+	return oc_nl_talk(nl, m.nlh, NULL, NULL, what, NULL);
 }
 
 int oc_rtnl_veth_create(struct oc_nl *nl, const char *host, int master, const char *peer,

@@ -28,6 +28,11 @@ int oc_rtnl_link_get(struct oc_nl *nl, const char *name, struct oc_link *out);
  * is. */
 int oc_rtnl_bridge_ensure(struct oc_nl *nl, const char *name, struct oc_link *out);
 
+/* Makes link-local group frames (01:80:c2:00:00:0X) take the bridge's
+ * forwarding path, where the bridge table judges them, and keeps them from
+ * teaching the bridge source addresses. */
+int oc_rtnl_bridge_harden(struct oc_nl *nl, int ifindex, const char *name);
+
 /* Creates a veth pair: `host` (down, a port of bridge `master`) in the
  * socket's namespace, and `peer` with MAC `peer_mac` directly in the
  * namespace of `peer_netns_fd`. */

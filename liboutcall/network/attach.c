@@ -200,6 +200,10 @@ static int attach_locked(oc_networks *n, const oc_attach_options *o, oc_containe
 		rc = oc_rtnl_link_get(&n->rt, p.m.port, &host);
 	if (!rc)
 		rc = oc_net_no_ipv6(p.m.port);
+	/* a frame the bridge passes up the port's own stack (a link-local
+	 * group address) finds no route back through the port: dropped */
+	if (!rc)
+		rc = oc_net_ipv4_conf(p.m.port, "rp_filter", "1");
 	if (!rc)
 		rc = configure_inside(p.nsfd, p.ifname, p.m.ip, p.net.gateway);
 	/* the tables pin port, MAC and IP before the port carries a frame */

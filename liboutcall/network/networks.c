@@ -50,6 +50,13 @@ int oc_net_no_ipv6(const char *ifname)
 	return rc == OC_ENOTFOUND ? 0 : rc;  /* no IPv6 in this kernel at all */
 }
 
+int oc_net_ipv4_conf(const char *ifname, const char *key, const char *value)
+{
+	char path[96];
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/%s", ifname, key);
+	return oc_sysctl_set(path, value);
+}
+
 /* Recreates registry records from the containers the tables list. */
 static int adopt_containers(oc_networks *n)
 {
@@ -171,12 +178,13 @@ static int bring_up_bridge(oc_networks *n, const struct oc_nft_net *net)
 		rc = oc_rtnl_addr_add(&n->rt, br.ifindex, net->bridge, net->gateway, 24);
 	if (!rc)
 		rc = oc_net_no_ipv6(net->bridge);
-	if (!rc) {
-		/* containers must not be told about each other by ICMP redirects */
-		char key[96];
-		snprintf(key, sizeof(key), "net/ipv4/conf/%s/send_redirects", net->bridge);
-		rc = oc_sysctl_set(key, "0");
-	}
+	/* containers must not be told about each other by ICMP redirects */
+	if (!rc)
+		rc = oc_net_ipv4_conf(net->bridge, "send_redirects", "0");
+	if (!rc)
+		rc = oc_net_ipv4_conf(net->bridge, "rp_filter", "1");
+	if (!rc)
+		rc = oc_rtnl_bridge_harden(&n->rt, br.ifindex, net->bridge);
 	/* the tables learn the bridge before it carries a packet */
 	if (!rc)
 		rc = oc_firewall_add_net(n->fw, net);

@@ -22,5 +22,7 @@ int oc_net_find(oc_networks *n, const char *name, struct oc_nft_net *out);
 void oc_net_info(const struct oc_kcfg *cfg, const struct oc_nft_net *net, oc_network_info *out);
 /* Disables IPv6 on one of Outcall's host-side interfaces. */
 int oc_net_no_ipv6(const char *ifname);
+/* Sets net/ipv4/conf/<ifname>/<key>. */
+int oc_net_ipv4_conf(const char *ifname, const char *key, const char *value);
 
 #endif
