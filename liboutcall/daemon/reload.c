@@ -11,6 +11,10 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <outcall/engine.h>
+
+#include "kernel/firewall.h"
+
 int oc_daemon_load_rules(oc_daemon *d, oc_ruleset **out)
 {
 	const char *paths[] = { d->cfg.rules_dir };
@@ -35,6 +39,60 @@ static void rule_rev(const oc_rule *r, char out[17])
 		h = (h ^ e->ports[i]) * 0x100000001b3ull;
 	h = (h ^ (e->allow_private_ips ? 0x5a : 0xa5)) * 0x100000001b3ull;
 	snprintf(out, 17, "%016" PRIx64, h);
+}
+
+/* Would the rules still grant g? The grant was made for a DNS answer to
+ * its note (the name) under its rule: the same question must reach an
+ * allow by that rule, in direct_ip mode, with g's port. */
+static bool still_granted(const oc_ruleset *rs, oc_registry *reg, const oc_grant_info *g)
+{
+	oc_container *c = oc_registry_by_ip(reg, g->container);
+	oc_context ctx;
+	char host[OC_HOSTNAME_MAX];
+	oc_decision dec = { 0 };
+	bool keep = c && g->note[0] && oc_context_for_dns(&ctx, host, g->note, "A") == 0;
+	if (keep) {
+		ctx.agent_name = oc_container_agent_name(c);
+		ctx.container_id = oc_container_id(c);
+		ctx.container_image = oc_container_image(c);
+		ctx.container_labels = oc_container_labels(c);
+		keep = oc_engine_decide(rs, &ctx, &dec) == 0 && dec.verdict == OC_ACTION_ALLOW &&
+			strcmp(dec.rule_id, g->rule_id) == 0 && dec.egress.mode == OC_EGRESS_DIRECT_IP;
+	}
+	bool port = false;
+	for (size_t i = 0; keep && i < dec.egress.nports; i++)
+		port |= dec.egress.ports[i] == g->port;
+	if (c)
+		oc_container_unref(c);
+	return keep && port;
+}
+
+/* Grants of unchanged rules survive a reload; a rule added above theirs
+ * (a block, another allow) or a changed container must still cut them. */
+static int rejudge_grants(oc_daemon *d, const oc_ruleset *rs)
+{
+	oc_firewall *fw = oc_networks_firewall(d->nets);
+	oc_grant_list *l = NULL;
+	int rc = oc_firewall_grants(fw, &l);
+	size_t n = oc_grant_list_count(l), k = 0;
+	oc_grant *gone = calloc(n ? n : 1, sizeof(*gone));
+	if (!rc && !gone)
+		rc = oc_error_nomem();
+	for (size_t i = 0; !rc && i < n; i++) {
+		const oc_grant_info *g = oc_grant_list_get(l, i);
+		if (!still_granted(rs, oc_networks_registry(d->nets), g))
+			gone[k++] = (oc_grant){ .rule_id = g->rule_id, .container = g->container,
+				.dest = g->dest, .port = g->port };
+	}
+	size_t cut = 0;
+	if (!rc && k)
+		rc = oc_firewall_revoke(fw, gone, k, &cut);
+	if (!rc && k)
+		oc_daemon_log(d, OC_LOG_INFO, "the new rules no longer grant %zu direct_ip grants: "
+			"revoked, %zu flows cut", k, cut);
+	free(gone);
+	oc_grant_list_free(l);
+	return rc;
 }
 
 int oc_daemon_apply_rules(oc_daemon *d, oc_ruleset *rs)
@@ -65,7 +123,9 @@ int oc_daemon_apply_rules(oc_daemon *d, oc_ruleset *rs)
 	uint64_t gen = oc_live_publish(d->live, rs);
 	oc_daemon_log(d, OC_LOG_INFO, "rules generation %" PRIu64 ": %zu rules (%zu direct_ip) "
 		"from %s", gen, n, k, d->cfg.rules_dir);
-	return 0;
+	/* after the publish: grants made meanwhile under the old rules are
+	 * judged here too */
+	return rejudge_grants(d, rs);
 }
 
 static void reload_event(oc_daemon *d, bool ok, const char *reason)

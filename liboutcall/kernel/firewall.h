@@ -31,6 +31,10 @@ int oc_firewall_tick(oc_firewall *fw, size_t *cut);
 /* Conntrack entries cut and reinstalls by oc_firewall_repair, since open. */
 void oc_firewall_watch_stats(oc_firewall *fw, uint64_t *flows_cut, uint64_t *repairs);
 
+/* Deletes these grants (those still live; rule_id, container, dest and
+ * port name each) in one transaction and cuts the flows they carried. */
+int oc_firewall_revoke(oc_firewall *fw, const oc_grant *grants, size_t n, size_t *cut);
+
 /* Compares the rules of both tables in the kernel with the description;
  * when someone else removed or emptied them, reinstalls them whole (grants
  * are lost with them, and their flows cut) and returns 1. 0 when intact. */

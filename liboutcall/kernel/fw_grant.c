@@ -260,3 +260,74 @@ void oc_grant_list_free(oc_grant_list *l)
 	free(l->items);
 	free(l);
 }
+
+/* ---- revoking ---- */
+
+/* The grants of `g` the kernel still holds, as elements to delete. */
+static int live_of(oc_firewall *fw, const oc_grant *g, size_t n, struct oc_nft_grant_elem **out,
+	size_t *nout)
+{
+	uint64_t now = oc_fw_now_ms();
+	*out = NULL;
+	*nout = 0;
+	for (size_t i = 0; i < n; i++) {
+		long rule = g[i].rule_id ? oc_fw_rule_by_id(fw->rules, fw->nrules, g[i].rule_id) : -1;
+		if (rule < 0)
+			continue;
+		struct oc_grant_key k = { (uint32_t)rule, ntohl(g[i].container.s_addr),
+			ntohl(g[i].dest.s_addr), g[i].port };
+		if (!oc_grantidx_get(&fw->idx, &k, now))
+			continue;
+		struct oc_nft_grant_elem e = { (size_t)rule, k.container, k.dest, g[i].port, 0, 0, "" };
+		int rc = oc_fw_push((void **)out, nout, sizeof(e), &e);
+		if (rc) {
+			free(*out);
+			*out = NULL;
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int delete_elems(oc_firewall *fw, const struct oc_nft_grant_elem *e, size_t n)
+{
+	struct oc_nft_batch b;
+	struct oc_nft_elems del;
+	int rc = oc_nft_batch_begin(&b, &fw->nl);
+	oc_nft_elems_init(&del, &b, fw->cfg.table, true);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = oc_nft_gen_grant(&fw->rules[e[i].rule], &e[i], &del.sink);
+	if (!rc)
+		rc = oc_nft_elems_flush(&del);
+	if (!rc)
+		rc = oc_nft_batch_commit(&b, &fw->nl);
+	if (rc)
+		oc_nft_elems_discard(&del);
+	oc_nft_batch_free(&b);
+	return rc;
+}
+
+int oc_firewall_revoke(oc_firewall *fw, const oc_grant *grants, size_t n, size_t *cut)
+{
+	if (cut)
+		*cut = 0;
+	pthread_mutex_lock(&fw->lock);
+	int rc = fw->installed ? oc_fw_read_grants(fw) : 0;
+	/* a grant that expires between the read and the commit makes the
+	 * kernel refuse the batch: read again, once */
+	for (int attempt = 0; fw->installed && !rc && attempt < 2; attempt++) {
+		struct oc_nft_grant_elem *e;
+		size_t ne;
+		rc = live_of(fw, grants, n, &e, &ne);
+		if (!rc && ne)
+			rc = delete_elems(fw, e, ne);
+		free(e);
+		if (rc != OC_EKERNEL || attempt)
+			break;
+		rc = oc_fw_read_grants(fw);
+	}
+	if (!rc)
+		rc = oc_fw_cut_flows(fw, cut);
+	pthread_mutex_unlock(&fw->lock);
+	return rc;
+}

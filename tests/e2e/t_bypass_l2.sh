@@ -99,6 +99,12 @@ l2_holds() {
 	local when=$1 g
 	ROUND=$((${ROUND:-0} + 1))
 	[ "$when" = "after SIGKILL" ] || served_holds "$when"
+	# the bridge shows its table every link-local frame and learns none
+	# from them; a frame passed up a port's own stack finds no route back
+	expect_match "$when: $BR forwards link-local groups through prerouting" \
+		'group_fwd_mask 0xfff8 .*no_linklocal_learn 1 ' "$(lab_host ip -d link show "$BR")"
+	expect_eq "$when: rp_filter on $BR and a1's port" "1 1" \
+		"$(lab_host cat "/proc/sys/net/ipv4/conf/$BR/rp_filter" "/proc/sys/net/ipv4/conf/$A1PORT/rp_filter" | xargs)"
 	# 1. Link-local group MACs: the bridge passes such frames up the port's
 	# own stack, past prerouting, unless Outcall stops them.
 	for g in 00 02 03 0e; do
@@ -129,6 +135,11 @@ l2_holds() {
 	# 1c. A forged source MAC must not move a2's MAC onto a1's port.
 	raw a1 udp eth0 "$A2MAC" 01:80:c2:00:00:0e "$A1IP" "$GW" 40000 9999 --payload "mac-$ROUND"
 	raw a1 udp eth0 "$A2MAC" "$GWMAC" "$A1IP" "$GW" 40000 9999 --payload "mac2-$ROUND"
+	# beyond the list: ARP that lies (the gateway's address, a2's address),
+	# and the bridge's own MAC as a source
+	raw a1 arp eth0 "$A1MAC" ff:ff:ff:ff:ff:ff 2 "$A1MAC" "$GW" "$A2IP"
+	raw a1 arp eth0 "$A1MAC" "$GWMAC" 2 "$A1MAC" "$A2IP" "$GW"
+	raw a1 udp eth0 "$GWMAC" "$GWMAC" "$A1IP" "$GW" 40000 9999 --payload "brmac-$ROUND"
 	# 1d. Random source MACs must not fill the FDB.
 	raw a1 udp eth0 "$A1MAC" 01:80:c2:00:00:0e "$A1IP" "$GW" 40000 9999 --count 300 \
 		--random-smac yes --payload "flood-$ROUND"
@@ -139,6 +150,10 @@ l2_holds() {
 		test "$(learned "$A1PORT")" -le 1
 	expect_nomatch "$when: the foreign port did not take a1's MAC" "$A1MAC" \
 		"$(lab_host bridge fdb show br "$BR" brport "${LAB_P}rg")"
+	expect_nomatch "$when: the host did not learn a1's MAC for a2's address" "$A1MAC" \
+		"$(lab_host ip neigh show "$A2IP" dev "$BR")"
+	expect_nomatch "$when: a frame with the bridge's MAC as source did not reach the host" \
+		"^brmac-$ROUND\$" "$(received)"
 
 	# 2. An ICMP error from a1 that names a flow of a2 (a2 -> gateway:53).
 	local sport=$((41000 + ROUND))
@@ -196,6 +211,22 @@ flow_start a1 flow-ttl 7071 short-ttl.lab.test   # TTL 2
 mark=$(flow_mark flow-ttl)
 expect_ok "once the grant's TTL ran out, its flow stops" lab_poll 10 flow_dead_since flow-ttl "$mark"
 expect_ok "and its conntrack entry is gone" lab_poll 5 no_flow "$A1IP" 7071
+
+# 6. A block rule added above a live grant's rule cuts it at once.
+flow_start a1 flow-block 7070 api.lab.test
+mark=$(flow_mark flow-block)
+oc_rule 05-block.yaml 'version: "1"
+rules:
+  - id: no-api
+    condition: network.hostname == "api.lab.test"
+    action: block'
+expect_ok "a block rule is added above the grant's rule" oc_cli rules reload
+expect_ok "the grant is gone" oc_cli grants
+expect_nomatch "from the list" "api-direct +$A1IP" "$LAB_OUT"
+expect_ok "its flow stops" lab_poll 5 flow_dead_since flow-block "$mark"
+expect_ok "and its conntrack entry is gone" lab_poll 5 no_flow "$A1IP" 7070
+rm -f "$OC_RULES/05-block.yaml"
+expect_ok "the block rule is removed" oc_cli rules reload
 
 flow_start a2 flow-a2 7070 api.lab.test
 expect_ok "detach a2" oc_cli detach a2

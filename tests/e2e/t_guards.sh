@@ -138,11 +138,13 @@ del_rule() {
 V6_IN="IPv6 from containers is dropped\""
 V6_GUARD="IPv6 from containers is dropped: Outcall networks are IPv4 only"
 V6_OUT="IPv6 from the host to containers is dropped"
-# only_drop WHICH: restart outcalld (whole tables), IPv6 on for the host's
-# bridge, then delete the catch-alls and the IPv6 drops other than WHICH
+# only_drop WHICH: restart outcalld (whole tables) and stop it again (its
+# watch would put deleted rules back; the tables stay), IPv6 on for the
+# host's bridge, then delete the catch-alls and the IPv6 drops other than WHICH
 only_drop() {
-	lab_stop outcalld
+	[ -z "${LAB_BG_PID[outcalld]:-}" ] || lab_stop outcalld
 	oc_start
+	lab_stop outcalld
 	lab_host sysctl -qw "net.ipv6.conf.$bridge.disable_ipv6=0"
 	lab_host ip -6 addr replace 2001:db8:1::1/64 dev "$bridge" nodad
 	lab_host ip -6 neigh replace 2001:db8:1::2 lladdr "$a1_mac" dev "$bridge" nud permanent

@@ -124,3 +124,21 @@ Test(conntrack, tables_someone_else_removed_are_reinstalled, .init = nstest_ente
 	cr_assert_eq(repairs, 2);
 	oc_firewall_free(fw);
 }
+
+Test(conntrack, a_revoked_grant_is_gone_with_its_flows, .init = nstest_enter)
+{
+	oc_firewall *fw = world();
+	flow("10.200.0.2", "198.18.1.80", 443);
+	oc_grant g = fwtest_grant("github-api", AGENT1, WEB, 443, 1);
+	size_t cut = 0;
+	cr_assert_eq(oc_firewall_revoke(fw, &g, 1, &cut), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(cut, 1);
+	cr_assert_not(tracked("10.200.0.2", "198.18.1.80", 443));
+	oc_grant_list *l;
+	cr_assert_eq(oc_firewall_grants(fw, &l), 0);
+	cr_assert_eq(oc_grant_list_count(l), 0);
+	oc_grant_list_free(l);
+	/* revoking what is not there is no error */
+	cr_assert_eq(oc_firewall_revoke(fw, &g, 1, NULL), 0, "%s", oc_error_last()->message);
+	oc_firewall_free(fw);
+}
