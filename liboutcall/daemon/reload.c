@@ -11,8 +11,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include <outcall/engine.h>
-
+#include "engine/judge.h"
 #include "kernel/firewall.h"
 
 int oc_daemon_load_rules(oc_daemon *d, oc_ruleset **out)
@@ -49,19 +48,16 @@ static bool still_granted(const oc_ruleset *rs, oc_registry *reg, const oc_grant
 	oc_container *c = oc_registry_by_ip(reg, g->container);
 	oc_context ctx;
 	char host[OC_HOSTNAME_MAX];
-	oc_decision dec = { 0 };
+	oc_judgment j = { 0 };
 	bool keep = c && g->note[0] && oc_context_for_dns(&ctx, host, g->note, "A") == 0;
 	if (keep) {
-		ctx.agent_name = oc_container_agent_name(c);
-		ctx.container_id = oc_container_id(c);
-		ctx.container_image = oc_container_image(c);
-		ctx.container_labels = oc_container_labels(c);
-		keep = oc_engine_decide(rs, &ctx, &dec) == 0 && dec.verdict == OC_ACTION_ALLOW &&
-			strcmp(dec.rule_id, g->rule_id) == 0 && dec.egress.mode == OC_EGRESS_DIRECT_IP;
+		oc_judge(rs, c, &ctx, false, &j);
+		keep = j.allowed && strcmp(j.d.rule_id, g->rule_id) == 0 &&
+			j.d.egress.mode == OC_EGRESS_DIRECT_IP;
 	}
 	bool port = false;
-	for (size_t i = 0; keep && i < dec.egress.nports; i++)
-		port |= dec.egress.ports[i] == g->port;
+	for (size_t i = 0; keep && i < j.d.egress.nports; i++)
+		port |= j.d.egress.ports[i] == g->port;
 	if (c)
 		oc_container_unref(c);
 	return keep && port;
