@@ -86,8 +86,8 @@ served_holds() {
 	expect_fail "$when: nor with an address of its own" \
 		lab_in rogue dig +time=2 +tries=1 -b 192.168.77.5 "@$GW" "rogue2-$ROUND.lab.test"
 	# a1's own query afterwards: once it is decided, the others would be
-	lab_in a1 dig +time=3 +tries=1 "ctl-$ROUND.lab.test" >/dev/null
-	lab_wait 5 "a1's own query is decided" decided "ctl-$ROUND.lab.test"
+	lab_in a1 dig +time=3 +tries=3 "ctl-$ROUND.lab.test" >/dev/null
+	lab_wait 10 "a1's own query is decided" decided "ctl-$ROUND.lab.test"
 	local v
 	for v in forged forged2 rogue rogue2; do
 		expect_fail "$when: no decision for the $v query" decided "$v-$ROUND.lab.test"
