@@ -6,18 +6,12 @@
 # systemd as PID 1 there). Prints "package: N passed, N failed".
 set -u
 cd "$(dirname "$0")/../.."
-pass=0 fail=0
-ok() { echo "ok: $1"; pass=$((pass + 1)); }
-bad() { echo "FAILED: $1"; fail=$((fail + 1)); }
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@" >/tmp/check.out 2>&1; then ok "$name"; else bad "$name"; sed 's/^/    /' /tmp/check.out | tail -n 20; fi
-}
+CHECK_NAME=package
+. dist/check/lib.sh
 # must: a check the rest depends on; without it the rest only adds noise.
 must() {
 	check "$@" && return 0
-	echo "package: $pass passed, $fail failed"
+	summary
 	exit 1
 }
 
@@ -49,6 +43,7 @@ check "a program builds against the installed library" sh -c '
 
 # The booted check: systemd starts service.sh once, then powers off.
 install -m 0755 dist/check/service.sh /root/service-check.sh
+install -m 0644 dist/check/lib.sh /root/lib.sh
 cat >/etc/systemd/system/outcall-check.service <<'EOF'
 [Unit]
 Description=Outcall service check
@@ -62,5 +57,4 @@ ExecStopPost=/bin/systemctl --no-block poweroff
 EOF
 mkdir -p /etc/systemd/system/multi-user.target.wants
 ln -sf /etc/systemd/system/outcall-check.service /etc/systemd/system/multi-user.target.wants/
-echo "package: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+summary

@@ -6,14 +6,8 @@
 # name gets NXDOMAIN from the filter, and `systemctl reload` that fails on
 # bad rules and keeps the good ones. Prints "service: N passed, N failed".
 set -u
-pass=0 fail=0
-ok() { echo "ok: $1"; pass=$((pass + 1)); }
-bad() { echo "FAILED: $1"; fail=$((fail + 1)); }
-check() { # name, command...
-	local name=$1
-	shift
-	if "$@" >/tmp/check.out 2>&1; then ok "$name"; else bad "$name"; sed 's/^/    /' /tmp/check.out | tail -n 20; fi
-}
+CHECK_NAME=service
+. "$(dirname "$0")/lib.sh"
 # wait_for SECONDS COMMAND...: bounded.
 wait_for() {
 	local end=$((SECONDS + $1))
@@ -69,4 +63,4 @@ check "and is active" wait_for 10 systemctl is-active outcalld
 check "the tables stayed in place across the restarts" nft list table inet outcall
 echo "the unit's $(cat /root/exposure 2>/dev/null)"
 [ "$fail" -eq 0 ] || logs
-echo "service: $pass passed, $fail failed"
+summary
