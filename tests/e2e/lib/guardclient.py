@@ -16,10 +16,7 @@ import socket
 import ssl
 import sys
 
-
-def dial(proxy):
-    host, port = proxy.rsplit(":", 1)
-    return socket.create_connection((host, int(port)), timeout=5)
+from proxyclient import dial
 
 
 def read_head(s):
