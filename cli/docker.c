@@ -144,12 +144,17 @@ static void human_attached(json_t *c)
 	printf("attached Docker container %s (%.12s) to %s: %s %s on %s\n", cli_jstr(c, "name"),
 		cli_jstr(c, "container_id"), cli_jstr(c, "network"), cli_jstr(c, "ip"),
 		cli_jstr(c, "mac"), cli_jstr(c, "veth"));
+	const char *kept = cli_jstr(c, "kept_capabilities");
+	if (kept && *kept)
+		fprintf(stderr, "warning: %s keeps %s (accepted with --accept-caps): root inside it "
+			"can forge frames or change its own network\n", cli_jstr(c, "name"), kept);
 }
 
 int cli_attach_docker(const cli_cmd *cmd, cli_args *a)
 {
-	(void)cmd;
 	json_t *body = json_pack("{s:s}", "docker", a->pos[0]);
 	add_string(body, "network", cli_opt_value(cmd, a, "network"));
+	if (cli_opt_set(cmd, a, "accept-caps"))
+		json_object_set_new(body, "accept_caps", json_true());
 	return cli_show(a, "POST", "/v1/containers", body, human_attached);
 }

@@ -41,9 +41,13 @@ static const cli_cmd root_subs[] = {
 	{ "proxy", "the proxy: counters", "COMMAND", NULL, NULL, NULL, cli_proxy_cmds },
 	{ "network", "Outcall networks (bridges)", "COMMAND", NULL, NULL, NULL, cli_network_cmds },
 	{ "attach", "attach a Docker container, or a network namespace, as a container",
-		"[--network NET] (DOCKER-CONTAINER | --name NAME (--netns PATH | --pid PID))",
+		"[--network NET] ([--accept-caps] DOCKER-CONTAINER | --name NAME (--netns PATH | "
+		"--pid PID))",
 		"A Docker container must run with --network none: its only interface is then "
-		"Outcall's.\nIts events are followed: a restart re-attaches it, its end detaches it.",
+		"Outcall's.\nIts events are followed: a restart re-attaches it, its end detaches it.\n"
+		"One whose processes could hold CAP_NET_RAW, CAP_NET_ADMIN or CAP_SYS_ADMIN (Docker's "
+		"defaults keep CAP_NET_RAW)\nis refused unless --accept-caps: run it with --cap-drop "
+		"ALL instead.",
 		cli_attach_opts, cli_run_attach, NULL },
 	{ "run", "run a hardened agent container with Docker, attached", "[OPTIONS] [-- CMD...]",
 		"The container gets no capabilities, no-new-privileges, a non-root user, limits, "

@@ -79,6 +79,9 @@ const cli_opt cli_attach_opts[] = {
 	{ "netns", "PATH", "its network namespace, e.g. /var/run/netns/agent1" },
 	{ "pid", "PID", "or a process inside it" },
 	{ "network", "NET", "the Outcall network (default: default)" },
+	{ "accept-caps", NULL, "attach a Docker container although its processes could hold "
+		"CAP_NET_RAW, CAP_NET_ADMIN or CAP_SYS_ADMIN (refused otherwise; remembered for its "
+		"restarts)" },
 	{ NULL },
 };
 
@@ -92,6 +95,9 @@ int cli_run_attach(const cli_cmd *cmd, cli_args *a)
 	if (!name || !netns == !pid || a->npos)
 		return cli_usage_error(cmd, "attach needs a Docker container, or --name and one of "
 			"--netns or --pid");
+	if (cli_opt_set(cmd, a, "accept-caps"))
+		return cli_usage_error(cmd, "--accept-caps is for a Docker container: a namespace "
+			"has no capabilities of its own to check");
 	json_t *body = json_pack("{s:s}", "name", name);
 	if (netns)
 		json_object_set_new(body, "netns", json_string(netns));

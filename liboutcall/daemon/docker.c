@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "core/atomicfile.h"
+#include "docker/caps.h"
 #include "identity/names.h"
 
 struct oc_dk {
@@ -79,6 +80,7 @@ int oc_dk_agent_dir(oc_daemon *d, const char *name, bool create, char *out, size
 struct followed {
 	char id[65];
 	char network[OC_NAME_MAX];
+	bool accept_caps;
 };
 
 static void followed_path(oc_daemon *d, char *out, size_t size)
@@ -98,8 +100,9 @@ static void save_followed(oc_daemon *d)
 {
 	json_t *list = json_array();
 	for (size_t i = 0; list && i < d->docker->nfollowed; i++)
-		json_array_append_new(list, json_pack("{s:s, s:s}", "id", d->docker->followed[i].id,
-			"network", d->docker->followed[i].network));
+		json_array_append_new(list, json_pack("{s:s, s:s, s:b}", "id",
+			d->docker->followed[i].id, "network", d->docker->followed[i].network,
+			"accept_caps", d->docker->followed[i].accept_caps));
 	json_t *j = json_pack("{s:i, s:o}", "version", 1, "followed", list);
 	char *text = j ? json_dumps(j, JSON_INDENT(1)) : NULL;
 	json_decref(j);
@@ -129,12 +132,12 @@ static void load_followed(oc_daemon *d)
 		const char *id = json_string_value(json_object_get(v, "id"));
 		const char *net = json_string_value(json_object_get(v, "network"));
 		if (id && net)
-			oc_dk_follow(d, id, net);
+			oc_dk_follow(d, id, net, json_is_true(json_object_get(v, "accept_caps")));
 	}
 	json_decref(j);
 }
 
-void oc_dk_follow(oc_daemon *d, const char *id, const char *network)
+void oc_dk_follow(oc_daemon *d, const char *id, const char *network, bool accept_caps)
 {
 	struct oc_dk *k = d->docker;
 	if (!k)
@@ -152,6 +155,7 @@ void oc_dk_follow(oc_daemon *d, const char *id, const char *network)
 	}
 	snprintf(f->id, sizeof(f->id), "%s", id);
 	snprintf(f->network, sizeof(f->network), "%s", network);
+	f->accept_caps = accept_caps;
 	save_followed(d);
 }
 
@@ -205,8 +209,33 @@ static bool still_attached(oc_container *c, const char *id, pid_t pid)
 		if_nametoindex(oc_container_veth(c)) != 0;
 }
 
+/* Docker's defaults keep CAP_NET_RAW: the operator takes that on knowingly
+ * (docker/caps.c says why), and a container that kept one is logged as
+ * such every time it is attached. */
+static int check_caps(oc_daemon *d, const oc_docker_container *c, bool accept, uint64_t *kept)
+{
+	uint64_t risky;
+	int rc = oc_caps_risky_of(c->pid, &risky);
+	if (rc)
+		return rc;
+	if (kept)
+		*kept = risky;
+	if (!risky)
+		return 0;
+	char names[96];
+	oc_caps_names(risky, names, sizeof(names));
+	if (!accept)
+		return oc_error_set(OC_EPERM, "Docker container %s keeps %s: root inside it can "
+			"forge frames or change its own network. Recreate it with --cap-drop ALL (or "
+			"drop those), or attach it with --accept-caps (label %s=true) to accept that",
+			c->name, names, OC_DOCKER_LABEL_ACCEPT_CAPS);
+	oc_daemon_log(d, OC_LOG_WARN, "docker: container %s keeps %s, accepted by the operator; "
+		"Outcall's layer-2 and kernel rules still judge every frame it sends", c->name, names);
+	return 0;
+}
+
 int oc_dk_adopt(oc_daemon *d, const oc_docker_container *c, const char *network,
-	oc_container **out)
+	bool accept_caps, uint64_t *kept, oc_container **out)
 {
 	if (!c->running || c->pid <= 0)
 		return oc_error_set(OC_ESTATE, "Docker container %s is not running (%s): start it "
@@ -216,6 +245,11 @@ int oc_dk_adopt(oc_daemon *d, const oc_docker_container *c, const char *network,
 			"Outcall attaches only containers started with --network none, whose only way "
 			"out is then Outcall's bridge; recreate it with --network none", c->name,
 			c->network_mode);
+	const char *accepted = label_of(&c->labels, OC_DOCKER_LABEL_ACCEPT_CAPS);
+	int rc = check_caps(d, c, accept_caps || (accepted && strcmp(accepted, "true") == 0),
+		kept);
+	if (rc)
+		return rc;
 	if (!network)
 		network = label_of(&c->labels, OC_DOCKER_LABEL_NETWORK);
 	oc_registry *reg = oc_networks_registry(d->nets);
@@ -227,7 +261,6 @@ int oc_dk_adopt(oc_daemon *d, const oc_docker_container *c, const char *network,
 			oc_container_unref(old);
 		return 0;
 	}
-	int rc = 0;
 	if (old && oc_container_id(old)[0] && strcmp(oc_container_id(old), c->id) != 0)
 		rc = oc_error_set(OC_EEXIST, "an Outcall container named '%s' is attached already "
 			"(Docker id %.12s); detach it first or give this one another name", c->name,
@@ -288,7 +321,7 @@ static void inspected(int rc, const oc_docker_result *res, void *arg)
 		let_go(d, c->id, "not running");
 		return;
 	}
-	if (oc_dk_adopt(d, c, f ? f->network : NULL, NULL) != 0)
+	if (oc_dk_adopt(d, c, f ? f->network : NULL, f && f->accept_caps, NULL, NULL) != 0)
 		remember_error(d, "attaching a container");
 }
 

@@ -31,12 +31,15 @@ int oc_dk_agent_dir(oc_daemon *d, const char *name, bool create, char *out, size
  * Outcall label, else "default"). Idempotent: a container attached with
  * the same id and process is left as it is; one whose process changed (a
  * restart) is attached afresh. Refuses containers that do not run with
- * network mode none. */
+ * network mode none, and those whose processes could hold a risky
+ * capability (docker/caps.h) unless `accept_caps`; `kept` (may be NULL)
+ * gets the risky capabilities an attached container keeps. */
 int oc_dk_adopt(oc_daemon *d, const oc_docker_container *c, const char *network,
-	oc_container **out);
+	bool accept_caps, uint64_t *kept, oc_container **out);
 /* Remembers a container attached by `outcall attach` (not labelled as
- * Outcall's) and its network, so its events are followed too. */
-void oc_dk_follow(oc_daemon *d, const char *id, const char *network);
+ * Outcall's), its network and whether its capabilities were accepted, so
+ * its events are followed too. */
+void oc_dk_follow(oc_daemon *d, const char *id, const char *network, bool accept_caps);
 
 /* Creates the Docker network of an Outcall network when it is missing;
  * cb (may be NULL) gets the outcome. */

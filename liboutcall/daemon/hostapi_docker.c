@@ -16,6 +16,7 @@
 
 #include "core/atomicfile.h"
 #include "core/random.h"
+#include "docker/caps.h"
 #include "daemon/docker.h"
 #include "identity/names.h"
 
@@ -63,7 +64,7 @@ static void run_inspected(int rc, const oc_docker_result *res, void *arg)
 	struct run_job *j = arg;
 	oc_container *c = NULL;
 	if (!rc)
-		rc = oc_dk_adopt(j->base.d, &res->containers[0], j->network, &c);
+		rc = oc_dk_adopt(j->base.d, &res->containers[0], j->network, false, NULL, &c);
 	if (rc) {
 		run_failed(j, rc);
 		return;
@@ -255,35 +256,45 @@ void oc_hostapi_docker_run(oc_daemon *d, oc_api_request *r, const char *name)
 struct attach_job {
 	struct oc_dk_job base;
 	char network[OC_NAME_MAX];
+	bool accept_caps;
 };
 
 static void attach_inspected(int rc, const oc_docker_result *res, void *arg)
 {
 	struct attach_job *j = arg;
 	oc_container *c = NULL;
+	uint64_t kept = 0;
 	if (!rc)
-		rc = oc_dk_adopt(j->base.d, &res->containers[0], j->network[0] ? j->network : NULL, &c);
+		rc = oc_dk_adopt(j->base.d, &res->containers[0], j->network[0] ? j->network : NULL,
+			j->accept_caps, &kept, &c);
 	if (rc) {
 		oc_dk_job_end(j, rc, 0, NULL);
 		return;
 	}
-	oc_dk_follow(j->base.d, res->containers[0].id, oc_container_network(c));
+	oc_dk_follow(j->base.d, res->containers[0].id, oc_container_network(c), j->accept_caps);
 	json_t *out = oc_hostapi_container_json(c);
 	oc_container_unref(c);
+	char names[96];
+	oc_caps_names(kept, names, sizeof(names));
+	json_object_set_new(out, "kept_capabilities", json_string(names));
 	oc_dk_job_end(j, 0, 201, out);
 }
 
-/* {"docker": NAME-OR-ID, "network": NET} */
+/* {"docker": NAME-OR-ID, "network": NET, "accept_caps": BOOL} */
 void oc_hostapi_docker_attach(oc_daemon *d, oc_api_request *r, json_t *body)
 {
-	static const char *const known[] = { "docker", "network", NULL };
+	static const char *const known[] = { "docker", "network", "accept_caps", NULL };
 	struct attach_job *j = oc_dk_job_new(d, r, sizeof(*j));
 	if (!j)
 		return;
 	const char *ref = json_string_value(json_object_get(body, "docker"));
 	const char *net = json_string_value(json_object_get(body, "network"));
 	snprintf(j->network, sizeof(j->network), "%s", net ? net : "");
+	json_t *accept = json_object_get(body, "accept_caps");
+	j->accept_caps = json_is_true(accept);
 	int rc = check_keys(body, known);
+	if (!rc && accept && !json_is_boolean(accept))
+		rc = oc_error_set(OC_EINVAL, "\"accept_caps\" must be true or false");
 	if (!rc && !ref)
 		rc = oc_error_set(OC_EINVAL, "\"docker\" must name a container");
 	if (!rc)

@@ -60,6 +60,9 @@
  * they are attached to. */
 #define OC_DOCKER_LABEL_MANAGED "io.outcall.managed"
 #define OC_DOCKER_LABEL_NETWORK "io.outcall.network"
+/* "true": attach takes the container although it keeps risky capabilities
+ * (docker/caps.h); set by whoever creates it, as --accept-caps is. */
+#define OC_DOCKER_LABEL_ACCEPT_CAPS "io.outcall.accept-caps"
 
 /* Where a container sees Outcall: its agent-socket directory, the shim
  * and the proxy variables point here. */

@@ -216,9 +216,31 @@ expect_eq "not one create reached Docker" "" "$LAB_OUT"
 # -- (end issue 22) -------------------------------------------------------------
 
 # -- outcall attach of a container made by Docker -------------------------------
-expect_ok "docker run --network none" lab_docker run -d --name ext-1 --network none "$IMG" sleep 3600
+# (issue 11) Docker's defaults keep CAP_NET_RAW: such a container is
+# refused unless the operator accepts it, and so is one given more.
+expect_ok "docker run with Docker's default capabilities" \
+	lab_docker run -d --name ext-0 --network none "$IMG" sleep 3600
+expect_status "attach refuses a container that keeps CAP_NET_RAW" 1 oc_cli attach ext-0
+expect_match "the reason names the capability and both ways out" \
+	"ext-0 keeps CAP_NET_RAW: .*--cap-drop ALL.*--accept-caps" "$LAB_ERR"
+expect_ok "ext-0 is not attached" no_container ext-0
+expect_ok "docker run --cap-drop ALL --cap-add NET_ADMIN" lab_docker run -d --name ext-4 \
+	--network none --cap-drop ALL --cap-add NET_ADMIN "$IMG" sleep 3600
+expect_status "attach refuses CAP_NET_ADMIN" 1 oc_cli attach ext-4
+expect_match "naming only what it keeps" "ext-4 keeps CAP_NET_ADMIN: " "$LAB_ERR"
+expect_ok "docker run --label io.outcall.managed=true, default capabilities" lab_docker run -d \
+	--name lbl-1 --network none --label io.outcall.managed=true "$IMG" sleep 3600
+expect_ok "outcalld refuses to adopt it, and says why" lab_poll 10 \
+	grep -q "lbl-1 keeps CAP_NET_RAW" "$LAB_DIR/outcalld.log"
+expect_ok "lbl-1 is not attached" no_container lbl-1
+expect_status "--accept-caps is for Docker containers only" 2 \
+	oc_cli attach --accept-caps --name x --netns /proc/self/ns/net
+lab_docker rm -f ext-0 ext-4 lbl-1 >/dev/null
+expect_ok "docker run --network none --cap-drop ALL" \
+	lab_docker run -d --name ext-1 --network none --cap-drop ALL "$IMG" sleep 3600
 expect_ok "outcall attach ext-1" oc_cli attach ext-1
 expect_match "attached" "attached Docker container ext-1" "$LAB_OUT"
+expect_eq "without a warning" "" "$LAB_ERR"
 expect_ok "it reaches an allowed host (its resolver and port 80 meet Outcall)" \
 	fetch ext-1 http://web.lab.test/e
 expect_eq "answer" "web:web.lab.test:GET:/e" "$LAB_OUT"
@@ -236,12 +258,18 @@ expect_match "with its Docker network" "Docker network outcall-lab2" "$LAB_OUT"
 expect_ok "on the new bridge" \
 	lab_docker network inspect -f '{{index .Options "com.docker.network.bridge.name"}}' outcall-lab2
 expect_eq "bridge" "outcall1" "$LAB_OUT"
-expect_ok "docker run ext-3" lab_docker run -d --name ext-3 --network none "$IMG" sleep 3600
-expect_ok "outcall attach --network lab2 ext-3" oc_cli attach --network lab2 ext-3
+expect_ok "docker run ext-3 (default capabilities)" \
+	lab_docker run -d --name ext-3 --network none "$IMG" sleep 3600
+expect_ok "outcall attach --network lab2 --accept-caps ext-3" \
+	oc_cli attach --network lab2 --accept-caps ext-3
+expect_match "the operator is warned" "warning: ext-3 keeps CAP_NET_RAW" "$LAB_ERR"
+expect_match "and so is the log" "container ext-3 keeps CAP_NET_RAW, accepted" \
+	"$(cat "$LAB_DIR/outcalld.log")"
 on_lab2() { oc_cli --json containers | grep -q '"name":"ext-3","agent":"ext","network":"lab2"'; }
 expect_ok "ext-3 is on lab2" on_lab2
 expect_ok "docker restart ext-3" lab_docker restart -t 0 ext-3
-expect_ok "after its restart it is back on lab2, not default" lab_poll 10 on_lab2
+expect_ok "after its restart it is back on lab2, not default (its acceptance kept)" \
+	lab_poll 10 on_lab2
 expect_ok "docker rm -f ext-3" lab_docker rm -f ext-3
 expect_ok "ext-3 is detached" lab_poll 10 no_container ext-3
 expect_ok "outcall run --network lab2" oc_cli run --network lab2 --name coder-9 --image "$IMG" -- sleep 3600
