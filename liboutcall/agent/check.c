@@ -78,17 +78,23 @@ static int parse(json_t *body, struct check_in *in)
  * path means plain HTTP, a host and port alone a CONNECT tunnel. */
 static int build(const struct check_in *in, oc_context *ctx, char *host, char **target)
 {
+	int rc;
 	if (in->dns)
 		return oc_context_for_dns(ctx, host, in->dns, in->type ? in->type : "A");
 	if (in->url) {
 		if (!(*target = malloc(strlen(in->url) + 2)))
 			return oc_error_nomem();
-		return oc_context_for_url(ctx, host, *target, in->url, in->method);
-	}
-	if (in->method || in->path)
-		return oc_context_for_http(ctx, host, in->host, in->port ? in->port : 80, in->method,
+		rc = oc_context_for_url(ctx, host, *target, in->url, in->method);
+	} else if (in->method || in->path) {
+		rc = oc_context_for_http(ctx, host, in->host, in->port ? in->port : 80, in->method,
 			in->path ? in->path : "/");
-	return oc_context_for_tls(ctx, host, in->host, in->port ? in->port : 443, NULL, NULL);
+	} else {
+		return oc_context_for_tls(ctx, host, in->host, in->port ? in->port : 443, NULL, NULL);
+	}
+	/* A check carries no headers and no body: rules on them cannot be
+	 * answered, so they are unknown (three-valued), never empty. */
+	ctx->known &= ~(OC_FIELD_BIT(OC_FIELD_HTTP_HEADERS) | OC_FIELD_BIT(OC_FIELD_HTTP_BODY_SIZE));
+	return rc;
 }
 
 static int64_t now_us(void)

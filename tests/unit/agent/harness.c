@@ -54,11 +54,15 @@ static int reload(void *arg)
 
 void h_put_container(const char *name, const char *ip)
 {
+	static const oc_kv blue[] = { { "team", "blue" } };
+	bool docker = strcmp(name, "coder-1") == 0;
 	/* The test's own processes are the containers' */
 	struct stat ns;
 	cr_assert_eq(stat("/proc/self/ns/net", &ns), 0);
 	oc_container_spec spec = { .name = name, .network = "default", .veth = "oc0-2",
-		.netns_dev = ns.st_dev, .netns_ino = ns.st_ino };
+		.netns_dev = ns.st_dev, .netns_ino = ns.st_ino,
+		.container_id = docker ? "c0ffee" : NULL, .image = docker ? "img:1" : NULL,
+		.labels = { docker ? blue : NULL, docker ? 1 : 0 } };
 	inet_pton(AF_INET, ip, &spec.ip);
 	oc_container *c;
 	cr_assert_eq(oc_container_new(&spec, &c), 0);

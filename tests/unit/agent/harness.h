@@ -30,6 +30,7 @@ void h_setup(void);
 void h_teardown(void);
 /* Frees and re-creates oc_agents over the same directories (a restart). */
 void h_restart(void);
+/* coder-1 gets a Docker identity: id "c0ffee", image "img:1", label team=blue. */
 void h_put_container(const char *name, const char *ip);
 
 /* One HTTP exchange in a client thread. */

@@ -160,12 +160,22 @@ size_t h_events_wait(size_t n, struct h_event *last)
 static void add_container(const char *name, const char *ip, const oc_kv *labels, size_t n)
 {
 	oc_container_spec spec = { .name = name, .network = "default", .veth = "veth-test",
+		.container_id = labels ? "c0ffee" : NULL, .image = labels ? "img:1" : NULL,
 		.labels = { labels, n } };
 	cr_assert_eq(inet_pton(AF_INET, ip, &spec.ip), 1);
 	oc_container *c;
 	cr_assert_eq(oc_container_new(&spec, &c), 0, "%s", oc_error_last()->message);
 	cr_assert_eq(oc_registry_put(H.reg, c), 0, "%s", oc_error_last()->message);
 	oc_container_unref(c);
+}
+
+void h_publish(const char *yaml)
+{
+	oc_ruleset *rs;
+	cr_assert_eq(oc_ruleset_load_string("one.yaml", yaml, strlen(yaml), NULL, &rs, NULL), 0,
+		"%s", oc_error_last()->message);
+	oc_live_publish(H.live, rs);
+	oc_ruleset_unref(rs);
 }
 
 static void *run(void *arg)

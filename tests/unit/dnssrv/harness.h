@@ -20,7 +20,8 @@
 
 #define GW "10.200.0.1"
 #define GW2 "10.200.1.1"      /* a second network's gateway (not listened on at start) */
-#define AGENT "10.200.0.2"    /* container coder-1: agent.name "coder" */
+#define AGENT "10.200.0.2"    /* container coder-1: agent.name "coder", id "c0ffee",
+                               * image "img:1", label team=blue */
 #define OTHER "10.200.0.3"    /* container other-7: agent.name "other" */
 #define STRANGER "10.200.0.9" /* no container */
 
@@ -36,6 +37,8 @@ void h_config(oc_dns_config *cfg);
 void h_start(const struct h_opts *o);
 /* Stops and frees everything; a second call does nothing. */
 void h_stop(void);
+/* Makes `yaml` the live rule set (the server judges by it from then on). */
+void h_publish(const char *yaml);
 
 /* A query from `from` over UDP; the parsed answer, or NULL if none came
  * within ms. udp_size 0: no OPT record. */
