@@ -61,7 +61,8 @@ typedef struct oc_dns_config {
 	uint32_t upstream_timeout_ms; /* [1500] one attempt at one upstream */
 	uint32_t upstream_total_ms;   /* [4000] all attempts of one query */
 	size_t max_tcp_clients;       /* [256] open TCP connections, all clients */
-	size_t max_pending;           /* [4096] queries waiting for upstreams; beyond: SERVFAIL */
+	size_t max_pending;           /* [4096] queries waiting for upstreams, a quarter of
+	                               * them at most from one container; beyond: SERVFAIL */
 	size_t max_tcp_clients_per_container; /* [16] open TCP connections from one source
 	                               * address; beyond it (or max_tcp_clients) a new
 	                               * connection is closed at once */
@@ -129,7 +130,7 @@ typedef struct oc_dns_stats {
 	uint64_t dropped;          /* responses or runts sent to the server: no answer */
 	uint64_t servfail;         /* upstreams failed, all addresses private, grant refused,
 	                            * too many pending */
-	uint64_t overloaded;       /* of servfail: max_pending reached */
+	uint64_t overloaded;       /* of servfail: max_pending, or a container's share, reached */
 	uint64_t cut;              /* answers cut at a CNAME target the agent may not see */
 	uint64_t addrs_removed;    /* private A/AAAA records stripped */
 	uint64_t pending;          /* queries waiting for an upstream now */

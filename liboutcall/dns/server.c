@@ -95,6 +95,7 @@ void oc_dns_server_free(oc_dns_server *s)
 		listener_free(l);
 	}
 	oc_peercount_clear(&s->tcp_peers);
+	oc_peercount_clear(&s->pending_peers);
 	oc_dns_fetcher_free(s->fetcher);
 	oc_dns_cache_free(s->cache);
 	oc_ratelimit_free(s->rl);

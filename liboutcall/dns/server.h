@@ -27,6 +27,10 @@
 
 struct oc_dns_pending;
 
+/* One container holds at most 1/OC_DNS_PENDING_SHARE of max_pending
+ * (at least 1): it takes four flooding together to fill the table. */
+#define OC_DNS_PENDING_SHARE 4
+
 /* Where answers for one client stream go: a UDP socket (many peers) or a
  * TCP connection (one peer). Queries waiting for an upstream are listed
  * here so that closing the sink detaches them: their answers are then
@@ -70,6 +74,7 @@ struct oc_dns_server {
 	uint64_t accept_pauses;    /* of listeners closed since */
 	oc_dlist pending;          /* struct oc_dns_pending, by their server node */
 	size_t npending;
+	oc_peercount pending_peers; /* the same, counted by container */
 	struct oc_dns_udp_batch *batch;
 	oc_dns_stats st;           /* the counters; the rest is filled on demand */
 	uint8_t answer[2 + OC_DNS_TCP_MAX]; /* answers built outside a UDP batch */

@@ -19,6 +19,7 @@ struct oc_dns_pending {
 	oc_dlist snode;           /* in the sink's list */
 	struct oc_dns_sink *sink; /* NULL once detached */
 	oc_sockaddr peer;
+	uint32_t key;             /* in pending_peers */
 	oc_container *c;
 	oc_ruleset *rs;
 	uint64_t generation;
@@ -216,6 +217,7 @@ static void pending_free(struct oc_dns_pending *p)
 	unlink_from_sink(p);
 	oc_dlist_remove(&p->node);
 	p->s->npending--;
+	oc_peercount_release(&p->s->pending_peers, p->key);
 	oc_container_unref(p->c);
 	oc_ruleset_unref(p->rs);
 	free(p);
@@ -281,22 +283,33 @@ static bool forward(oc_dns_server *s, struct oc_dns_sink *sink, const oc_sockadd
 	const oc_decision *d, int64_t start_us, struct outcome *o, uint8_t *out, size_t limit,
 	int *n)
 {
-	if (s->npending >= s->cfg.max_pending) {
+	/* Each waiting query holds a socket of a budget sized from the
+	 * descriptor limit: one container flooding names nobody answers
+	 * must leave the rest of it to the others. */
+	uint32_t key = oc_sockaddr_family(peer) == AF_INET ? peer->u.in4.sin_addr.s_addr : 0;
+	size_t share = s->cfg.max_pending / OC_DNS_PENDING_SHARE;
+	oc_peercount_result r = oc_peercount_take(&s->pending_peers, key, share ? share : 1,
+		s->cfg.max_pending);
+	if (r != OC_PEERCOUNT_TAKEN) {
 		s->st.overloaded++;
-		*n = servfail(s, q, OC_DNS_EDE_OTHER, "too many queries waiting for upstream "
-			"resolvers", o, out, limit);
+		*n = servfail(s, q, OC_DNS_EDE_OTHER, r == OC_PEERCOUNT_PEER_FULL ?
+			"too many of this container's queries waiting for upstream resolvers" :
+			r == OC_PEERCOUNT_FULL ? "too many queries waiting for upstream resolvers" :
+			"out of memory", o, out, limit);
 		return false;
 	}
 	struct oc_dns_pending *p = malloc(sizeof(*p));
 	if (!p) {
+		oc_peercount_release(&s->pending_peers, key);
 		*n = servfail(s, q, OC_DNS_EDE_OTHER, "out of memory", o, out, limit);
 		return false;
 	}
-	*p = (struct oc_dns_pending){ .s = s, .sink = sink, .peer = *peer, .c = c,
+	*p = (struct oc_dns_pending){ .s = s, .sink = sink, .peer = *peer, .key = key, .c = c,
 		.rs = oc_ruleset_ref(rules->rs), .generation = rules->generation, .d = *d,
 		.start_us = start_us, .q = *q };
 	const char *why = "out of memory";
 	if (oc_dns_fetch_start(s->fetcher, &p->q, on_fetched, p, &p->fetch, &why) != 0) {
+		oc_peercount_release(&s->pending_peers, key);
 		oc_ruleset_unref(p->rs);
 		free(p);
 		*n = servfail(s, q, OC_DNS_EDE_NO_REACHABLE_AUTHORITY, why, o, out, limit);

@@ -2,6 +2,7 @@
  * and ports. */
 #include <criterion/criterion.h>
 #include <string.h>
+#include <unistd.h>
 #include "harness.h"
 #include "../dns/helpers.h"
 
@@ -129,4 +130,39 @@ Test(upstream, every_query_has_its_own_source_port_and_id)
 				ports[i]);
 	/* ids are random: four equal ones would be a 1 in 2^48 event */
 	cr_assert(ids[0] != ids[1] || ids[1] != ids[2] || ids[2] != ids[3]);
+}
+
+/* Every query waiting for an upstream holds a socket of a budget sized from
+ * the descriptor limit: one container asking for names nobody answers
+ * gets a quarter of it, and the others' queries still go out. */
+Test(upstream, one_container_holds_a_quarter_of_the_waiting_queries)
+{
+	oc_dns_config cfg;
+	h_config(&cfg);
+	cfg.max_pending = 8;
+	struct h_opts o = { .cfg = &cfg };
+	h_start(&o);
+	int fds[8];
+	for (int i = 0; i < 8; i++)
+		fds[i] = h_send_udp(AGENT, GW, "dead.allowed.test", (uint16_t)(100 + i));
+	oc_dns_stats st = OC_DNS_STATS_INIT;
+	for (int i = 0; i < 100; i++) { /* until all eight were taken in (1 s at most) */
+		h_stats(&st);
+		if (st.pending + st.overloaded == 8)
+			break;
+		usleep(10000);
+	}
+	cr_assert_eq(st.pending, 2, "waiting: %llu", (unsigned long long)st.pending);
+	cr_assert_eq(st.overloaded, 6, "refused at once: %llu", (unsigned long long)st.overloaded);
+	ldns_pkt *p = h_ask(OTHER, "www.allowed.test", LDNS_RR_TYPE_A);
+	cr_assert_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_NOERROR, "another container is served");
+	ldns_pkt_free(p);
+	for (int i = 0; i < 8; i++) {
+		p = h_recv_udp(fds[i], 3000);
+		cr_assert(p, "query %d: every one is answered (SERVFAIL)", i);
+		cr_assert_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+		ldns_pkt_free(p);
+	}
+	h_stats(&st);
+	cr_assert_eq(st.pending, 0, "and nothing is left waiting");
 }
