@@ -88,6 +88,7 @@ static const struct fu_name names[] = {
 	{ "gw.direct2.test", L("gw.direct2.test. 60 IN A " GW), NULL, 0, 0, 0 },
 	{ "v6.direct.test", L("v6.direct.test. 120 IN AAAA 2606:2800:220:1::1"), NULL, 0, 0, 0 },
 	{ "slow.allowed.test", L("slow.allowed.test. 300 IN A 93.184.216.58"), NULL, 0, 0, 150 },
+	{ LONG_DIRECT, L(LONG_DIRECT ". 60 IN A 93.184.216.42"), NULL, 0, 0, 0 },
 };
 
 static struct {

@@ -24,6 +24,9 @@
                                * image "img:1", label team=blue */
 #define OTHER "10.200.0.3"    /* container other-7: agent.name "other" */
 #define STRANGER "10.200.0.9" /* no container */
+/* 96 bytes under rule "dip": one more than a grant's note holds */
+#define LONG_DIRECT "a23456789012345678901234567890123456789.b234567890123456789012345678901234567890" \
+	".c23.direct.test"
 
 struct h_opts {
 	const oc_dns_config *cfg;     /* NULL: h_config() */

@@ -112,6 +112,26 @@ Test(grant, over_the_per_container_cap_the_answer_is_servfail)
 	cr_assert(strstr(ev.reason, "direct_ip grant refused"), "%s", ev.reason);
 }
 
+/* A grant keeps its name in the kernel element's comment, which is what a
+ * reload judges again after a restart: a name too long for it is not
+ * granted at all, and the answer says why (docs/ARCHITECTURE.md). */
+Test(grant, a_name_too_long_to_keep_with_its_grant_is_servfail)
+{
+	cr_assert_eq(strlen(LONG_DIRECT), 96);
+	h_start(&(struct h_opts){ .firewall = true });
+	ldns_pkt *p = h_ask(AGENT, LONG_DIRECT, LDNS_RR_TYPE_A);
+	cr_assert_eq(ldns_pkt_get_rcode(p), LDNS_RCODE_SERVFAIL);
+	cr_assert_eq(ldns_pkt_ancount(p), 0, "no address without its grant");
+	uint16_t code;
+	char text[512];
+	cr_assert(t_ede(p, &code, text, sizeof(text)));
+	cr_assert(strstr(text, "note longer than 95 bytes"), "%s", text);
+	ldns_pkt_free(p);
+	struct seen s;
+	read_grants(&s);
+	cr_assert_eq(s.n, 0);
+}
+
 Test(grant, ipv6_answers_need_no_grant)
 {
 	h_start(&(struct h_opts){ .firewall = true });
