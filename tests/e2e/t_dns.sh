@@ -76,6 +76,18 @@ expect_ok "allowed name asked of wan's resolver" dig_a1 +short "@$LAB_IP_DNS" we
 expect_eq "resolves" "$LAB_IP_WEB" "$LAB_OUT"
 expect_nomatch "the agent's queries never reached wan themselves" "query.* evil.lab.test" "$(cat "$LAB_DNS_LOG")"
 
+# -- Encrypted ClientHello: its configurations never reach an agent (issue 11)
+# wan's web.lab.test has an HTTPS record with alpn and ech; the proxy judges
+# the outer SNI only, so the filter strips ech and keeps the rest.
+expect_ok "wan's own answer has an ech parameter" \
+	lab_host dig +time=5 +tries=1 +short "@$LAB_IP_DNS" web.lab.test HTTPS
+expect_match "(the record the vector needs)" 'alpn="h2" ech=' "$LAB_OUT"
+expect_ok "an agent asks for web.lab.test's HTTPS record" dig_a1 +short web.lab.test HTTPS
+expect_match "it gets the record" '^1 \. alpn="h2"' "$LAB_OUT"
+expect_nomatch "without ech" "ech" "$LAB_OUT"
+expect_ok "over TCP too" dig_a1 +tcp +short web.lab.test HTTPS
+expect_nomatch "without ech" "ech" "$LAB_OUT"
+
 # -- TCP -------------------------------------------------------------------
 expect_ok "TCP: allowed" dig_a1 +tcp +short web.lab.test
 expect_eq "TCP answer" "$LAB_IP_WEB" "$LAB_OUT"

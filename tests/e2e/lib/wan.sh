@@ -22,6 +22,8 @@ LAB_DNS_RECORDS=(
 	--cname=alias.lab.test,web.lab.test
 	--cname=badalias.lab.test,evil.lab.test
 	--txt-record=txt.lab.test,"outcall lab"
+	# HTTPS (type 65): priority 1, target ".", alpn="h2", ech=3q2+7w== (deadbeef)
+	--dns-rr=web.lab.test,65,0001000001000302683200050004deadbeef
 )
 LAB_DNS_TTL=300
 # /big is sparse (instant to make, 64 MiB of zeros to send); /random.bin
