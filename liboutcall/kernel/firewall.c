@@ -333,6 +333,8 @@ int oc_fw_commit_replace(oc_firewall *fw, struct oc_nft_direct *rules, size_t nr
 				kept[i].dest, kept[i].port };
 			rc = oc_grantidx_put(&fw->idx, &k, now + kept[i].expires_ms);
 		}
+		if (!rc)
+			rc = oc_fw_remember_tables(fw);
 	}
 	free(kept);
 	return rc;
@@ -407,6 +409,7 @@ int oc_firewall_remove(oc_firewall *fw)
 	oc_nft_batch_free(&b);
 	if (!rc) {
 		fw->installed = false;
+		fw->digested = false;
 		oc_grantidx_clear(&fw->idx);
 	}
 	pthread_mutex_unlock(&fw->lock);

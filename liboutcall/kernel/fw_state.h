@@ -26,6 +26,9 @@ struct oc_firewall {
 	size_t nrules;
 	struct oc_grantidx idx;
 	bool lost;              /* found removed by someone else, not yet reinstalled */
+	bool digested;          /* digest holds the chains and rules as last written */
+	uint64_t digest;
+	uint32_t digest_genid;  /* the nftables generation at which they were seen so */
 	uint64_t flows_cut;     /* conntrack entries deleted, ever */
 	uint64_t repairs;       /* reinstalls after someone else removed the tables */
 };
@@ -46,5 +49,8 @@ int oc_fw_cut_flows(oc_firewall *fw, size_t *cut);
 int oc_fw_cut_addr(oc_firewall *fw, uint32_t ip);
 /* Replaces both tables with the current description and `rules`. */
 int oc_fw_commit_replace(oc_firewall *fw, struct oc_nft_direct *rules, size_t nrules);
+/* Takes the digest of both tables as they are now: what oc_firewall_repair
+ * compares them with. */
+int oc_fw_remember_tables(oc_firewall *fw);
 
 #endif

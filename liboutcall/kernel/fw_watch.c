@@ -1,6 +1,7 @@
-/* Noticing tables that someone else removed or emptied (`nft flush
- * ruleset`, nftables.service starting): with ip_forward on, containers
- * would route freely while the description still says "installed". */
+/* Noticing tables that someone else removed, emptied or changed (`nft
+ * flush ruleset`, nftables.service starting, a script that replaces one
+ * rule with another): with ip_forward on, containers would route freely
+ * while the description still says "installed". */
 #include "kernel/fw_state.h"
 
 #include <errno.h>
@@ -11,49 +12,50 @@
 
 #include "core/error.h"
 
-static int nop_table(void *ctx, const struct oc_nft_table *t) { (void)ctx; (void)t; return 0; }
-static int nop_counter(void *ctx, const struct oc_nft_counter *c) { (void)ctx; (void)c; return 0; }
-static int nop_set(void *ctx, const struct oc_nft_set *s) { (void)ctx; (void)s; return 0; }
-static int nop_elem(void *ctx, const struct oc_nft_set *s, const struct oc_nft_elem *e)
-{
-	(void)ctx;
-	(void)s;
-	(void)e;
-	return 0;
-}
-static int nop_chain(void *ctx, const struct oc_nft_chain *c) { (void)ctx; (void)c; return 0; }
-
-static int count_rule(void *ctx, const struct oc_nft_rule *r)
-{
-	size_t *n = ctx;
-	n[r->family == OC_NFT_INET ? 0 : 1]++;
-	return 0;
-}
-
-/* Rules per table (inet, bridge) the description makes. */
-static int expected(oc_firewall *fw, size_t n[2])
-{
-	n[0] = n[1] = 0;
-	struct oc_nft_sink sink = { n, nop_table, nop_counter, nop_set, nop_elem, nop_chain,
-		count_rule, nop_table };
-	struct oc_nft_desc d = { &fw->cfg, fw->nets, fw->nnets, fw->members, fw->nmembers,
-		fw->rules, fw->nrules, NULL, 0, NULL, 0 };
-	return oc_nft_generate(&d, &sink);
-}
-
-static int intact(oc_firewall *fw, bool *ok)
+/* Both tables' digest, and the generation it was read at (read before
+ * the dumps: a change during them leaves the generation moved). */
+static int digest(oc_firewall *fw, uint64_t *h, uint32_t *genid)
 {
 	static const uint32_t families[2] = { OC_NFT_INET, OC_NFT_BRIDGE };
-	size_t want[2];
-	int rc = expected(fw, want);
-	*ok = true;
-	for (size_t i = 0; !rc && i < 2 && *ok; i++) {
-		size_t have = 0;
-		rc = oc_nft_count_rules(&fw->nl, families[i], fw->cfg.table, &have);
-		if (rc == OC_ENOTFOUND)
+	int rc = oc_nft_read_genid(&fw->nl, genid);
+	*h = 0;
+	for (size_t i = 0; !rc && i < 2; i++) {
+		uint64_t t = 0;
+		rc = oc_nft_digest(&fw->nl, families[i], fw->cfg.table, &t);
+		if (rc == OC_ENOTFOUND) {
+			t = families[i];  /* not the digest of any table */
 			rc = 0;
-		*ok = have == want[i];
+		}
+		*h = *h * 31 + t;
 	}
+	return rc;
+}
+
+int oc_fw_remember_tables(oc_firewall *fw)
+{
+	int rc = digest(fw, &fw->digest, &fw->digest_genid);
+	fw->digested = rc == 0;
+	return rc;
+}
+
+/* Intact while no transaction happened since the last look (one small
+ * message), or the chains and rules are as they were after Outcall
+ * wrote them (element updates, Outcall's own included, move the
+ * generation, not the digest). */
+static int intact(oc_firewall *fw, bool *ok)
+{
+	*ok = true;
+	uint32_t genid;
+	int rc = oc_nft_read_genid(&fw->nl, &genid);
+	if (rc || (fw->digested && genid == fw->digest_genid))
+		return rc;
+	if (!fw->digested)
+		return oc_fw_remember_tables(fw);  /* tables this process did not write */
+	uint64_t h;
+	rc = digest(fw, &h, &genid);
+	*ok = h == fw->digest;
+	if (!rc && *ok)
+		fw->digest_genid = genid;
 	return rc;
 }
 

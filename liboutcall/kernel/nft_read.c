@@ -1,12 +1,14 @@
 #include "kernel/nft_read.h"
 
 #include <errno.h>
+#include <libnftnl/chain.h>
 #include <libnftnl/gen.h>
 #include <libnftnl/object.h>
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,24 +265,79 @@ int oc_nft_read_genid(struct oc_nl *nl, uint32_t *genid)
 	return oc_nl_talk(nl, nlh, gen_cb, genid, "reading the nftables generation", NULL);
 }
 
-static int count_cb(const struct nlmsghdr *nlh, void *data)
+/* FNV-1a over each attribute's type, length and bytes. */
+static void mix(uint64_t *h, const void *p, size_t n)
 {
-	(void)nlh;
-	(*(size_t *)data)++;
+	const unsigned char *b = p;
+	for (size_t i = 0; i < n; i++) {
+		*h ^= b[i];
+		*h *= 0x100000001b3ull;
+	}
+}
+
+static void mix_attr(uint64_t *h, const struct nlattr *a)
+{
+	uint16_t type = mnl_attr_get_type(a), len = mnl_attr_get_payload_len(a);
+	mix(h, &type, sizeof(type));
+	mix(h, &len, sizeof(len));
+	mix(h, mnl_attr_get_payload(a), len);
+}
+
+struct digest {
+	uint64_t h;
+	const uint16_t *keep;   /* the attributes that decide packets, 0-terminated */
+};
+
+/* Everything else changes with no change of policy: handles, reference
+ * counts, positions, a chain's packet counters. */
+static const uint16_t chain_attrs[] = { NFTA_CHAIN_NAME, NFTA_CHAIN_HOOK, NFTA_CHAIN_POLICY,
+	NFTA_CHAIN_TYPE, NFTA_CHAIN_FLAGS, 0 };
+static const uint16_t rule_attrs[] = { NFTA_RULE_CHAIN, NFTA_RULE_EXPRESSIONS,
+	NFTA_RULE_USERDATA, 0 };
+
+static int digest_attr_cb(const struct nlattr *a, void *data)
+{
+	struct digest *d = data;
+	for (const uint16_t *k = d->keep; *k; k++)
+		if (mnl_attr_get_type(a) == *k)
+			mix_attr(&d->h, a);
 	return MNL_CB_OK;
 }
 
-int oc_nft_count_rules(struct oc_nl *nl, uint32_t family, const char *table, size_t *n)
+static int digest_cb(const struct nlmsghdr *nlh, void *data)
 {
-	*n = 0;
+	struct digest *d = data;
+	mix(&d->h, &nlh->nlmsg_type, sizeof(nlh->nlmsg_type));
+	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), digest_attr_cb, d) < 0 ?
+		MNL_CB_ERROR : MNL_CB_OK;
+}
+
+int oc_nft_digest(struct oc_nl *nl, uint32_t family, const char *table, uint64_t *digest)
+{
+	struct digest d = { 0xcbf29ce484222325ull, chain_attrs };
 	char buf[MNL_SOCKET_BUFFER_SIZE];
+	struct nftnl_chain *c = nftnl_chain_alloc();
 	struct nftnl_rule *r = nftnl_rule_alloc();
-	if (!r)
-		return oc_error_nomem();
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
-	struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)family,
-		NLM_F_DUMP, 0);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	return dump_table(nl, nlh, count_cb, n, "rules", family, table);
+	int rc = c && r ? 0 : oc_error_nomem();
+	if (!rc) {
+		nftnl_chain_set_str(c, NFTNL_CHAIN_TABLE, table);
+		struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETCHAIN, (uint16_t)family,
+			NLM_F_DUMP, 0);
+		nftnl_chain_nlmsg_build_payload(nlh, c);
+		rc = dump_table(nl, nlh, digest_cb, &d, "chains", family, table);
+	}
+	if (!rc) {
+		d.keep = rule_attrs;
+		nftnl_rule_set_str(r, NFTNL_RULE_TABLE, table);
+		struct nlmsghdr *nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETRULE, (uint16_t)family,
+			NLM_F_DUMP, 0);
+		nftnl_rule_nlmsg_build_payload(nlh, r);
+		rc = dump_table(nl, nlh, digest_cb, &d, "rules", family, table);
+	}
+	if (c)
+		nftnl_chain_free(c);
+	if (r)
+		nftnl_rule_free(r);
+	*digest = d.h;
+	return rc;
 }

@@ -32,8 +32,11 @@ int oc_nft_read_elems(struct oc_nl *nl, uint32_t family, const char *table, cons
  * table. Free *out with free(). */
 int oc_nft_read_counters(struct oc_nl *nl, uint32_t family, const char *table,
 	struct oc_nft_counter_val **out, size_t *n);
-/* How many rules table holds (0 or OC_ENOTFOUND when it is gone). */
-int oc_nft_count_rules(struct oc_nl *nl, uint32_t family, const char *table, size_t *n);
+/* A digest of what in `table` decides packets: its chains (name, type,
+ * hook, priority, policy) and their rules (expressions, comment), in the
+ * kernel's order. It changes when any of them changes, not when packets
+ * or elements do. OC_ENOTFOUND (no message) when the table is gone. */
+int oc_nft_digest(struct oc_nl *nl, uint32_t family, const char *table, uint64_t *digest);
 int oc_nft_read_genid(struct oc_nl *nl, uint32_t *genid);
 
 #endif

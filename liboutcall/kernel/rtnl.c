@@ -111,12 +111,14 @@ int oc_rtnl_bridge_ensure(struct oc_nl *nl, const char *name, struct oc_link *ou
  * bridge table judges those, as the bridge passes them up through it. */
 #define GROUP_FWD_ALL 0xfff8
 
-int oc_rtnl_bridge_harden(struct oc_nl *nl, int ifindex, const char *name)
+int oc_rtnl_bridge_harden(struct oc_nl *nl, int ifindex, const char *name, const uint8_t mac[6])
 {
 	struct msg m;
 	struct ifinfomsg *ifm = start(&m, RTM_NEWLINK, 0, sizeof(*ifm));
 	ifm->ifi_family = AF_UNSPEC;
 	ifm->ifi_index = ifindex;
+	/* set, even to the same value: only a set address stays put */
+	mnl_attr_put(m.nlh, IFLA_ADDRESS, 6, mac);
 	struct nlattr *li = mnl_attr_nest_start(m.nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(m.nlh, IFLA_INFO_KIND, "bridge");
 	struct nlattr *data = mnl_attr_nest_start(m.nlh, IFLA_INFO_DATA);
@@ -130,8 +132,8 @@ int oc_rtnl_bridge_harden(struct oc_nl *nl, int ifindex, const char *name)
 	mnl_attr_nest_end(m.nlh, data);
 	mnl_attr_nest_end(m.nlh, li);
 	char what[96];
-	snprintf(what, sizeof(what), "setting group_fwd_mask and no_linklocal_learn on bridge %s",
-		name);
+	snprintf(what, sizeof(what), "setting the MAC, group_fwd_mask and no_linklocal_learn of "
+		"bridge %s", name);
 	return oc_nl_talk(nl, m.nlh, NULL, NULL, what, NULL);
 }
 

@@ -30,8 +30,11 @@ int oc_rtnl_bridge_ensure(struct oc_nl *nl, const char *name, struct oc_link *ou
 
 /* Makes link-local group frames (01:80:c2:00:00:0X) take the bridge's
  * forwarding path, where the bridge table judges them, and keeps them from
- * teaching the bridge source addresses. */
-int oc_rtnl_bridge_harden(struct oc_nl *nl, int ifindex, const char *name);
+ * teaching the bridge source addresses. Pins the bridge's MAC to `mac`:
+ * a bridge whose address was never set takes the lowest MAC of its ports,
+ * so a port joining or leaving would change the gateway's MAC under every
+ * container's ARP cache. */
+int oc_rtnl_bridge_harden(struct oc_nl *nl, int ifindex, const char *name, const uint8_t mac[6]);
 
 /* Creates a veth pair: `host` (down, a port of bridge `master`) in the
  * socket's namespace, and `peer` with MAC `peer_mac` directly in the

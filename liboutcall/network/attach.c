@@ -40,18 +40,6 @@ static int pick_ip(oc_networks *n, const struct oc_nft_net *net, uint32_t *ip)
 		net->name);
 }
 
-/* 02:00 and the IPv4 address: locally administered, unicast, and the
- * same IP always gets the same MAC. */
-static void mac_for(uint32_t ip, uint8_t mac[6])
-{
-	mac[0] = 0x02;
-	mac[1] = 0x00;
-	mac[2] = (uint8_t)(ip >> 24);
-	mac[3] = (uint8_t)(ip >> 16);
-	mac[4] = (uint8_t)(ip >> 8);
-	mac[5] = (uint8_t)ip;
-}
-
 /* A veth of this name can only be the remains of an attach that died
  * half-way (its address is free, so the tables never knew it). */
 static int clear_leftover(oc_networks *n, const char *port, int bridge)
@@ -144,7 +132,7 @@ static int prepare(oc_networks *n, const oc_attach_options *o, struct plan *p)
 	if (rc)
 		return rc;
 	oc_copy(p->m.name, sizeof(p->m.name), o->name);
-	mac_for(p->m.ip, p->m.mac);
+	oc_net_mac_for(p->m.ip, p->m.mac);
 	oc_network_info info;
 	oc_net_info(cfg, &p->net, &info);
 	snprintf(p->m.port, sizeof(p->m.port), "oc%d-%u", info.index, p->m.ip & 0xff);

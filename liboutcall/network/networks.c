@@ -170,9 +170,24 @@ static int pick_index(oc_networks *n, const char *name, int *index)
 	return 0;
 }
 
+/* 02:00 and the IPv4 address: locally administered, unicast, and the
+ * same IP always gets the same MAC (a gateway too, across restarts and
+ * re-creation of its bridge). */
+void oc_net_mac_for(uint32_t ip, uint8_t mac[6])
+{
+	mac[0] = 0x02;
+	mac[1] = 0x00;
+	mac[2] = (uint8_t)(ip >> 24);
+	mac[3] = (uint8_t)(ip >> 16);
+	mac[4] = (uint8_t)(ip >> 8);
+	mac[5] = (uint8_t)ip;
+}
+
 static int bring_up_bridge(oc_networks *n, const struct oc_nft_net *net)
 {
 	struct oc_link br;
+	uint8_t mac[6];
+	oc_net_mac_for(net->gateway, mac);
 	int rc = oc_rtnl_bridge_ensure(&n->rt, net->bridge, &br);
 	if (!rc)
 		rc = oc_rtnl_addr_add(&n->rt, br.ifindex, net->bridge, net->gateway, 24);
@@ -184,7 +199,7 @@ static int bring_up_bridge(oc_networks *n, const struct oc_nft_net *net)
 	if (!rc)
 		rc = oc_net_ipv4_conf(net->bridge, "rp_filter", "1");
 	if (!rc)
-		rc = oc_rtnl_bridge_harden(&n->rt, br.ifindex, net->bridge);
+		rc = oc_rtnl_bridge_harden(&n->rt, br.ifindex, net->bridge, mac);
 	/* the tables learn the bridge before it carries a packet */
 	if (!rc)
 		rc = oc_firewall_add_net(n->fw, net);

@@ -20,6 +20,8 @@ struct oc_networks {
  * (message set) when there is none. Caller holds n->lock. */
 int oc_net_find(oc_networks *n, const char *name, struct oc_nft_net *out);
 void oc_net_info(const struct oc_kcfg *cfg, const struct oc_nft_net *net, oc_network_info *out);
+/* The MAC of an address, containers' and gateways' alike. */
+void oc_net_mac_for(uint32_t ip, uint8_t mac[6]);
 /* Disables IPv6 on one of Outcall's host-side interfaces. */
 int oc_net_no_ipv6(const char *ifname);
 /* Sets net/ipv4/conf/<ifname>/<key>. */

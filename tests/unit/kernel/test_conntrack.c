@@ -1,5 +1,6 @@
 /* Conntrack cuts (kernel/conntrack.c, kernel/fw_flows.c) and the repair of
- * tables someone else removed (kernel/fw_watch.c), in a private namespace.
+ * tables someone else removed or changed (kernel/fw_watch.c), in a private
+ * namespace.
  * Flows are real: datagrams over lo between addresses of the pool. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
@@ -118,6 +119,32 @@ Test(conntrack, tables_someone_else_removed_are_reinstalled, .init = nstest_ente
 	cr_assert_eq(nstest_sh(NULL, 0, "nft list table bridge outcall >/dev/null"), 0);
 	cr_assert_eq(nstest_sh(NULL, 0, "nft flush chain inet outcall forward"), 0);
 	cr_assert_eq(oc_firewall_repair(fw), 1, "an emptied chain is noticed too");
+	cr_assert_eq(oc_firewall_repair(fw), 0);
+	uint64_t cut, repairs;
+	oc_firewall_watch_stats(fw, &cut, &repairs);
+	cr_assert_eq(repairs, 2);
+	oc_firewall_free(fw);
+}
+
+/* Same number of rules, another verdict: counting rules would miss it. */
+Test(conntrack, a_rule_someone_else_replaced_is_put_back, .init = nstest_enter)
+{
+	oc_firewall *fw = world();
+	oc_grant g = fwtest_grant("github-api", AGENT1, WEB, 8443, 600000);
+	cr_assert_eq(oc_firewall_grant(fw, &g, 1), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(nstest_sh(NULL, 0, "nft add table ip someone-else"), 0);
+	cr_assert_eq(oc_firewall_repair(fw), 0, "elements and other tables change no policy");
+	const char *drop = "nft list chain inet outcall forward | grep -q 'forward-dropped\" drop'";
+	cr_assert_eq(nstest_sh(NULL, 0, "%s", drop), 0);
+	cr_assert_eq(nstest_sh(NULL, 0, "h=$(nft -a list chain inet outcall forward | "
+		"sed -n 's/.*forward-dropped.*# handle //p') && nft replace rule inet outcall forward "
+		"handle $h counter name forward-dropped accept"), 0);
+	cr_assert_neq(nstest_sh(NULL, 0, "%s", drop), 0);
+	cr_assert_eq(oc_firewall_repair(fw), 1, "%s", oc_error_last()->message);
+	cr_assert_eq(nstest_sh(NULL, 0, "%s", drop), 0, "the drop is back");
+	cr_assert_eq(nstest_sh(NULL, 0, "nft 'chain inet outcall forward { policy accept; }'"), 0);
+	cr_assert_eq(oc_firewall_repair(fw), 1, "a chain's policy is part of it");
+	cr_assert_eq(nstest_sh(NULL, 0, "nft list chain inet outcall forward | grep -q 'policy drop'"), 0);
 	cr_assert_eq(oc_firewall_repair(fw), 0);
 	uint64_t cut, repairs;
 	oc_firewall_watch_stats(fw, &cut, &repairs);

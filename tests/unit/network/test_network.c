@@ -108,6 +108,37 @@ Test(network, adopts_a_bridge_and_refuses_other_links, .init = nstest_enter)
 	oc_networks_free(n);
 }
 
+/* (/sys is the machine's, not the test namespace's) */
+static const char *mac_of(const char *link, char *out, size_t size)
+{
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "ip -br link show %s | awk '{ printf \"%%s\", $3 }'", link);
+	sh_ok("mac", out, size, cmd);
+	return out;
+}
+
+/* A bridge whose MAC was never set takes the lowest of its ports': one
+ * container coming or going would change the gateway's MAC under the
+ * others' ARP caches. */
+Test(network, the_gateway_keeps_its_mac_when_ports_come_and_go, .init = nstest_enter)
+{
+	char out[512];
+	sh_ok("adopted bridge", out, sizeof(out), "ip link add outcall0 address 02:00:00:00:00:07 type bridge");
+	oc_networks *n = open_nets();
+	cr_assert_eq(oc_network_create(n, "default", NULL), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(oc_network_create(n, "ci", NULL), 0, "%s", oc_error_last()->message);
+	cr_assert_str_eq(mac_of("outcall0", out, sizeof(out)), "02:00:0a:c8:00:01");
+	cr_assert_str_eq(mac_of("outcall1", out, sizeof(out)), "02:00:0a:c8:01:01");
+	sh_ok("a port with a lower MAC", out, sizeof(out),
+		"ip link add x0 address 02:00:00:00:00:01 type veth peer name x1 && "
+		"ip link set x0 master outcall0 up && ip link set x1 up");
+	cr_assert_str_eq(mac_of("outcall0", out, sizeof(out)), "02:00:0a:c8:00:01",
+		"the port's MAC became the gateway's");
+	sh_ok("the port leaves", out, sizeof(out), "ip link del x0");
+	cr_assert_str_eq(mac_of("outcall0", out, sizeof(out)), "02:00:0a:c8:00:01");
+	oc_networks_free(n);
+}
+
 Test(network, attach_configures_both_sides, .init = nstest_enter)
 {
 	struct world w;
