@@ -126,15 +126,6 @@ a1_mac=$(lab_in a1 cat /sys/class/net/eth0/address)
 br_mac=$(lab_host cat "/sys/class/net/$bridge/address")
 lab_in a1 ip -6 addr add 2001:db8:1::2/64 dev eth0 nodad
 lab_in a1 ip -6 neigh replace 2001:db8:1::1 lladdr "$br_mac" dev eth0 nud permanent
-# del_rule FAMILY CHAIN TEXT: delete the rule of the outcall table whose
-# comment starts with TEXT
-del_rule() {
-	local h
-	h=$(lab_host nft -a list chain "$1" outcall "$2" | grep -F "comment \"$3" |
-		sed -n 's/.*# handle \([0-9]*\)$/\1/p')
-	[ -n "$h" ] || lab_fatal "no rule '$3' in $1 $2"
-	lab_host nft delete rule "$1" outcall "$2" handle "$h"
-}
 V6_IN="IPv6 from containers is dropped\""
 V6_GUARD="IPv6 from containers is dropped: Outcall networks are IPv4 only"
 V6_OUT="IPv6 from the host to containers is dropped"
@@ -148,12 +139,12 @@ only_drop() {
 	lab_host sysctl -qw "net.ipv6.conf.$bridge.disable_ipv6=0"
 	lab_host ip -6 addr replace 2001:db8:1::1/64 dev "$bridge" nodad
 	lab_host ip -6 neigh replace 2001:db8:1::2 lladdr "$a1_mac" dev "$bridge" nud permanent
-	del_rule bridge prerouting "anything else from a container port"
-	del_rule inet host-in "anything else from containers to the host"
-	del_rule inet host-out "the host opens nothing towards containers"
-	[ "$1" = in ] || del_rule bridge prerouting "$V6_IN"
-	[ "$1" = guard ] || del_rule inet guard "$V6_GUARD"
-	[ "$1" = out ] || del_rule bridge output "$V6_OUT"
+	oc_del_rule bridge prerouting "anything else from a container port"
+	oc_del_rule inet host-in "anything else from containers to the host"
+	oc_del_rule inet host-out "the host opens nothing towards containers"
+	[ "$1" = in ] || oc_del_rule bridge prerouting "$V6_IN"
+	[ "$1" = guard ] || oc_del_rule inet guard "$V6_GUARD"
+	[ "$1" = out ] || oc_del_rule bridge output "$V6_OUT"
 }
 
 only_drop out

@@ -56,6 +56,18 @@ oc_generation() {
 	oc_cli --json status | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])'
 }
 
+# oc_del_rule FAMILY CHAIN TEXT: deletes the rule of Outcall's table FAMILY
+# whose comment starts with TEXT, to show a defence with the others that
+# back it removed. Stop outcalld first: its watch would put the rule back
+# (its tables stay when it stops).
+oc_del_rule() {
+	local h
+	h=$(lab_host nft -a list chain "$1" outcall "$2" | grep -F "comment \"$3" |
+		sed -n 's/.*# handle \([0-9]*\)$/\1/p')
+	[ -n "$h" ] || lab_fatal "no rule '$3' in $1 $2"
+	lab_host nft delete rule "$1" outcall "$2" handle "$h" || lab_fatal "cannot delete rule '$3' ($1 $2)"
+}
+
 # Under the sanitizers (OC_SANITIZED=1: scripts/test.sh runs the daemon's
 # e2e tests on the ASan+UBSan build too), a test also fails when outcalld
 # reported a memory error, a leak or undefined behaviour. It is stopped

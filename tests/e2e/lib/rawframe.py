@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Frames a hostile agent builds by hand (AF_PACKET), for t_bypass_l2.sh.
+"""Frames a hostile agent builds by hand (AF_PACKET), for the layer-2 tests
+(t_bypass_l2.sh, t_guards_l2.sh; the flow client for t_bypass_flows.sh).
 
   rawframe.py udp IFACE SMAC DMAC SIP DIP SPORT DPORT [--dns NAME] [--payload TEXT]
               [--count N] [--random-smac] [--vlan ID]
@@ -8,12 +9,17 @@
   rawframe.py flow HOST PORT LOG     (a TCP client that connects within 10 s,
                                       keeps the connection and writes "ok N" or
                                       "fail N" per round)
+  rawframe.py batch                  (udp, icmp-error and arp commands, one a
+                                      line on stdin, sent in that order by one
+                                      process: a round of vectors costs one
+                                      interpreter start-up, not one each)
 
 MACs are aa:bb:cc:dd:ee:ff, addresses dotted quads. Nothing is sent
 anywhere but on IFACE of the namespace this runs in.
 """
 import os
 import random
+import shlex
 import socket
 import struct
 import sys
@@ -106,8 +112,20 @@ def cmd_flow(a):
         time.sleep(0.3)
 
 
+FRAMES = {"udp": cmd_udp, "icmp-error": cmd_icmp_error, "arp": cmd_arp}
+
+
+def cmd_batch(_args):
+    for n, line in enumerate(sys.stdin, 1):
+        words = shlex.split(line)
+        if words and words[0] not in FRAMES:
+            sys.exit("stdin line %d: not a frame command: %s" % (n, line.strip()))
+        if words:
+            FRAMES[words[0]](words[1:])
+
+
 def main():
-    cmds = {"udp": cmd_udp, "icmp-error": cmd_icmp_error, "arp": cmd_arp, "flow": cmd_flow}
+    cmds = dict(FRAMES, flow=cmd_flow, batch=cmd_batch)
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](sys.argv[2:])
