@@ -77,6 +77,23 @@ static int run_list(const cli_cmd *cmd, cli_args *a)
 	return cli_show(a, "GET", path, NULL, human_list);
 }
 
+/* Every attached container the rule reaches: name, id and agent.name. */
+static void print_matches(json_t *r)
+{
+	json_t *m = json_object_get(r, "matches");
+	if (!json_is_array(m))
+		return;
+	size_t n = json_array_size(m), i;
+	printf("  reaches:       %zu attached container%s%s\n", n, n == 1 ? "" : "s",
+		n ? ":" : " now");
+	json_t *c;
+	json_array_foreach(m, i, c) {
+		const char *id = cli_jstr(c, "container_id");
+		printf("                 %s (id %.12s, agent %s)\n", cli_jstr(c, "name"),
+			id && id[0] ? id : "none", cli_jstr(c, "agent"));
+	}
+}
+
 static void human_request(json_t *r)
 {
 	char what[400], created[OC_TIME_TEXT_MAX], decided[OC_TIME_TEXT_MAX],
@@ -103,6 +120,10 @@ static void human_request(json_t *r)
 		printf("  reason:        %s\n", cli_jstr(r, "reason"));
 	if (cli_jint(r, "expires_at"))
 		printf("  expires:       %s\n", expires);
+	if (cli_jstr(r, "scope"))
+		printf("  scope:         %s (default %s)\n", cli_jstr(r, "scope"),
+			cli_jstr(r, "default_scope"));
+	print_matches(r);
 	printf("  rule:          %s in %s\n", cli_jstr(r, "rule_id"), cli_jstr(r, "rule_path"));
 	if (cli_jstr(r, "note"))
 		printf("  note:          %s\n", cli_jstr(r, "note"));
@@ -122,13 +143,30 @@ static bool id_ok(const char *id)
 	return strlen(id) < 32 && strspn(id, "r-0123456789abcdefghjkmnpqrstvwxyz") == strlen(id);
 }
 
+/* --scope, or --all-agents (its older spelling); NULL: the request's
+ * default. *bad when they are malformed or disagree. */
+static const char *scope_opt(const cli_cmd *cmd, cli_args *a, bool *bad)
+{
+	const char *s = cli_opt_value(cmd, a, "scope");
+	bool all = cli_opt_set(cmd, a, "all-agents");
+	*bad = (s && strcmp(s, "container") && strcmp(s, "agent") && strcmp(s, "all")) ||
+		(all && s && strcmp(s, "all"));
+	return all ? "all" : s;
+}
+
+#define SCOPE_USAGE "--scope is container, agent or all (--all-agents is --scope all)"
+
 static int run_show(const cli_cmd *cmd, cli_args *a)
 {
+	bool bad;
+	const char *scope = scope_opt(cmd, a, &bad);
 	if (a->npos != 1 || !id_ok(a->pos[0]))
 		return cli_usage_error(cmd, "give one request id (see `outcall requests list`)");
+	if (bad)
+		return cli_usage_error(cmd, SCOPE_USAGE);
 	char path[128];
-	snprintf(path, sizeof(path), "/v1/requests/%s%s", a->pos[0],
-		cli_opt_set(cmd, a, "all-agents") ? "?scope=all" : "");
+	snprintf(path, sizeof(path), "/v1/requests/%s%s%s", a->pos[0], scope ? "?scope=" : "",
+		scope ? scope : "");
 	return cli_show(a, "GET", path, NULL, human_request);
 }
 
@@ -136,11 +174,16 @@ static void human_approved(json_t *r)
 {
 	char expires[OC_TIME_TEXT_MAX];
 	time_text(r, "expires_at", expires);
+	const char *scope = cli_jstr(r, "scope");
+	scope = scope ? scope : "";
 	printf("approved %s: rule %s for %s%s, %s%s; written to %s\n", cli_jstr(r, "id"),
-		cli_jstr(r, "rule_id"), json_is_true(json_object_get(r, "all_agents")) ? "every agent" :
-		"agent ", json_is_true(json_object_get(r, "all_agents")) ? "" : cli_jstr(r, "agent"),
+		cli_jstr(r, "rule_id"), strcmp(scope, "all") == 0 ? "every container" :
+		strcmp(scope, "container") == 0 ? "container " : "agent ",
+		strcmp(scope, "all") == 0 ? "" : strcmp(scope, "container") == 0 ?
+		cli_jstr(r, "container") : cli_jstr(r, "agent"),
 		cli_jint(r, "expires_at") ? "expires " : "no expiry",
 		cli_jint(r, "expires_at") ? expires : "", cli_jstr(r, "rule_path"));
+	print_matches(r);
 }
 
 static void human_rejected(json_t *r)
@@ -193,10 +236,11 @@ static int run_editor(const char *editor, const char *file)
 
 /* Fetches the proposed rule file, lets the operator edit it and checks
  * that it loads; *out is the edited text (free it). */
-static int edit_rule(cli_args *a, const char *id, bool all, char **out)
+static int edit_rule(cli_args *a, const char *id, const char *scope, char **out)
 {
 	char path[128];
-	snprintf(path, sizeof(path), "/v1/requests/%s%s", id, all ? "?scope=all" : "");
+	snprintf(path, sizeof(path), "/v1/requests/%s%s%s", id, scope ? "?scope=" : "",
+		scope ? scope : "");
 	json_t *j = NULL;
 	int rc = cli_fetch(a, "GET", path, NULL, &j, NULL);
 	if (rc != EXIT_OK)
@@ -247,17 +291,22 @@ static int run_approve(const cli_cmd *cmd, cli_args *a)
 	if (a->npos != 1 || !id_ok(a->pos[0]))
 		return cli_usage_error(cmd, "give one request id (see `outcall requests list`)");
 	const char *id = a->pos[0], *dur = cli_opt_value(cmd, a, "for");
-	bool all = cli_opt_set(cmd, a, "all-agents");
+	bool bad;
+	const char *scope = scope_opt(cmd, a, &bad);
+	if (bad)
+		return cli_usage_error(cmd, SCOPE_USAGE);
 	int64_t secs;
 	if (dur && strcmp(dur, "never") != 0 && oc_duration_parse(dur, &secs) != 0)
 		return cli_usage_error(cmd, "--for: %s", oc_error_last()->message);
 	char *edited = NULL;
 	if (cli_opt_set(cmd, a, "edit")) {
-		int rc = edit_rule(a, id, all, &edited);
+		int rc = edit_rule(a, id, scope, &edited);
 		if (rc != EXIT_OK)
 			return rc;
 	}
-	json_t *body = json_pack("{s:b}", "all_agents", all);
+	json_t *body = json_object();
+	if (scope)
+		json_object_set_new(body, "scope", json_string(scope));
 	if (dur)
 		json_object_set_new(body, "for", json_string(dur));
 	if (edited)
@@ -285,15 +334,22 @@ static const cli_opt list_opts[] = {
 	{ NULL },
 };
 
+#define SCOPE_HELP "container: only the container that asked (container.id); agent: every " \
+	"container of its agent.name; all: every container [container for a container whose " \
+	"name outcall run chose, else agent]"
+
 static const cli_opt show_opts[] = {
-	{ "all-agents", NULL, "show the rule as --all-agents would write it" },
+	{ "scope", "SCOPE", "show the rule and the containers it reaches for this scope: "
+		SCOPE_HELP },
+	{ "all-agents", NULL, "the same as --scope all" },
 	{ NULL },
 };
 
 static const cli_opt approve_opts[] = {
 	{ "for", "DURATION", "expire the rule after 30s, 10m, 2h, 1d... or never [what the agent "
 		"asked for, else never]" },
-	{ "all-agents", NULL, "allow every agent, not only the one that asked" },
+	{ "scope", "SCOPE", "whom the rule reaches: " SCOPE_HELP },
+	{ "all-agents", NULL, "the same as --scope all" },
 	{ "edit", NULL, "edit the rule file in $VISUAL / $EDITOR before approving" },
 	{ NULL },
 };
@@ -306,12 +362,15 @@ static const cli_opt reject_opts[] = {
 const cli_cmd cli_requests_cmds[] = {
 	{ "list", "access requests, oldest first", "[--status STATUS]", NULL, list_opts, run_list,
 		NULL },
-	{ "show", "one request and the exact rule approving it adds", "ID [--all-agents]", NULL,
-		show_opts, run_show, NULL },
+	{ "show", "one request, the exact rule approving it adds and every attached container "
+		"that rule reaches", "ID [--scope SCOPE]", NULL, show_opts, run_show, NULL },
 	{ "approve", "write the request's rule into rules.d/requests/ and reload",
-		"ID [--for DURATION] [--all-agents] [--edit]",
-		"The rule is scoped to the requesting agent (agent.name) unless --all-agents is given. "
-		"An expired rule is removed and the rules reloaded by outcalld.", approve_opts,
+		"ID [--for DURATION] [--scope SCOPE] [--edit]",
+		"The rule is scoped to the container that asked (container.id) when outcall run chose "
+		"its name (agent-<letters>), else to its agent (agent.name: coder-1 and coder-2 are "
+		"both agent coder); --scope says otherwise. The answer lists every attached container "
+		"the rule reaches (for an --edit, those its scope reached before the edit). An "
+		"expired rule is removed and the rules reloaded by outcalld.", approve_opts,
 		run_approve, NULL },
 	{ "reject", "refuse a request; the agent sees the reason", "ID --reason TEXT", NULL,
 		reject_opts, run_reject, NULL },

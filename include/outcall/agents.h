@@ -130,20 +130,47 @@ OC_API int oc_agents_dir(const oc_agents *a, const char *container, char *buf, s
 /* {"requests": [...]} oldest first; status "pending", "approved",
  * "rejected", "expired" or NULL for all. */
 OC_API int oc_agents_requests_json(oc_agents *a, const char *status, char **json);
+/*
+ * Whom an approved rule reaches:
+ * - CONTAINER: the container that asked (container.id == its id); only
+ *   for a container with an id (Docker's);
+ * - AGENT: every container of its agent.name (the name without a
+ *   trailing -<digits>: coder-1, coder-2...);
+ * - ALL: every container.
+ * DEFAULT is CONTAINER for a container whose name `outcall run` chose
+ * (label OC_LABEL_NAME_GENERATED) and AGENT otherwise ("default_scope" in
+ * the request's JSON).
+ */
+typedef enum oc_agents_scope {
+	OC_AGENTS_SCOPE_DEFAULT,
+	OC_AGENTS_SCOPE_CONTAINER,
+	OC_AGENTS_SCOPE_AGENT,
+	OC_AGENTS_SCOPE_ALL,
+} oc_agents_scope;
+
+/* Set by `outcall run` on a container whose name it chose ("true"). */
+#define OC_LABEL_NAME_GENERATED "io.outcall.generated-name"
+
 /* One request with everything the operator needs to decide: the record,
- * "rule_id", "proposed_rule" (the exact rule file body approval adds, for
- * the agent or, with all_agents, for everyone), "rule_path" and "note". */
-OC_API int oc_agents_request_json(oc_agents *a, const char *id, bool all_agents, char **json);
+ * "rule_id", "rule_path", "note", "default_scope", and while it is pending
+ * "scope", "proposed_rule" (the exact rule file body approval with that
+ * scope adds) and "matches": every attached container that rule reaches,
+ * as [{"name", "container_id", "agent"}]. An approved request has its
+ * "scope" and the "matches" of its rule. */
+OC_API int oc_agents_request_json(oc_agents *a, const char *id, oc_agents_scope scope,
+	char **json);
 
 typedef struct oc_agents_approval {
 	const char *by;         /* who approves, for the record ("uid=0") */
 	const char *duration;   /* "30s", "10m", "2h", "1d"; "never"; NULL: what the agent asked for */
-	bool all_agents;        /* do not scope the rule to the requesting agent */
+	oc_agents_scope scope;  /* whom the rule reaches */
 	const char *rule_file;  /* the operator's edit of proposed_rule, or NULL */
 } oc_agents_approval;
 
 /* Writes <rules_dir>/requests/<id>.yaml and reloads; the waiting agent
- * hears "approved". Answers with the request. */
+ * hears "approved". Answers with the request and its "matches" (for an
+ * edited rule: the containers its scope reaches; the edit's own
+ * conditions are not analysed). */
 OC_API int oc_agents_approve(oc_agents *a, const char *id, const oc_agents_approval *ap,
 	char **json);
 /* The agent hears "rejected" and the reason. Answers with the request. */

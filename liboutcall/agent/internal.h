@@ -68,8 +68,8 @@ void oc_agent_status(oc_agent_call *k, const char *id);
 /* Long-polls (submit.c): the store tells of decisions and expiries. */
 void oc_agent_request_changed(const oc_req *r, void *arg);
 /* Adds "proposed_rule" (or "proposed_rule_error") to a pending request's
- * JSON: the rule approval would add, for r's agent or for all agents. */
-void oc_agent_add_proposal(json_t *o, const oc_req *r, bool all_agents);
+ * JSON: the rule approval with that scope would add. */
+void oc_agent_add_proposal(json_t *o, const oc_req *r, oc_req_scope scope);
 
 /* The shim command an agent runs to ask for host[:port] (NULL host: the
  * bare command). */

@@ -49,7 +49,48 @@ int oc_agents_requests_json(oc_agents *a, const char *status, char **json)
 	return dump(json_pack("{s:o}", "requests", list), json);
 }
 
-int oc_agents_request_json(oc_agents *a, const char *id, bool all_agents, char **json)
+static int scope_of(const oc_req *r, oc_agents_scope s, oc_req_scope *out)
+{
+	switch (s) {
+	case OC_AGENTS_SCOPE_DEFAULT: *out = oc_req_default_scope(r); return 0;
+	case OC_AGENTS_SCOPE_CONTAINER: *out = OC_REQ_SCOPE_CONTAINER; return 0;
+	case OC_AGENTS_SCOPE_AGENT: *out = OC_REQ_SCOPE_AGENT; return 0;
+	case OC_AGENTS_SCOPE_ALL: *out = OC_REQ_SCOPE_ALL; return 0;
+	}
+	return oc_error_set(OC_EINVAL, "unknown scope %d", (int)s);
+}
+
+static bool reaches(const oc_req *r, oc_req_scope scope, const oc_container *c)
+{
+	if (scope == OC_REQ_SCOPE_CONTAINER)
+		return r->container_id && strcmp(oc_container_id(c), r->container_id) == 0;
+	if (scope == OC_REQ_SCOPE_AGENT)
+		return strcmp(oc_container_agent_name(c), r->agent) == 0;
+	return true;
+}
+
+/* "matches": the attached containers a rule of this scope reaches, so the
+ * operator sees how far an approval goes before and when it is made. */
+static void add_matches(oc_agents *a, json_t *o, const oc_req *r, oc_req_scope scope)
+{
+	oc_container **l;
+	size_t n;
+	json_t *arr = json_array();
+	if (!o || !arr || oc_registry_list(a->svc.registry, &l, &n) != 0) {
+		json_decref(arr);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (reaches(r, scope, l[i]))
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name",
+				oc_container_name(l[i]), "container_id", oc_container_id(l[i]),
+				"agent", oc_container_agent_name(l[i])));
+	oc_container_list_free(l, n);
+	json_object_set_new(o, "scope", json_string(oc_req_scope_name(scope)));
+	json_object_set_new(o, "matches", arr);
+}
+
+int oc_agents_request_json(oc_agents *a, const char *id, oc_agents_scope scope, char **json)
 {
 	int rc = ready(a);
 	if (rc)
@@ -58,8 +99,13 @@ int oc_agents_request_json(oc_agents *a, const char *id, bool all_agents, char *
 	if (!r)
 		return oc_error_set(OC_ENOTFOUND, "no access request '%.40s' (see `outcall requests "
 			"list`)", id);
+	oc_req_scope sc = r->scope;
+	if (r->status == OC_REQ_PENDING && (rc = scope_of(r, scope, &sc)) != 0)
+		return rc;
 	json_t *o = view(a, r);
-	oc_agent_add_proposal(o, r, all_agents);
+	oc_agent_add_proposal(o, r, sc);
+	if (r->status == OC_REQ_PENDING || r->status == OC_REQ_APPROVED)
+		add_matches(a, o, r, sc);
 	return dump(o, json);
 }
 
@@ -79,16 +125,19 @@ static int approval_duration(const char *text, int64_t *for_s)
 int oc_agents_approve(oc_agents *a, const char *id, const oc_agents_approval *ap, char **json)
 {
 	int rc = ready(a);
-	oc_req_approval sa = { .by = ap->by, .all_agents = ap->all_agents,
-		.rule_body = ap->rule_file };
+	oc_req_approval sa = { .by = ap->by, .rule_body = ap->rule_file };
+	const oc_req *r = rc ? NULL : oc_req_store_find(a->store, id);
+	if (!rc && r)
+		rc = scope_of(r, ap->scope, &sa.scope);
 	if (!rc)
 		rc = approval_duration(ap->duration, &sa.for_s);
-	const oc_req *r = NULL;
 	if (!rc)
 		rc = oc_req_store_approve(a->store, id, &sa, &r);
 	if (rc)
 		return rc;
-	return dump(view(a, r), json);
+	json_t *o = view(a, r);
+	add_matches(a, o, r, r->scope);
+	return dump(o, json);
 }
 
 int oc_agents_reject(oc_agents *a, const char *id, const char *reason, const char *by,

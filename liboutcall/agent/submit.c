@@ -18,22 +18,33 @@ struct oc_agent_waiter {
 	struct oc_agent_waiter *prev, *next;
 };
 
-void oc_agent_add_proposal(json_t *o, const oc_req *r, bool all_agents)
+void oc_agent_add_proposal(json_t *o, const oc_req *r, oc_req_scope scope)
 {
 	if (!o || r->status != OC_REQ_PENDING)
 		return;
 	char *body = NULL;
-	if (oc_req_rule_body(r, all_agents, &body) == 0)
+	if (oc_req_rule_body(r, scope, &body) == 0)
 		json_object_set_new(o, "proposed_rule", json_string(body));
 	else
 		json_object_set_new(o, "proposed_rule_error", json_string(oc_error_last()->message));
 	free(body);
 }
 
+/* The label only narrows what an approval reaches by default, so a
+ * container made elsewhere that carries it harms nobody but itself. */
+static bool name_generated(const oc_container *c)
+{
+	oc_map m = oc_container_labels(c);
+	for (size_t i = 0; i < m.count; i++)
+		if (strcmp(m.items[i].key, OC_LABEL_NAME_GENERATED) == 0)
+			return strcmp(m.items[i].value, "true") == 0;
+	return false;
+}
+
 static json_t *agent_view(const oc_req *r)
 {
 	json_t *o = oc_req_to_agent_json(r);
-	oc_agent_add_proposal(o, r, false);
+	oc_agent_add_proposal(o, r, oc_req_default_scope(r));
 	return o;
 }
 
@@ -62,7 +73,8 @@ void oc_agent_submit(oc_agent_call *k)
 		return;
 	}
 	oc_req_submitter who = { oc_container_name(k->c), oc_container_agent_name(k->c),
-		k->req->pid, k->req->uid, k->req->gid };
+		oc_container_id(k->c), name_generated(k->c), k->req->pid, k->req->uid,
+		k->req->gid };
 	const oc_req *r;
 	bool dup;
 	rc = oc_req_store_submit(a->store, &who, &ask, &r, &dup);

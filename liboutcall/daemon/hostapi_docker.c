@@ -199,7 +199,7 @@ static int run_spec(oc_daemon *d, struct run_job *j, oc_docker_run *s, oc_networ
 			"outcalld with --docker-shim PATH (empty for none)", d->cfg.docker_shim);
 	inet_ntop(AF_INET, &net->gateway, j->gateway, sizeof(j->gateway));
 	*s = (oc_docker_run){
-		.name = j->name,
+		.name = j->name, .name_generated = !name,
 		.image = json_string_value(json_object_get(b, "image")),
 		.user = json_string_value(json_object_get(b, "user")),
 		.memory_bytes = json_integer_value(json_object_get(b, "memory")),

@@ -28,16 +28,34 @@ void oc_hostapi_requests_list(oc_daemon *d, oc_api_request *r, const char *name)
 	answer(r, rc, text);
 }
 
+/* "container", "agent", "all"; NULL: the request's default. False (and a
+ * 400 sent) for anything else. */
+static bool scope_of(oc_api_request *r, const char *name, oc_agents_scope *out)
+{
+	static const char *const names[] = { "container", "agent", "all" };
+	static const oc_agents_scope scopes[] = { OC_AGENTS_SCOPE_CONTAINER,
+		OC_AGENTS_SCOPE_AGENT, OC_AGENTS_SCOPE_ALL };
+	*out = OC_AGENTS_SCOPE_DEFAULT;
+	for (size_t i = 0; name && i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0) {
+			*out = scopes[i];
+			return true;
+		}
+	if (!name)
+		return true;
+	oc_api_respond_error(r->conn, 400, "invalid", "scope is 'container' (the container "
+		"that asked), 'agent' (every container of its agent.name) or 'all'; without it, "
+		"the request's default_scope");
+	return false;
+}
+
 void oc_hostapi_requests_get(oc_daemon *d, oc_api_request *r, const char *name)
 {
-	char scope[16], *text = NULL;
-	const char *s = oc_hostapi_query(r, "scope", scope, sizeof(scope));
-	if (s && strcmp(s, "all") != 0 && strcmp(s, "agent") != 0) {
-		oc_api_respond_error(r->conn, 400, "invalid", "scope is 'agent' (the default) or "
-			"'all'");
+	char buf[16], *text = NULL;
+	oc_agents_scope scope;
+	if (!scope_of(r, oc_hostapi_query(r, "scope", buf, sizeof(buf)), &scope))
 		return;
-	}
-	int rc = oc_agents_request_json(d->agents, name, s && strcmp(s, "all") == 0, &text);
+	int rc = oc_agents_request_json(d->agents, name, scope, &text);
 	answer(r, rc, text);
 }
 
@@ -73,7 +91,7 @@ static bool only_keys(oc_api_request *r, json_t *body, const char *const *keys)
 
 void oc_hostapi_requests_approve(oc_daemon *d, oc_api_request *r, const char *name)
 {
-	static const char *const keys[] = { "for", "all_agents", "rule_file", NULL };
+	static const char *const keys[] = { "for", "scope", "all_agents", "rule_file", NULL };
 	json_t *body = r->body_len ? oc_hostapi_body(r) : json_object();
 	if (!body)
 		return;
@@ -81,15 +99,24 @@ void oc_hostapi_requests_approve(oc_daemon *d, oc_api_request *r, const char *na
 	snprintf(by, sizeof(by), "uid=%u", (unsigned)r->uid);
 	oc_agents_approval ap = { .by = by };
 	json_t *all = json_object_get(body, "all_agents");
+	const char *scope = NULL;
 	bool ok = only_keys(r, body, keys) && opt_string(r, body, "for", &ap.duration) &&
-		opt_string(r, body, "rule_file", &ap.rule_file);
+		opt_string(r, body, "rule_file", &ap.rule_file) &&
+		opt_string(r, body, "scope", &scope) && scope_of(r, scope, &ap.scope);
 	if (ok && all && !json_is_boolean(all)) {
 		oc_api_respond_error(r->conn, 400, "invalid", "'all_agents' must be true or false");
 		ok = false;
 	}
+	/* all_agents is the older spelling of scope "all" */
+	if (ok && json_is_true(all) && scope && ap.scope != OC_AGENTS_SCOPE_ALL) {
+		oc_api_respond_error(r->conn, 400, "invalid", "'all_agents' true and scope '%s' "
+			"disagree: give one of them", scope);
+		ok = false;
+	}
 	if (ok) {
 		char *text = NULL;
-		ap.all_agents = json_is_true(all);
+		if (json_is_true(all))
+			ap.scope = OC_AGENTS_SCOPE_ALL;
 		int rc = oc_agents_approve(d->agents, name, &ap, &text);
 		answer(r, rc, text);
 	}

@@ -159,6 +159,7 @@ typedef struct oc_docker_bind {
  */
 typedef struct oc_docker_run {
 	const char *name;               /* required: the container's name in Docker and Outcall */
+	bool name_generated;            /* Outcall chose it: label OC_LABEL_NAME_GENERATED=true */
 	const char *image;              /* required */
 	const char *const *cmd;         /* NULL-terminated; NULL: the image's */
 	const char *const *env;         /* NULL-terminated "KEY=VALUE"; proxy variables are refused */

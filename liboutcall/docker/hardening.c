@@ -14,6 +14,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <outcall/agents.h>
+
 #include "identity/names.h"
 
 #define DEFAULT_USER "65534:65534"
@@ -207,6 +209,12 @@ int oc_docker_run_body(oc_docker *d, const oc_docker_run *s, json_t **out)
 		return rc;
 	json_t *labels = json_pack("{s:s, s:s}", OC_DOCKER_LABEL_MANAGED, "true",
 		OC_DOCKER_LABEL_NETWORK, s->network);
+	/* in Docker, so it outlives outcalld's state: a restart adopts it again */
+	if (labels && s->name_generated &&
+	    json_object_set_new(labels, OC_LABEL_NAME_GENERATED, json_string("true")) != 0) {
+		json_decref(labels);
+		labels = NULL;
+	}
 	for (size_t i = 0; labels && i < s->labels.count; i++)
 		if (json_object_set_new(labels, s->labels.items[i].key,
 			    json_string(s->labels.items[i].value)) != 0) {

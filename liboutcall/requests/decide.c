@@ -91,11 +91,15 @@ int oc_req_store_submit(oc_req_store *s, const oc_req_submitter *who, oc_req_ask
 	int rc = new_id(s, r->id);
 	if (!rc && (!(r->container = strdup(who->container)) || !(r->agent = strdup(who->agent))))
 		rc = oc_error_nomem();
+	if (!rc && who->container_id && who->container_id[0] &&
+	    !(r->container_id = strdup(who->container_id)))
+		rc = oc_error_nomem();
+	r->name_generated = who->name_generated;
 	/* Compiled now, so the agent hears about a bad rule file, not the
 	 * operator at approval. */
 	char *body = NULL;
 	if (!rc)
-		rc = oc_req_rule_body(r, false, &body);
+		rc = oc_req_rule_body(r, oc_req_default_scope(r), &body);
 	free(body);
 	if (!rc)
 		rc = oc_req_store_persist(s, r);
@@ -187,7 +191,7 @@ int oc_req_store_approve(oc_req_store *s, const char *id, const oc_req_approval 
 		if (!rc && !(body = strdup(a->rule_body)))
 			rc = oc_error_nomem();
 	} else if (!rc) {
-		rc = oc_req_rule_body(r, a->all_agents, &body);
+		rc = oc_req_rule_body(r, a->scope, &body);
 	}
 	if (!rc && !(by = strdup(a->by ? a->by : "the operator")))
 		rc = oc_error_nomem();
@@ -199,7 +203,7 @@ int oc_req_store_approve(oc_req_store *s, const char *id, const oc_req_approval 
 	oc_req before = *r;
 	r->decided_at = now;
 	r->decided_by = by;
-	r->all_agents = a->all_agents;
+	r->scope = a->scope;
 	r->expires_at = expiry_for(r, a, now);
 	if ((rc = install(s, r, body)) != 0) {
 		*r = before;
@@ -210,11 +214,11 @@ int oc_req_store_approve(oc_req_store *s, const char *id, const oc_req_approval 
 	r->status = OC_REQ_APPROVED;
 	r->rule = body;
 	s->stats.approved++;
-	char reason[160], when[OC_TIME_TEXT_MAX] = "never";
+	char reason[300], whom[200], when[OC_TIME_TEXT_MAX] = "never";
 	if (r->expires_at)
 		oc_time_format(r->expires_at, when);
-	snprintf(reason, sizeof(reason), "for %s%s, expires %s", r->all_agents ? "every agent" :
-		"agent ", r->all_agents ? "" : r->agent, when);
+	oc_req_scope_text(r, r->scope, whom, sizeof(whom));
+	snprintf(reason, sizeof(reason), "for %s, expires %s", whom, when);
 	if (r->expires_at)
 		rc = oc_req_expiry_arm(s, r->id, r->expires_at);
 	int saved = oc_req_store_persist(s, r);

@@ -28,6 +28,7 @@ void oc_req_free(oc_req *r)
 	oc_req_ask_clear(&r->ask);
 	free(r->container);
 	free(r->agent);
+	free(r->container_id);
 	free(r->decided_by);
 	free(r->reason);
 	free(r->rule);
@@ -38,6 +39,30 @@ const char *oc_req_status_name(oc_req_status s)
 {
 	static const char *const names[] = { "pending", "approved", "rejected", "expired" };
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+const char *oc_req_scope_name(oc_req_scope s)
+{
+	static const char *const names[] = { "agent", "container", "all" };
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+int oc_req_scope_parse(const char *name, oc_req_scope *out)
+{
+	for (int s = OC_REQ_SCOPE_AGENT; s <= OC_REQ_SCOPE_ALL; s++)
+		if (name && strcmp(name, oc_req_scope_name((oc_req_scope)s)) == 0) {
+			*out = (oc_req_scope)s;
+			return 0;
+		}
+	return oc_error_set(OC_EINVAL, "unknown scope '%.40s': container (the container that "
+		"asked), agent (every container of its agent.name) or all (every container)",
+		name ? name : "");
+}
+
+oc_req_scope oc_req_default_scope(const oc_req *r)
+{
+	return r->name_generated && r->container_id && r->container_id[0] ?
+		OC_REQ_SCOPE_CONTAINER : OC_REQ_SCOPE_AGENT;
 }
 
 static int status_from_name(const char *name)
@@ -107,8 +132,14 @@ static json_t *common_json(const oc_req *r)
 	set_str(o, "reason", r->reason);
 	set_int(o, "expires_at", r->expires_at);
 	set_str(o, "rule", r->rule);
-	if (r->status == OC_REQ_APPROVED || r->status == OC_REQ_EXPIRED)
-		json_object_set_new(o, "all_agents", json_boolean(r->all_agents));
+	set_str(o, "container_id", r->container_id);
+	if (r->name_generated)
+		json_object_set_new(o, "name_generated", json_true());
+	if (r->status == OC_REQ_APPROVED || r->status == OC_REQ_EXPIRED) {
+		json_object_set_new(o, "scope", json_string(oc_req_scope_name(r->scope)));
+		/* what readers before scopes knew */
+		json_object_set_new(o, "all_agents", json_boolean(r->scope == OC_REQ_SCOPE_ALL));
+	}
 	return o;
 }
 
@@ -132,6 +163,8 @@ static json_t *with_derived(json_t *o, const oc_req *r)
 	snprintf(rule_id, sizeof(rule_id), "req-%s", r->id);
 	json_object_set_new(o, "rule_id", json_string(rule_id));
 	set_str(o, "note", oc_req_note(&r->ask));
+	json_object_set_new(o, "default_scope",
+		json_string(oc_req_scope_name(oc_req_default_scope(r))));
 	return o;
 }
 
@@ -157,23 +190,28 @@ int oc_req_from_json(json_t *j, const char *what, oc_req **out)
 {
 	const char *id, *status, *container, *agent, *just;
 	const char *host = NULL, *method = NULL, *path = NULL, *rule_file = NULL;
-	const char *decided_by = NULL, *reason = NULL, *rule = NULL;
-	int version, pid, uid, gid, port = 0, all = 0;
+	const char *decided_by = NULL, *reason = NULL, *rule = NULL, *cid = NULL, *scope = NULL;
+	int version, pid, uid, gid, port = 0, all = 0, generated = 0;
 	json_int_t created, wanted = 0, decided = 0, expires = 0;
 	json_error_t err;
 	if (json_unpack_ex(j, &err, 0, "{s:i, s:s, s:s, s:s, s:s, s:{s:i, s:i, s:i}, s:I, s:s,"
-		" s?:s, s?:i, s?:s, s?:s, s?:s, s?:I, s?:I, s?:s, s?:s, s?:b, s?:I, s?:s}",
+		" s?:s, s?:i, s?:s, s?:s, s?:s, s?:I, s?:I, s?:s, s?:s, s?:b, s?:I, s?:s, s?:s, s?:b,"
+		" s?:s, s?:s}",
 		"version", &version, "id", &id, "status", &status, "container", &container,
 		"agent", &agent, "submitter", "pid", &pid, "uid", &uid, "gid", &gid,
 		"created_at", &created, "justification", &just, "host", &host, "port", &port,
 		"method", &method, "path_prefix", &path, "rule_file", &rule_file,
 		"duration_s", &wanted, "decided_at", &decided, "decided_by", &decided_by,
-		"reason", &reason, "all_agents", &all, "expires_at", &expires, "rule", &rule) != 0)
+		"reason", &reason, "all_agents", &all, "expires_at", &expires, "rule", &rule,
+		"container_id", &cid, "name_generated", &generated, "scope", &scope) != 0)
 		return oc_error_set(OC_ECORRUPT, "%s: %s", what, err.text);
 	int st = status_from_name(status);
-	if (version != 1 || st < 0 || !oc_req_id_valid(id) || (!host == !rule_file))
+	/* records from before scopes say all_agents */
+	oc_req_scope sc = all ? OC_REQ_SCOPE_ALL : OC_REQ_SCOPE_AGENT;
+	if (version != 1 || st < 0 || !oc_req_id_valid(id) || (!host == !rule_file) ||
+	    (scope && oc_req_scope_parse(scope, &sc) != 0))
 		return oc_error_set(OC_ECORRUPT, "%s: not a version 1 request record (id, status, "
-			"host or rule_file)", what);
+			"scope, host or rule_file)", what);
 	oc_req *r = calloc(1, sizeof(*r));
 	if (!r)
 		return oc_error_nomem();
@@ -184,13 +222,16 @@ int oc_req_from_json(json_t *j, const char *what, oc_req **out)
 	r->gid = (gid_t)gid;
 	r->created_at = created;
 	r->decided_at = decided;
-	r->all_agents = all;
+	r->scope = sc;
+	r->name_generated = generated;
 	r->expires_at = expires;
 	r->ask.port = port;
 	r->ask.wanted_s = wanted;
 	int rc = dup_opt(container, &r->container);
 	if (!rc)
 		rc = dup_opt(agent, &r->agent);
+	if (!rc)
+		rc = dup_opt(cid, &r->container_id);
 	if (!rc)
 		rc = dup_opt(just, &r->ask.justification);
 	if (!rc)

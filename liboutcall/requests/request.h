@@ -26,6 +26,14 @@ typedef enum oc_req_status {
 	OC_REQ_EXPIRED,
 } oc_req_status;
 
+/* Whom an approved rule reaches: the one container that asked (its
+ * container.id), every container of its agent.name, or every container. */
+typedef enum oc_req_scope {
+	OC_REQ_SCOPE_AGENT,      /* 0: what records from before scopes meant */
+	OC_REQ_SCOPE_CONTAINER,
+	OC_REQ_SCOPE_ALL,
+} oc_req_scope;
+
 /* What an agent asks for: a host (optionally narrowed to a port, a method
  * and a path prefix) or a whole rule file. */
 typedef struct oc_req_ask {
@@ -44,6 +52,8 @@ typedef struct oc_req {
 	oc_req_ask ask;
 	char *container;     /* the socket it came through */
 	char *agent;         /* agent.name of that container */
+	char *container_id;  /* its container.id (Docker's), or NULL when it has none */
+	bool name_generated; /* `outcall run` chose its name: container scope by default */
 	pid_t pid;           /* SO_PEERCRED of the submitter */
 	uid_t uid;
 	gid_t gid;
@@ -51,7 +61,7 @@ typedef struct oc_req {
 	int64_t decided_at;  /* 0 while pending */
 	char *decided_by;    /* "uid=0", or NULL */
 	char *reason;        /* rejection reason, or NULL */
-	bool all_agents;     /* approved for every agent */
+	oc_req_scope scope;  /* whom the approved rule reaches */
 	int64_t expires_at;  /* approved rule's expiry; 0: none */
 	char *rule;          /* the rule file body approval wrote, or NULL */
 } oc_req;
@@ -60,6 +70,15 @@ void oc_req_free(oc_req *r);
 void oc_req_ask_clear(oc_req_ask *a);
 
 const char *oc_req_status_name(oc_req_status s);
+/* "container", "agent" or "all". */
+const char *oc_req_scope_name(oc_req_scope s);
+/* The scope named `name`; OC_EINVAL naming the three otherwise. */
+int oc_req_scope_parse(const char *name, oc_req_scope *out);
+/* What an approval without a scope uses: the container when its name was
+ * generated (an unnamed `outcall run` container: its agent.name is its
+ * own, but nothing about it is meant to be shared) and it has an id, else
+ * the agent. */
+oc_req_scope oc_req_default_scope(const oc_req *r);
 /* True if id has the form of a request id (so it is safe in a path). */
 bool oc_req_id_valid(const char *id);
 /* A fresh random id. Returns 0 or OC_EOS. */

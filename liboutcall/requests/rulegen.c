@@ -17,15 +17,25 @@
 #define MAX_ID_LEN 128
 #define EXPIRY_TAG "# outcall-expires-at: "
 
-/* Names and hosts were validated to plain characters; the CEL literal
- * needs no escaping, and the YAML scalar around the condition escapes its
- * quotes. */
-static int host_condition(const oc_req *r, bool all_agents, oc_buf *c)
+/* Names, ids and hosts were validated to plain characters; the CEL
+ * literal needs no escaping, and the YAML scalar around the condition
+ * escapes its quotes. The scope's test, without the "&&" after it;
+ * nothing for every container. */
+static int scope_test(const oc_req *r, oc_req_scope scope, oc_buf *c)
+{
+	if (scope == OC_REQ_SCOPE_CONTAINER)
+		return oc_buf_printf(c, "container.id == \"%s\"", r->container_id);
+	if (scope == OC_REQ_SCOPE_AGENT)
+		return oc_buf_printf(c, "agent.name == \"%s\"", r->agent);
+	return 0;
+}
+
+static int host_condition(const oc_req *r, oc_req_scope scope, oc_buf *c)
 {
 	const oc_req_ask *a = &r->ask;
-	int rc = 0;
-	if (!all_agents)
-		rc = oc_buf_printf(c, "agent.name == \"%s\" && ", r->agent);
+	int rc = scope_test(r, scope, c);
+	if (!rc && c->len)
+		rc = oc_buf_puts(c, " && ");
 	if (!rc)
 		rc = oc_buf_printf(c, "network.hostname == \"%s\"", a->host);
 	if (rc || (!a->port && !a->method && !a->path_prefix))
@@ -45,10 +55,10 @@ static int host_condition(const oc_req *r, bool all_agents, oc_buf *c)
 	return rc ? rc : oc_buf_puts(c, "))");
 }
 
-static int host_body(const oc_req *r, bool all_agents, oc_buf *b)
+static int host_body(const oc_req *r, oc_req_scope scope, oc_buf *b)
 {
 	oc_buf cond = OC_BUF_INIT, desc = OC_BUF_INIT;
-	int rc = host_condition(r, all_agents, &cond);
+	int rc = host_condition(r, scope, &cond);
 	if (!rc)
 		rc = oc_buf_printf(&desc, "access request %s by agent %s: %s", r->id, r->agent,
 			r->ask.justification);
@@ -86,7 +96,7 @@ static int egress_yaml(const oc_egress *e, oc_buf *b)
 	return rc;
 }
 
-static int rule_yaml(const oc_req *r, bool all_agents, const oc_rule *rule, oc_buf *b)
+static int rule_yaml(const oc_req *r, oc_req_scope scope, const oc_rule *rule, oc_buf *b)
 {
 	if (oc_rule_action(rule) == OC_ACTION_ALLOW && oc_rule_priority(rule) < OC_REQ_MIN_PRIORITY)
 		return oc_error_set(OC_EINVAL, "rule_file: rule '%s' allows with priority %d; allow "
@@ -99,8 +109,10 @@ static int rule_yaml(const oc_req *r, bool all_agents, const oc_rule *rule, oc_b
 	if (oc_text_check(what, oc_rule_description(rule), false) != 0)
 		return OC_EINVAL;
 	oc_buf cond = OC_BUF_INIT;
-	int rc = all_agents ? oc_buf_printf(&cond, "%s", oc_rule_condition(rule))
-		: oc_buf_printf(&cond, "agent.name == \"%s\" && (%s)", r->agent, oc_rule_condition(rule));
+	int rc = scope_test(r, scope, &cond);
+	if (!rc)
+		rc = cond.len ? oc_buf_printf(&cond, " && (%s)", oc_rule_condition(rule)) :
+			oc_buf_puts(&cond, oc_rule_condition(rule));
 	/* The prefix is ASCII; cutting the original id keeps the id's charset. */
 	if (!rc)
 		rc = oc_buf_printf(b, "  - id: req-%s-%.*s\n    condition: ", r->id,
@@ -126,7 +138,7 @@ static int rule_yaml(const oc_req *r, bool all_agents, const oc_rule *rule, oc_b
 /* Regenerated from the loaded rules rather than edited as text: only what
  * the loader understood is carried over, and every condition gets its
  * scope from the outside. */
-static int file_body(const oc_req *r, bool all_agents, oc_buf *b)
+static int file_body(const oc_req *r, oc_req_scope scope, oc_buf *b)
 {
 	oc_ruleset *rs = NULL;
 	oc_load_options lim = { .max_rules = OC_REQ_MAX_RULES };
@@ -140,12 +152,12 @@ static int file_body(const oc_req *r, bool all_agents, oc_buf *b)
 	if (!rc)
 		rc = oc_buf_puts(b, "version: \"1\"\nrules:\n");
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = rule_yaml(r, all_agents, oc_ruleset_rule(rs, i), b);
+		rc = rule_yaml(r, scope, oc_ruleset_rule(rs, i), b);
 	oc_ruleset_unref(rs);
 	return rc;
 }
 
-int oc_req_rule_body(const oc_req *r, bool all_agents, char **out)
+int oc_req_rule_body(const oc_req *r, oc_req_scope scope, char **out)
 {
 	int rc = oc_req_ask_check(&r->ask);
 	if (rc)
@@ -153,14 +165,24 @@ int oc_req_rule_body(const oc_req *r, bool all_agents, char **out)
 	if (!oc_name_valid(r->agent) || !oc_name_valid(r->container))
 		return oc_error_set(OC_EINVAL, "request %s: agent or container name is not a valid "
 			"name", r->id);
+	if (scope == OC_REQ_SCOPE_CONTAINER && (!r->container_id || !r->container_id[0]))
+		return oc_error_set(OC_EINVAL, "request %s: container %s has no container id (it was "
+			"attached without Docker), so no rule can name it alone: approve with scope "
+			"agent (every container named %s or %s-<digits>)", r->id, r->container,
+			r->agent, r->agent);
+	if (scope == OC_REQ_SCOPE_CONTAINER && !oc_name_valid(r->container_id))
+		return oc_error_set(OC_EINVAL, "request %s: the container id of %s is not a valid "
+			"id", r->id, r->container);
 	oc_buf b = OC_BUF_INIT;
-	rc = r->ask.host ? host_body(r, all_agents, &b) : file_body(r, all_agents, &b);
+	rc = r->ask.host ? host_body(r, scope, &b) : file_body(r, scope, &b);
 	oc_ruleset *rs = NULL;
 	if (!rc && (rc = oc_ruleset_load_string("rule_file", b.data, b.len, NULL, &rs, NULL)) != 0) {
 		char msg[1024];
 		snprintf(msg, sizeof(msg), "%s", oc_error_last()->message);
-		rc = oc_error_set(rc, "the rules could not be scoped to agent %s (rule files from "
-			"agents may not use definitions: write conditions out): %s", r->agent, msg);
+		rc = oc_error_set(rc, "the rules could not be scoped to %s %s (rule files from "
+			"agents may not use definitions: write conditions out): %s",
+			oc_req_scope_name(scope), scope == OC_REQ_SCOPE_CONTAINER ? r->container :
+			r->agent, msg);
 	}
 	oc_ruleset_unref(rs);
 	if (rc) {
@@ -169,6 +191,17 @@ int oc_req_rule_body(const oc_req *r, bool all_agents, char **out)
 	}
 	*out = oc_buf_steal(&b);
 	return 0;
+}
+
+void oc_req_scope_text(const oc_req *r, oc_req_scope scope, char *buf, size_t size)
+{
+	if (scope == OC_REQ_SCOPE_CONTAINER)
+		snprintf(buf, size, "container \"%s\" (id %.12s)", r->container,
+			r->container_id ? r->container_id : "");
+	else if (scope == OC_REQ_SCOPE_AGENT)
+		snprintf(buf, size, "agent \"%s\"", r->agent);
+	else
+		snprintf(buf, size, "every agent");
 }
 
 int oc_req_rule_file(const oc_req *r, const char *body, char **out)
@@ -187,9 +220,10 @@ int oc_req_rule_file(const oc_req *r, const char *body, char **out)
 		rc = oc_buf_printf(&b, "\n# approved: %s by ", decided);
 	if (!rc)
 		rc = oc_yaml_quote(&b, r->decided_by ? r->decided_by : "the operator");
+	char whom[200];
+	oc_req_scope_text(r, r->scope, whom, sizeof(whom));
 	if (!rc)
-		rc = oc_buf_printf(&b, ", for %s%s%s\n", r->all_agents ? "every agent" : "agent \"",
-			r->all_agents ? "" : r->agent, r->all_agents ? "" : "\"");
+		rc = oc_buf_printf(&b, ", for %s\n", whom);
 	if (!rc && r->expires_at) {
 		oc_time_format(r->expires_at, expires);
 		rc = oc_buf_printf(&b, EXPIRY_TAG "%" PRId64 " (%s; outcalld removes this file then)\n",

@@ -55,6 +55,8 @@ void oc_req_store_free(oc_req_store *s);
 typedef struct oc_req_submitter {
 	const char *container;
 	const char *agent;
+	const char *container_id;  /* container.id, "" or NULL when it has none */
+	bool name_generated;       /* `outcall run` chose the name */
 	pid_t pid;
 	uid_t uid;
 	gid_t gid;
@@ -84,7 +86,7 @@ const oc_req *oc_req_store_at(const oc_req_store *s, size_t i);
 typedef struct oc_req_approval {
 	const char *by;         /* who approves, for the record: "uid=0" */
 	int64_t for_s;          /* > 0 seconds, or OC_REQ_FOR_ASKED / OC_REQ_FOR_NEVER */
-	bool all_agents;        /* drop the agent.name scope */
+	oc_req_scope scope;     /* whom the rule reaches (oc_req_default_scope) */
 	const char *rule_body;  /* the operator's edit of the proposed body, or NULL */
 } oc_req_approval;
 

@@ -76,6 +76,8 @@ same rules-list rules list
 same containers containers
 same rules-show rules show r1
 same reject requests reject r-dddddddd --reason no
+same approve requests approve r-aaaaaaaa
+same approve-json --json requests approve r-aaaaaaaa
 
 [ "$fails" = 0 ] && echo "ok: the CLI against hostile text" && exit 0
 exit 1

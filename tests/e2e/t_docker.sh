@@ -156,6 +156,60 @@ expect_ok "its grant is in the kernel" lab_poll 3 has_grant "$ip1"
 expect_ok "the grant lets a direct connection through" direct coder-1 http://pkg.lab.test:8080/d
 expect_eq "direct answer" "web-8080:pkg.lab.test:8080:GET:/d" "$LAB_OUT"
 
+# -- (issue 21 item 2) an approval reaches whom it names ---------------------
+# run_unnamed: `outcall run` without --name; prints the name it chose
+run_unnamed() {
+	oc_cli --json run --image "$IMG" -- sleep 3600 |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["name"])'
+}
+# ask NAME HOST: NAME files a request for HOST on its agent socket; prints its id
+ask() {
+	c_curl "$1" --unix-socket "$LAB_DIR/run/agents/$1/agent.sock" \
+		-H 'Content-Type: application/json' \
+		--data "{\"host\": \"$2\", \"justification\": \"e2e: scopes\"}" \
+		http://agent/v1/requests | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+ua=$(run_unnamed)
+ub=$(run_unnamed)
+expect_match "unnamed containers are named agent-<8 letters>" '^agent-[a-z]{8} agent-[a-z]{8}$' "$ua $ub"
+# anyone who may run containers can pick a name with A's agent.name
+expect_ok "a container named $ua-2" oc_cli run --name "$ua-2" --image "$IMG" -- sleep 3600
+expect_ok "coder-5" oc_cli run --name coder-5 --image "$IMG" -- sleep 3600
+expect_ok "coder-6 (the same agent)" oc_cli run --name coder-6 --image "$IMG" -- sleep 3600
+expect_ok "$ua is labelled as unnamed" lab_docker inspect -f '{{index .Config.Labels "io.outcall.generated-name"}}' "$ua"
+expect_eq "io.outcall.generated-name" "true" "$LAB_OUT"
+for c in "$ua" "$ub" "$ua-2" coder-6; do
+	expect_status "$c cannot reach api.lab.test yet" 1 fetch "$c" http://api.lab.test/
+done
+rid_a=$(ask "$ua" api.lab.test)
+expect_match "$ua files a request" '^r-' "$rid_a"
+expect_ok "requests show lists whom the rule reaches" oc_cli requests show "$rid_a"
+expect_match "the default scope of an unnamed container is the container" \
+	"scope: +container \(default container\)" "$LAB_OUT"
+expect_match "the rule names its container.id" "container.id == .*$(lab_docker inspect -f '{{.Id}}' "$ua")" "$LAB_OUT"
+expect_match "one container" "reaches: +1 attached container:" "$LAB_OUT"
+expect_match "$ua, with its id and agent" "^ +$ua \(id [0-9a-f]{12}, agent $ua\)" "$LAB_OUT"
+expect_ok "show --scope agent would reach $ua-2 too" oc_cli requests show "$rid_a" --scope agent
+expect_match "two containers" "reaches: +2 attached containers:" "$LAB_OUT"
+expect_match "$ua-2 among them" "^ +$ua-2 \(id [0-9a-f]{12}, agent $ua\)" "$LAB_OUT"
+expect_ok "approve without a scope" oc_cli requests approve "$rid_a"
+expect_match "approved for the container" "for container $ua, " "$LAB_OUT"
+expect_match "and says whom it reaches" "reaches: +1 attached container:" "$LAB_OUT"
+expect_ok "$ua now reaches api.lab.test" lab_poll 5 fetch "$ua" http://api.lab.test/a
+expect_eq "answer" "web:api.lab.test:GET:/a" "$LAB_OUT"
+expect_status "another unnamed container does not" 1 fetch "$ub" http://api.lab.test/
+expect_match "it gets the 403" "403 Forbidden" "$LAB_ERR"
+expect_status "nor one named to share $ua's agent.name" 1 fetch "$ua-2" http://api.lab.test/
+rid_5=$(ask coder-5 api.lab.test)
+expect_ok "approve coder-5's request --scope agent" oc_cli requests approve "$rid_5" --scope agent
+expect_match "approved for the agent" "for agent coder, " "$LAB_OUT"
+expect_match "reaching coder-5 and coder-6" "reaches: +2 attached containers:" "$LAB_OUT"
+expect_ok "coder-6, the same agent, reaches api.lab.test" lab_poll 5 fetch coder-6 http://api.lab.test/s
+expect_status "$ub still does not" 1 fetch "$ub" http://api.lab.test/
+# a request filed before a restart keeps its container's default (below)
+rid_b=$(ask "$ub" api.lab.test)
+expect_match "$ub files a request" '^r-' "$rid_b"
+
 # -- the container outlives outcalld ----------------------------------------
 lab_stop outcalld
 expect_ok "the container keeps running without outcalld" lab_docker inspect -f '{{.State.Running}}' coder-1
@@ -171,6 +225,13 @@ check_enforced "after restart"
 check_agent_socket "after restart"
 expect_eq "the restarted daemon did not re-attach it" 0 \
 	"$(grep -c 'attached container .coder-1' "$LAB_DIR/outcalld.log")"
+expect_ok "after the restart, $ub's request" oc_cli requests show "$rid_b"
+expect_match "still defaults to its container" "scope: +container \(default container\)" "$LAB_OUT"
+expect_ok "approving it" oc_cli requests approve "$rid_b"
+expect_match "approves for the container" "for container $ub, " "$LAB_OUT"
+expect_ok "$ub reaches api.lab.test" lab_poll 5 fetch "$ub" http://api.lab.test/b
+expect_status "$ua-2 still does not" 1 fetch "$ua-2" http://api.lab.test/
+expect_ok "the scope containers go" lab_docker rm -f "$ua" "$ub" "$ua-2" coder-5 coder-6
 
 # -- killed from Docker: identity, grants and rate limits go ------------------
 in_c coder-1 nslookup pkg.lab.test >/dev/null

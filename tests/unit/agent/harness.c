@@ -52,22 +52,32 @@ static int reload(void *arg)
 	return 0;
 }
 
-void h_put_container(const char *name, const char *ip)
+void h_put_docker(const char *name, const char *ip, const char *id, bool generated)
 {
 	static const oc_kv blue[] = { { "team", "blue" } };
-	bool docker = strcmp(name, "coder-1") == 0;
+	static const oc_kv chosen[] = { { OC_LABEL_NAME_GENERATED, "true" } };
 	/* The test's own processes are the containers' */
 	struct stat ns;
 	cr_assert_eq(stat("/proc/self/ns/net", &ns), 0);
 	oc_container_spec spec = { .name = name, .network = "default", .veth = "oc0-2",
-		.netns_dev = ns.st_dev, .netns_ino = ns.st_ino,
-		.container_id = docker ? "c0ffee" : NULL, .image = docker ? "img:1" : NULL,
-		.labels = { docker ? blue : NULL, docker ? 1 : 0 } };
+		.netns_dev = ns.st_dev, .netns_ino = ns.st_ino, .container_id = id,
+		.labels = { generated ? chosen : NULL, generated } };
+	if (strcmp(name, "coder-1") == 0) {
+		spec.image = "img:1";
+		spec.labels = (oc_map){ blue, 1 };
+	}
 	inet_pton(AF_INET, ip, &spec.ip);
 	oc_container *c;
 	cr_assert_eq(oc_container_new(&spec, &c), 0);
 	cr_assert_eq(oc_registry_put(h_registry, c), 0);
 	oc_container_unref(c);
+}
+
+/* coder-1 is a Docker container ("c0ffee", image img:1, team=blue), the
+ * others are not. */
+void h_put_container(const char *name, const char *ip)
+{
+	h_put_docker(name, ip, strcmp(name, "coder-1") == 0 ? "c0ffee" : NULL, false);
 }
 
 static void start_agents(void)

@@ -32,6 +32,9 @@ void h_teardown(void);
 void h_restart(void);
 /* coder-1 gets a Docker identity: id "c0ffee", image "img:1", label team=blue. */
 void h_put_container(const char *name, const char *ip);
+/* A container with Docker's id, and the label of a name `outcall run`
+ * chose when `generated`. */
+void h_put_docker(const char *name, const char *ip, const char *id, bool generated);
 
 /* One HTTP exchange in a client thread. */
 typedef struct h_call {

@@ -39,14 +39,19 @@ static bool allowed(const char *container, const char *url)
 	return yes;
 }
 
-static json_t *operator_view(const char *id)
+static json_t *scoped_view(const char *id, oc_agents_scope scope)
 {
 	char *text = NULL;
-	cr_assert_eq(oc_agents_request_json(h_agents, id, false, &text), 0, "%s",
+	cr_assert_eq(oc_agents_request_json(h_agents, id, scope, &text), 0, "%s",
 		oc_error_last()->message);
 	json_t *j = json_loads(text, 0, NULL);
 	free(text);
 	return j;
+}
+
+static json_t *operator_view(const char *id)
+{
+	return scoped_view(id, OC_AGENTS_SCOPE_DEFAULT);
 }
 
 Test(requests, submission_answers_with_the_rule_it_would_add)
@@ -172,13 +177,103 @@ Test(requests, all_agents_widens_the_rule)
 	char id[16];
 	submit_id("coder-1", "api.example.com", id);
 	char *text = NULL;
-	cr_assert_eq(oc_agents_request_json(h_agents, id, true, &text), 0);
+	cr_assert_eq(oc_agents_request_json(h_agents, id, OC_AGENTS_SCOPE_ALL, &text), 0);
 	cr_assert_null(strstr(text, "agent.name"), "%s", text);
 	free(text);
-	oc_agents_approval ap = { .by = "uid=0", .all_agents = true, .duration = "never" };
+	oc_agents_approval ap = { .by = "uid=0", .scope = OC_AGENTS_SCOPE_ALL, .duration = "never" };
 	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0);
 	free(text);
 	cr_assert(allowed("other-1", "https://api.example.com/"));
+}
+
+#define CID_A "aaaa0000aaaa0000aaaa0000aaaa0000aaaa0000aaaa0000aaaa0000aaaa0000"
+#define CID_B "bbbb0000bbbb0000bbbb0000bbbb0000bbbb0000bbbb0000bbbb0000bbbb0000"
+#define CID_C "cccc0000cccc0000cccc0000cccc0000cccc0000cccc0000cccc0000cccc0000"
+
+/* The names of the containers in a view's "matches", in order. */
+static void matches_are(json_t *view, const char *want)
+{
+	char got[256] = "";
+	size_t i;
+	json_t *c;
+	json_array_foreach(json_object_get(view, "matches"), i, c)
+		snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s", i ? " " : "",
+			h_str(c, "name"));
+	cr_assert_str_eq(got, want);
+}
+
+static void approve(const char *id, oc_agents_scope scope, const char *matches)
+{
+	char *text = NULL;
+	oc_agents_approval ap = { .by = "uid=0", .scope = scope };
+	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0, "%s",
+		oc_error_last()->message);
+	json_t *j = json_loads(text, 0, NULL);
+	free(text);
+	matches_are(j, matches);
+	json_decref(j);
+}
+
+/* Unnamed `outcall run` containers: an approval reaches the one that
+ * asked, and the operator sees who a rule reaches before approving. */
+Test(requests, a_generated_name_is_approved_for_its_container_alone)
+{
+	h_put_docker("agent-aaaaaaaa", "10.200.0.4", CID_A, true);
+	h_put_docker("agent-bbbbbbbb", "10.200.0.5", CID_B, true);
+	/* named to share A's agent.name, as anyone who may run containers can */
+	h_put_docker("agent-aaaaaaaa-2", "10.200.0.6", CID_C, false);
+	cr_assert_eq(oc_agents_attach(h_agents, "agent-aaaaaaaa"), 0);
+	cr_assert_eq(oc_agents_attach(h_agents, "agent-bbbbbbbb"), 0);
+	cr_assert_eq(oc_agents_attach(h_agents, "agent-aaaaaaaa-2"), 0);
+	char id[16];
+	submit_id("agent-aaaaaaaa", "api.example.com", id);
+	json_t *v = operator_view(id);
+	cr_assert_str_eq(h_str(v, "default_scope"), "container");
+	cr_assert_str_eq(h_str(v, "scope"), "container");
+	cr_assert(strstr(h_str(v, "proposed_rule"), "container.id == \\\"" CID_A));
+	matches_are(v, "agent-aaaaaaaa");
+	json_decref(v);
+	v = scoped_view(id, OC_AGENTS_SCOPE_ALL);
+	matches_are(v, "coder-1 other-1 agent-aaaaaaaa agent-bbbbbbbb agent-aaaaaaaa-2");
+	json_decref(v);
+	approve(id, OC_AGENTS_SCOPE_DEFAULT, "agent-aaaaaaaa");
+	cr_assert(allowed("agent-aaaaaaaa", "https://api.example.com/"));
+	cr_assert_not(allowed("agent-bbbbbbbb", "https://api.example.com/"),
+		"another unnamed container");
+	cr_assert_not(allowed("agent-aaaaaaaa-2", "https://api.example.com/"),
+		"a container named to share its agent.name");
+	/* the scope survives a restart of the daemon's side */
+	h_restart();
+	v = operator_view(id);
+	cr_assert_str_eq(h_str(v, "scope"), "container");
+	matches_are(v, "agent-aaaaaaaa");
+	json_decref(v);
+}
+
+Test(requests, agent_scope_reaches_every_container_of_the_agent)
+{
+	h_put_docker("coder-2", "10.200.0.4", CID_B, false);
+	cr_assert_eq(oc_agents_attach(h_agents, "coder-2"), 0);
+	char id[16];
+	submit_id("coder-1", "api.example.com", id);
+	json_t *v = operator_view(id);
+	cr_assert_str_eq(h_str(v, "default_scope"), "agent");
+	matches_are(v, "coder-1 coder-2");
+	json_decref(v);
+	v = scoped_view(id, OC_AGENTS_SCOPE_CONTAINER);
+	matches_are(v, "coder-1");
+	json_decref(v);
+	/* other-1 was attached without Docker: no id to scope to */
+	char other[16], *text = NULL;
+	submit_id("other-1", "api.example.com", other);
+	v = scoped_view(other, OC_AGENTS_SCOPE_CONTAINER);
+	cr_assert(strstr(h_str(v, "proposed_rule_error"), "has no container id"));
+	json_decref(v);
+	oc_agents_approval ap = { .by = "uid=0", .scope = OC_AGENTS_SCOPE_CONTAINER };
+	cr_assert_eq(oc_agents_approve(h_agents, other, &ap, &text), OC_EINVAL);
+	approve(id, OC_AGENTS_SCOPE_DEFAULT, "coder-1 coder-2");
+	cr_assert(allowed("coder-2", "https://api.example.com/"), "a same-agent sibling");
+	cr_assert_not(allowed("other-1", "https://api.example.com/"));
 }
 
 Test(requests, rejection_and_its_reason_reach_the_agent)
@@ -213,7 +308,7 @@ Test(requests, operator_answers_are_json_for_every_kind_of_ask)
 		char id[16], *text = NULL;
 		snprintf(id, sizeof(id), "%s", h_str(j, "id"));
 		json_decref(j);
-		cr_assert_eq(oc_agents_request_json(h_agents, id, false, &text), 0);
+		cr_assert_eq(oc_agents_request_json(h_agents, id, OC_AGENTS_SCOPE_DEFAULT, &text), 0);
 		json_t *view = json_loads(text, 0, NULL);
 		cr_assert_not_null(view, "%s", text);
 		json_decref(view);
@@ -305,7 +400,7 @@ Test(requests, operator_lists_by_status)
 	cr_assert_str_eq(h_str(json_array_get(list, 0), "id"), a);
 	json_decref(j);
 	cr_assert_eq(oc_agents_requests_json(h_agents, "bogus", &text), OC_EINVAL);
-	cr_assert_eq(oc_agents_request_json(h_agents, "r-zzzzzz", false, &text), OC_ENOTFOUND);
+	cr_assert_eq(oc_agents_request_json(h_agents, "r-zzzzzz", OC_AGENTS_SCOPE_DEFAULT, &text), OC_ENOTFOUND);
 }
 
 static void tight_requests(oc_agents_config *cfg)

@@ -139,6 +139,7 @@ Test(docker_run, hardened_body)
 	s.binds = binds;
 	s.nbinds = 1;
 	s.read_only_root = true;
+	s.name_generated = true;
 	bool done = false;
 	cr_assert_eq(oc_docker_container_create(w.d, &s, created, &done), 0, "%s",
 		oc_error_last()->message);
@@ -173,6 +174,8 @@ Test(docker_run, hardened_body)
 	cr_assert_str_eq(json_string_value(json_object_get(labels, OC_DOCKER_LABEL_MANAGED)), "true");
 	cr_assert_str_eq(json_string_value(json_object_get(labels, OC_DOCKER_LABEL_NETWORK)), "default");
 	cr_assert_str_eq(json_string_value(json_object_get(labels, "team")), "infra");
+	cr_assert_str_eq(json_string_value(json_object_get(labels, OC_LABEL_NAME_GENERATED)), "true",
+		"a name Outcall chose is marked where a restarted daemon finds it");
 	cr_assert(has_string(json_object_get(b, "Cmd"), "sleep"));
 
 	json_t *mounts = json_object_get(hc, "Mounts");

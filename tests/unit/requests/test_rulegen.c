@@ -28,17 +28,19 @@ static oc_ruleset *load(const char *body)
 	return rs;
 }
 
-static oc_ruleset *body_of(const oc_req *r, bool all)
+static oc_ruleset *body_of(const oc_req *r, oc_req_scope scope)
 {
 	char *body = NULL;
-	cr_assert_eq(oc_req_rule_body(r, all, &body), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(oc_req_rule_body(r, scope, &body), 0, "%s", oc_error_last()->message);
 	oc_ruleset *rs = load(body);
 	free(body);
 	return rs;
 }
 
-/* The verdict for one agent and a URL ("dns:NAME" for a DNS query). */
-static const char *judge(oc_ruleset *rs, const char *agent, const char *what)
+/* The verdict for one container (agent.name, container.id) and a URL
+ * ("dns:NAME" for a DNS query). */
+static const char *judge_in(oc_ruleset *rs, const char *agent, const char *cid,
+	const char *what)
 {
 	oc_context ctx;
 	char host[OC_HOSTNAME_MAX], target[512];
@@ -47,15 +49,21 @@ static const char *judge(oc_ruleset *rs, const char *agent, const char *what)
 	else
 		cr_assert_eq(oc_context_for_url(&ctx, host, target, what, NULL), 0);
 	ctx.agent_name = agent;
+	ctx.container_id = cid;
 	oc_decision d;
 	cr_assert_eq(oc_engine_decide(rs, &ctx, &d), 0);
 	return d.verdict == OC_ACTION_ALLOW ? d.rule_id : "block";
 }
 
+static const char *judge(oc_ruleset *rs, const char *agent, const char *what)
+{
+	return judge_in(rs, agent, "", what);
+}
+
 Test(rulegen, host_only_allows_every_layer_for_the_agent)
 {
 	oc_req r = req("api.example.com", 0, NULL, NULL, NULL);
-	oc_ruleset *rs = body_of(&r, false);
+	oc_ruleset *rs = body_of(&r, OC_REQ_SCOPE_AGENT);
 	cr_assert_eq(oc_ruleset_count(rs), 1);
 	const oc_rule *rule = oc_ruleset_rule(rs, 0);
 	cr_assert_str_eq(oc_rule_id(rule), "req-r-abc123");
@@ -73,7 +81,7 @@ Test(rulegen, host_only_allows_every_layer_for_the_agent)
 Test(rulegen, port_narrows_connections_but_not_dns)
 {
 	oc_req r = req("api.example.com", 443, NULL, NULL, NULL);
-	oc_ruleset *rs = body_of(&r, false);
+	oc_ruleset *rs = body_of(&r, OC_REQ_SCOPE_AGENT);
 	cr_assert_str_eq(oc_rule_condition(oc_ruleset_rule(rs, 0)),
 		"agent.name == \"coder\" && network.hostname == \"api.example.com\" && "
 		"(network.protocol == \"dns\" || (network.port == 443))");
@@ -87,7 +95,7 @@ Test(rulegen, port_narrows_connections_but_not_dns)
 Test(rulegen, method_and_path_match_plain_http_only)
 {
 	oc_req r = req("api.example.com", 80, "GET", "/v1/", NULL);
-	oc_ruleset *rs = body_of(&r, false);
+	oc_ruleset *rs = body_of(&r, OC_REQ_SCOPE_AGENT);
 	cr_assert_str_eq(judge(rs, "coder", "http://api.example.com/v1/x?y=1"), "req-r-abc123");
 	cr_assert_str_eq(judge(rs, "coder", "http://api.example.com/v2/"), "block");
 	cr_assert_str_eq(judge(rs, "coder", "https://api.example.com:80/v1/"), "block");
@@ -99,11 +107,69 @@ Test(rulegen, method_and_path_match_plain_http_only)
 Test(rulegen, all_agents_drops_the_scope)
 {
 	oc_req r = req("api.example.com", 0, NULL, NULL, NULL);
-	oc_ruleset *rs = body_of(&r, true);
+	oc_ruleset *rs = body_of(&r, OC_REQ_SCOPE_ALL);
 	cr_assert_str_eq(oc_rule_condition(oc_ruleset_rule(rs, 0)),
 		"network.hostname == \"api.example.com\"");
 	cr_assert_str_eq(judge(rs, "other", "https://api.example.com/"), "req-r-abc123");
 	oc_ruleset_unref(rs);
+}
+
+#define CID_A "4f2a0c9e1b7d4c3a8e6f5d2b1a0c9e8f7d6b5a4c3e2f1a0b9c8d7e6f5a4b3c2d"
+#define CID_B "9e8f7d6b5a4c3e2f1a0b9c8d7e6f5a4b3c2d4f2a0c9e1b7d4c3a8e6f5d2b1a0c"
+
+/* An unnamed `outcall run` container: its approvals reach only itself. */
+static oc_req run_req(const char *host, const char *rule_file)
+{
+	oc_req r = req(host, 0, NULL, NULL, rule_file);
+	r.container = (char *)"agent-kxqmvbrt";
+	r.agent = (char *)"agent-kxqmvbrt";
+	r.container_id = (char *)CID_A;
+	r.name_generated = true;
+	return r;
+}
+
+Test(rulegen, container_scope_reaches_only_the_container_that_asked)
+{
+	oc_req r = run_req("api.example.com", NULL);
+	cr_assert_eq(oc_req_default_scope(&r), OC_REQ_SCOPE_CONTAINER);
+	oc_ruleset *rs = body_of(&r, OC_REQ_SCOPE_CONTAINER);
+	cr_assert_str_eq(oc_rule_condition(oc_ruleset_rule(rs, 0)),
+		"container.id == \"" CID_A "\" && network.hostname == \"api.example.com\"");
+	cr_assert_str_eq(judge_in(rs, "agent-kxqmvbrt", CID_A, "https://api.example.com/"),
+		"req-r-abc123");
+	cr_assert_str_eq(judge_in(rs, "agent-kxqmvbrt", CID_A, "dns:api.example.com"),
+		"req-r-abc123");
+	/* another container, even one that got the same agent.name */
+	cr_assert_str_eq(judge_in(rs, "agent-kxqmvbrt", CID_B, "https://api.example.com/"),
+		"block");
+	cr_assert_str_eq(judge_in(rs, "agent-kxqmvbrt", "", "https://api.example.com/"), "block");
+	oc_ruleset_unref(rs);
+	/* agent scope, asked for, reaches the same agent.name in any container */
+	rs = body_of(&r, OC_REQ_SCOPE_AGENT);
+	cr_assert_str_eq(judge_in(rs, "agent-kxqmvbrt", CID_B, "https://api.example.com/"),
+		"req-r-abc123");
+	oc_ruleset_unref(rs);
+}
+
+Test(rulegen, default_scope_is_the_agent_for_chosen_names)
+{
+	oc_req r = run_req("api.example.com", NULL);
+	r.name_generated = false;
+	cr_assert_eq(oc_req_default_scope(&r), OC_REQ_SCOPE_AGENT);
+	r.name_generated = true;
+	r.container_id = NULL;
+	cr_assert_eq(oc_req_default_scope(&r), OC_REQ_SCOPE_AGENT, "no id to scope to");
+}
+
+Test(rulegen, container_scope_needs_a_container_id)
+{
+	oc_req r = req("api.example.com", 0, NULL, NULL, NULL);
+	char *body = NULL;
+	cr_assert_eq(oc_req_rule_body(&r, OC_REQ_SCOPE_CONTAINER, &body), OC_EINVAL);
+	cr_assert(strstr(oc_error_last()->message, "container coder-1 has no container id"), "%s",
+		oc_error_last()->message);
+	r.container_id = (char *)"abc\" || true || \"";
+	cr_assert_eq(oc_req_rule_body(&r, OC_REQ_SCOPE_CONTAINER, &body), OC_EINVAL);
 }
 
 static const char agent_file[] =
@@ -128,7 +194,7 @@ Test(rulegen, rule_file_is_scoped_and_renamed)
 {
 	oc_req r = req(NULL, 0, NULL, NULL, agent_file);
 	char *body = NULL;
-	cr_assert_eq(oc_req_rule_body(&r, false, &body), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(oc_req_rule_body(&r, OC_REQ_SCOPE_AGENT, &body), 0, "%s", oc_error_last()->message);
 	oc_ruleset *rs = load(body);
 	cr_assert_eq(oc_ruleset_count(rs), 3);
 	const oc_rule *admin = oc_ruleset_find(rs, "req-r-abc123-no-admin");
@@ -153,11 +219,23 @@ Test(rulegen, rule_file_is_scoped_and_renamed)
 	free(body);
 }
 
+Test(rulegen, rule_file_scoped_to_the_container)
+{
+	oc_req r = run_req(NULL, agent_file);
+	oc_ruleset *rs = body_of(&r, OC_REQ_SCOPE_CONTAINER);
+	cr_assert_str_eq(oc_rule_condition(oc_ruleset_find(rs, "req-r-abc123-no-admin")),
+		"container.id == \"" CID_A "\" && (http.path.startsWith(\"/admin\"))");
+	cr_assert_str_eq(judge_in(rs, "agent-kxqmvbrt", CID_A, "dns:pkg.example"),
+		"req-r-abc123-pkg");
+	cr_assert_str_eq(judge_in(rs, "agent-kxqmvbrt", CID_B, "dns:pkg.example"), "block");
+	oc_ruleset_unref(rs);
+}
+
 static void refused(const char *file, const char *says)
 {
 	oc_req r = req(NULL, 0, NULL, NULL, file);
 	char *body = NULL;
-	int rc = oc_req_rule_body(&r, false, &body);
+	int rc = oc_req_rule_body(&r, OC_REQ_SCOPE_AGENT, &body);
 	cr_expect_neq(rc, 0, "accepted:\n%s\n->\n%s", file, body);
 	cr_expect(strstr(oc_error_last()->message, says), "%s", oc_error_last()->message);
 	free(body);
@@ -200,7 +278,7 @@ Test(rulegen, header_records_the_decision)
 	r.decided_by = (char *)"uid=0\n- id: x";
 	r.expires_at = 1700003700;
 	char *body = NULL, *file = NULL;
-	cr_assert_eq(oc_req_rule_body(&r, false, &body), 0);
+	cr_assert_eq(oc_req_rule_body(&r, OC_REQ_SCOPE_AGENT, &body), 0);
 	cr_assert_eq(oc_req_rule_file(&r, body, &file), 0);
 	cr_assert(strstr(file, "# submitted: 2023-11-14T22:13:20Z by container \"coder-1\""), "%s", file);
 	cr_assert(strstr(file, "# justification: \"need it \\\"now\\\" - id: injected\"\n"), "%s", file);
@@ -214,6 +292,13 @@ Test(rulegen, header_records_the_decision)
 	cr_assert_eq(oc_req_header_expiry("version: 1\n# outcall-expires-at: 12\n"), 0);
 	free(body);
 	free(file);
+	r = run_req("api.example.com", NULL);
+	r.scope = OC_REQ_SCOPE_CONTAINER;
+	cr_assert_eq(oc_req_rule_body(&r, r.scope, &body), 0);
+	cr_assert_eq(oc_req_rule_file(&r, body, &file), 0);
+	cr_assert(strstr(file, ", for container \"agent-kxqmvbrt\" (id 4f2a0c9e1b7d)\n"), "%s", file);
+	free(body);
+	free(file);
 }
 
 Test(rulegen, unsafe_stored_fields_are_refused)
@@ -221,9 +306,9 @@ Test(rulegen, unsafe_stored_fields_are_refused)
 	oc_req r = req("api.example.com", 0, NULL, NULL, NULL);
 	r.agent = (char *)"co\"der";
 	char *body = NULL;
-	cr_assert_eq(oc_req_rule_body(&r, false, &body), OC_EINVAL);
+	cr_assert_eq(oc_req_rule_body(&r, OC_REQ_SCOPE_AGENT, &body), OC_EINVAL);
 	r = req("API.example.com", 0, NULL, NULL, NULL);
-	cr_assert_eq(oc_req_rule_body(&r, false, &body), OC_EINVAL);
+	cr_assert_eq(oc_req_rule_body(&r, OC_REQ_SCOPE_AGENT, &body), OC_EINVAL);
 	r = req("api.example.com", 0, "GET", "/\"", NULL);
-	cr_assert_eq(oc_req_rule_body(&r, false, &body), OC_EINVAL);
+	cr_assert_eq(oc_req_rule_body(&r, OC_REQ_SCOPE_AGENT, &body), OC_EINVAL);
 }

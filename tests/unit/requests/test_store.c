@@ -96,7 +96,7 @@ static const oc_req *submit_as(const char *container, const char *json, int want
 	json_decref(j);
 	char agent[65];
 	oc_agent_name(container, agent, sizeof(agent));
-	oc_req_submitter who = { container, agent, 42, 1000, 1000 };
+	oc_req_submitter who = { container, agent, NULL, false, 42, 1000, 1000 };
 	const oc_req *r = NULL;
 	bool dup = false;
 	int rc = oc_req_store_submit(store, &who, &ask, &r, &dup);
@@ -183,6 +183,38 @@ Test(store, submission_is_persisted_and_survives_a_restart)
 	cr_assert_null(oc_req_store_find(store, "../etc"));
 }
 
+/* An unnamed `outcall run` container: its id and that its name was
+ * chosen are kept with the request, so its default scope (container)
+ * holds after a restart. */
+Test(store, a_generated_name_keeps_its_container_scope_across_a_restart)
+{
+	static const char cid[] = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+	json_t *j = json_loads("{\"host\": \"api.example.com\", \"justification\": \"t\"}", 0,
+		NULL);
+	oc_req_ask ask;
+	cr_assert_eq(oc_req_ask_parse(j, &ask), 0);
+	json_decref(j);
+	oc_req_submitter who = { "agent-kxqmvbrt", "agent-kxqmvbrt", cid, true, 42, 1000, 1000 };
+	const oc_req *r = NULL;
+	bool dup;
+	cr_assert_eq(oc_req_store_submit(store, &who, &ask, &r, &dup), 0, "%s",
+		oc_error_last()->message);
+	char id[16];
+	snprintf(id, sizeof(id), "%s", r->id);
+	oc_req_store_free(store);
+	open_store();
+	r = oc_req_store_find(store, id);
+	cr_assert_str_eq(r->container_id, cid);
+	cr_assert(r->name_generated);
+	cr_assert_eq(oc_req_default_scope(r), OC_REQ_SCOPE_CONTAINER);
+	oc_req_approval ap = { .by = "uid=0", .scope = oc_req_default_scope(r) };
+	cr_assert_eq(oc_req_store_approve(store, id, &ap, &r), 0, "%s", oc_error_last()->message);
+	cr_assert(strstr(r->rule, "container.id == \\\"0123456789abcdef"), "%s", r->rule);
+	oc_req_store_free(store);
+	open_store();
+	cr_assert_eq(oc_req_store_find(store, id)->scope, OC_REQ_SCOPE_CONTAINER);
+}
+
 Test(store, limits_per_container_and_in_total)
 {
 	submit("a.example");
@@ -230,7 +262,7 @@ Test(store, approval_writes_a_rule_file_and_reloads)
 	cr_assert_eq(changes, 1);
 	cr_assert_str_eq(last_changed, id);
 	cr_assert_eq(events_with("approved").n, 1);
-	cr_assert(strstr(events_with("approved").reason, "for agent coder, expires 20"));
+	cr_assert(strstr(events_with("approved").reason, "for agent \"coder\", expires 20"));
 	cr_assert_eq(oc_req_store_approve(store, id, &ap, &r), OC_ESTATE);
 	cr_assert(strstr(oc_error_last()->message, "already approved"));
 	oc_req_store_free(store);
@@ -244,9 +276,9 @@ Test(store, approval_options)
 {
 	char id[16];
 	const oc_req *r = submit_id("a.example", id);
-	oc_req_approval ap = { .by = "uid=0", .all_agents = true, .for_s = OC_REQ_FOR_NEVER };
+	oc_req_approval ap = { .by = "uid=0", .scope = OC_REQ_SCOPE_ALL, .for_s = OC_REQ_FOR_NEVER };
 	cr_assert_eq(oc_req_store_approve(store, id, &ap, &r), 0);
-	cr_assert(r->all_agents);
+	cr_assert_eq(r->scope, OC_REQ_SCOPE_ALL);
 	cr_assert_eq(r->expires_at, 0);
 	cr_assert_null(strstr(r->rule, "agent.name"), "%s", r->rule);
 	r = submit("b.example");
