@@ -13,10 +13,12 @@ const cli_opt cli_run_opts[] = {
 	{ "name", "NAME", "container name in Docker and Outcall (default: agent-<8 random letters>, its own agent.name)" },
 	{ "network", "NET", "the Outcall network (default: default)" },
 	{ "image", "IMAGE", "the image (default: outcalld's --docker-image)" },
-	{ "volume", "SRC:DST[:ro]", "bind a host path; Outcall's and the engine's sockets are refused",
+	{ "volume", "SRC:DST[:ro]", "bind a host path from a directory of outcalld's --run-bind-dirs "
+		"[/srv/outcall/workspaces]; Outcall's and the engine's sockets are refused",
 		true },
 	{ "env", "KEY=VALUE", "set a variable (the proxy variables are Outcall's)", true },
-	{ "user", "UID[:GID]", "numeric, not root (default 65534:65534)" },
+	{ "user", "UID[:GID]", "numeric, not root (default 65534:65534); unless root runs outcall, "
+		"UID:GID, neither a host account's" },
 	{ "memory", "BYTES", "memory limit, k/m/g suffixes allowed (default 1g)" },
 	{ "pids", "N", "process limit (default 512)" },
 	{ "read-only", NULL, "make the root filesystem read-only" },

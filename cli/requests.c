@@ -177,7 +177,7 @@ static void human_approved(json_t *r)
 	const char *scope = cli_jstr(r, "scope");
 	scope = scope ? scope : "";
 	printf("approved %s: rule %s for %s%s, %s%s; written to %s\n", cli_jstr(r, "id"),
-		cli_jstr(r, "rule_id"), strcmp(scope, "all") == 0 ? "every container" :
+		cli_jstr(r, "rule_id"), strcmp(scope, "all") == 0 ? "every agent" :
 		strcmp(scope, "container") == 0 ? "container " : "agent ",
 		strcmp(scope, "all") == 0 ? "" : strcmp(scope, "container") == 0 ?
 		cli_jstr(r, "container") : cli_jstr(r, "agent"),

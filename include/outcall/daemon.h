@@ -77,9 +77,15 @@ typedef struct oc_daemon_config {
 	 * (docs/limits.md); the values here are upper bounds. */
 	size_t decision_log_max_bytes; /* [0: never] rotate the decision log at this size */
 	unsigned decision_log_keep;  /* [3] rotated files kept: FILE.1 (newest) .. FILE.N */
+	/* Version 2: */
+	/* [OC_DEFAULT_RUN_BIND_DIRS] host directories, colon-separated, at or
+	 * below which `outcall run` may bind a source (after symlinks and
+	 * ".." are resolved); "" or NULL: no binds at all (docs/security.md) */
+	const char *run_bind_dirs;
 } oc_daemon_config;
 
-#define OC_DAEMON_CONFIG_VERSION 1
+#define OC_DEFAULT_RUN_BIND_DIRS "/srv/outcall/workspaces"
+#define OC_DAEMON_CONFIG_VERSION 2
 #define OC_DAEMON_CONFIG_INIT { \
 	.version = OC_DAEMON_CONFIG_VERSION, .rules_dir = "/etc/outcall/rules.d", \
 	.state_dir = "/var/lib/outcall", .run_dir = "/run/outcall", \
@@ -89,7 +95,7 @@ typedef struct oc_daemon_config {
 	.watch_rules = true, .docker_socket = "/var/run/docker.sock", \
 	.docker_shim = OC_DEFAULT_SHIM_PATH, .docker_image = "busybox:latest", \
 	.ip_forward = true, .log_level = OC_LOG_INFO, .host_api_max_conns = 64, \
-	.decision_log_keep = 3 }
+	.decision_log_keep = 3, .run_bind_dirs = OC_DEFAULT_RUN_BIND_DIRS }
 
 /* Fills every field with its default. */
 OC_API int oc_daemon_config_init(oc_daemon_config *cfg, unsigned int version);

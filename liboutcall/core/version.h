@@ -18,4 +18,18 @@ int oc_struct_version_check(unsigned int version, unsigned int newest, const cha
 		return rc; \
 	}
 
+/* The same for a struct that grew: version 1 ends where `v2_first`, the
+ * first field version 2 added, begins, and a version 1 caller's struct is
+ * written only that far. */
+#define OC_DEFINE_STRUCT_INIT_V2(type, PREFIX, v2_first) \
+	int type##_init(type *p, unsigned int version) \
+	{ \
+		int rc = oc_struct_version_check(version, PREFIX##_VERSION, #type); \
+		type all = (type)PREFIX##_INIT; \
+		all.version = version; \
+		if (!rc) \
+			memcpy(p, &all, version == 1 ? offsetof(type, v2_first) : sizeof(all)); \
+		return rc; \
+	}
+
 #endif

@@ -19,7 +19,7 @@ static const size_t string_fields[] = {
 	FIELD(kernel.table), FIELD(kernel.bridge_prefix), FIELD(kernel.subnet_pool),
 	FIELD(kernel.container_ifname), FIELD(dns.upstreams), FIELD(dns.resolv_conf),
 	FIELD(proxy.upstreams), FIELD(agents.run_dir), FIELD(agents.state_dir),
-	FIELD(agents.rules_dir),
+	FIELD(agents.rules_dir), FIELD(run_bind_dirs),
 };
 #define NSTRINGS (sizeof(string_fields) / sizeof(string_fields[0]))
 
@@ -51,7 +51,10 @@ int oc_daemon_config_copy(const oc_daemon_config *in, oc_daemon_config *out, voi
 	int rc = check_versions(in);
 	if (rc)
 		return rc;
-	*out = *in;
+	/* a version 1 caller's struct ends before the fields version 2 added */
+	*out = (oc_daemon_config)OC_DAEMON_CONFIG_INIT;
+	memcpy(out, in, in->version == 1 ? offsetof(oc_daemon_config, run_bind_dirs) : sizeof(*in));
+	out->version = OC_DAEMON_CONFIG_VERSION;
 	const oc_kernel_config *k = &in->kernel;
 	size_t nblocked = k->blocked_prefixes ? k->nblocked_prefixes : 0;
 	size_t need = nblocked * sizeof(char *) + k->nservice_ports * sizeof(uint16_t);

@@ -551,10 +551,26 @@ int oc_dk_start(oc_daemon *d)
 	snprintf(state, sizeof(state), "%s", d->cfg.state_dir);
 	/* what no agent container may be given: Outcall's sockets, rules and state */
 	const char *protect[] = { d->cfg.run_dir, d->host_socket, rules, state, NULL };
+	/* --run-bind-dirs, "a:b:c", as a list (empty entries dropped) */
+	char binds[4200];
+	const char *bind_dirs[64] = { NULL };
+	size_t nb = 0;
+	const char *dirs = d->cfg.run_bind_dirs ? d->cfg.run_bind_dirs : "";
+	snprintf(binds, sizeof(binds), "%s", dirs);
+	for (char *save = NULL, *t = strtok_r(binds, ":", &save); t;
+	     t = strtok_r(NULL, ":", &save)) {
+		if (t[0] != '/' || nb == 63 || strlen(dirs) >= sizeof(binds) - 1) {
+			oc_dk_stop(d);
+			return oc_error_set(OC_EINVAL, "--run-bind-dirs '%.200s': give at most 63 "
+				"absolute directories, colon-separated, in less than 4 KiB", dirs);
+		}
+		bind_dirs[nb++] = t;
+	}
 	oc_docker_options o;
 	oc_docker_options_init(&o);
 	o.socket = d->cfg.docker_socket;
 	o.protected_paths = protect;
+	o.bind_dirs = bind_dirs;
 	static const char *const types[] = { "container", "network", NULL };
 	static const oc_docker_watch_ops ops = { synced, on_event, lost };
 	int rc = oc_docker_new(d->loop, &o, &k->client);

@@ -237,6 +237,8 @@ void oc_hostapi_docker_run(oc_daemon *d, oc_api_request *r, const char *name)
 	oc_docker_run s;
 	oc_network_info net = { 0 };
 	int rc = run_spec(d, j, &s, &net);
+	/* root may run an agent as a host account; the operator group may not */
+	s.host_ids_allowed = r->uid == 0;
 	/* the binds are checked before anything is made, Docker included */
 	if (!rc)
 		rc = oc_docker_check_run(oc_dk_client(d), &s);

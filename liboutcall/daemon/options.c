@@ -56,6 +56,7 @@ struct opt_field {
 	OPT("docker-socket", "PATH", "the Docker Engine API socket; empty turns Docker off [/var/run/docker.sock]", T_STR, docker_socket) \
 	OPT("docker-shim", "PATH", "outcall-shim, mounted read-only into `outcall run` containers; empty: none [" OC_DEFAULT_SHIM_PATH "]", T_STR, docker_shim) \
 	OPT("docker-image", "IMAGE", "image of `outcall run` without --image [busybox:latest]", T_STR, docker_image) \
+	OPT("run-bind-dirs", "DIRS", "host directories, colon-separated, at or below which `outcall run --volume` may bind a source (symlinks and .. resolved first); empty: no binds [" OC_DEFAULT_RUN_BIND_DIRS "]", T_STR, run_bind_dirs) \
 	OPTIONS_LAYERS
 
 #define OPT(name, arg, help, type, field) { name, arg, help },
@@ -78,7 +79,7 @@ struct oc_daemon_flags {
 	struct owned *strings;
 };
 
-OC_DEFINE_STRUCT_INIT(oc_daemon_config, OC_DAEMON_CONFIG)
+OC_DEFINE_STRUCT_INIT_V2(oc_daemon_config, OC_DAEMON_CONFIG, run_bind_dirs)
 
 int oc_daemon_flags_new(oc_daemon_flags **out)
 {

@@ -15,6 +15,11 @@
  * changes between this check and Docker's mount; the resolved path is what
  * Docker is given, so only a directory swapped for a symlink in that
  * window (by someone who can write to the host path) would get through.
+ *
+ * Whatever is not protected must still lie in a directory the operator
+ * opened to agents (bind_dirs, outcalld's --run-bind-dirs): without that
+ * list any unprotected file of the host (/etc/shadow, another user's home)
+ * could be bound, and read with a matching --user.
  */
 #include "docker/client.h"
 
@@ -25,6 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "core/buf.h"
 
 /* Engine sockets and the directories that hold them (dockerd's exec root
  * holds its containerd's socket). */
@@ -169,6 +176,29 @@ static int check_target(const oc_docker_bind *b)
 	return rc;
 }
 
+/* The operator's allow-list (bind_dirs): the resolved source must be one
+ * of them or lie below one, compared as resolved paths, so "..", symlinks,
+ * trailing slashes and a sibling sharing a prefix (/srv/work2 against
+ * /srv/work) decide nothing. */
+static int check_allowed(oc_docker *d, const oc_docker_bind *b, const char *src)
+{
+	oc_buf list = OC_BUF_INIT;
+	for (size_t i = 0; d->bind_dirs[i]; i++) {
+		char rd[PATH_MAX];
+		if (realpath(d->bind_dirs[i], rd) && at_or_below(rd, src)) {
+			oc_buf_free(&list);
+			return 0;
+		}
+		oc_buf_printf(&list, "%s%s", i ? ":" : "", d->bind_dirs[i]);
+	}
+	int rc = oc_error_set(OC_EPERM, "bind %s:%s refused: %s is not in a directory that "
+		"agent containers may be given (%s); put what the agent needs there, or have root "
+		"add its directory to outcalld's --run-bind-dirs", b->source, b->target, src,
+		list.len ? list.data : "none: outcalld's --run-bind-dirs is empty");
+	oc_buf_free(&list);
+	return rc;
+}
+
 static int check_bind(oc_docker *d, const oc_docker_bind *b, char **resolved)
 {
 	if (!b->source || b->source[0] != '/')
@@ -187,6 +217,8 @@ static int check_bind(oc_docker *d, const oc_docker_bind *b, char **resolved)
 		rc = check_protected(b, src, &st, engine_paths[i]);
 	for (size_t i = 0; !rc && d->protected_paths[i]; i++)
 		rc = check_protected(b, src, &st, d->protected_paths[i]);
+	if (!rc)
+		rc = check_allowed(d, b, src);
 	if (!rc && !(*resolved = strdup(src)))
 		rc = oc_error_nomem();
 	return rc;

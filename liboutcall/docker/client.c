@@ -68,6 +68,21 @@ static void free_paths(char **paths)
 	free(paths);
 }
 
+/* A NULL-terminated copy of a NULL-terminated list (NULL: empty). */
+static char **copy_paths(const char *const *in)
+{
+	size_t n = 0;
+	while (in && in[n])
+		n++;
+	char **out = calloc(n + 1, sizeof(char *));
+	for (size_t i = 0; out && i < n; i++)
+		if (!(out[i] = strdup(in[i]))) {
+			free_paths(out);
+			return NULL;
+		}
+	return out;
+}
+
 int oc_docker_new(oc_loop *loop, const oc_docker_options *o, oc_docker **out)
 {
 	oc_docker_options def;
@@ -93,16 +108,11 @@ int oc_docker_new(oc_loop *loop, const oc_docker_options *o, oc_docker **out)
 	d->max_answer = o->max_answer;
 	d->backoff_min_ms = o->backoff_min_ms;
 	d->backoff_max_ms = o->backoff_max_ms;
-	size_t n = 0;
-	while (o->protected_paths && o->protected_paths[n])
-		n++;
-	d->protected_paths = calloc(n + 1, sizeof(char *));
-	for (size_t i = 0; d->protected_paths && i < n; i++)
-		if (!(d->protected_paths[i] = strdup(o->protected_paths[i]))) {
-			free_paths(d->protected_paths);
-			d->protected_paths = NULL;
-		}
-	if (!d->protected_paths) {
+	d->protected_paths = copy_paths(o->protected_paths);
+	d->bind_dirs = copy_paths(o->bind_dirs);
+	if (!d->protected_paths || !d->bind_dirs) {
+		free_paths(d->protected_paths);
+		free_paths(d->bind_dirs);
 		free(d);
 		return oc_error_nomem();
 	}
@@ -719,5 +729,6 @@ void oc_docker_free(oc_docker *d)
 	while (d->reqs)
 		free_req(d->reqs);
 	free_paths(d->protected_paths);
+	free_paths(d->bind_dirs);
 	free(d);
 }

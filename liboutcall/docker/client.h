@@ -20,6 +20,7 @@ struct oc_docker {
 	size_t max_answer;
 	unsigned backoff_min_ms, backoff_max_ms;
 	char **protected_paths;         /* copies of the options' list, NULL-terminated */
+	char **bind_dirs;               /* the same */
 	/* API version negotiation: "" until /version answered. Requests made
 	 * before wait in the list of pending requests. */
 	char api[16];

@@ -83,6 +83,10 @@ typedef struct oc_docker_options {
 	 * containerd, podman, buildkit): the daemon's run directory (host and
 	 * agent sockets), rules and state. NULL-terminated; may be NULL. */
 	const char *const *protected_paths;
+	/* Host directories at or below which a bind source must lie (both
+	 * resolved: symlinks and ".." gone), the operator's allow-list.
+	 * NULL-terminated; NULL or empty: no bind is allowed. */
+	const char *const *bind_dirs;
 } oc_docker_options;
 
 void oc_docker_options_init(oc_docker_options *o);
@@ -164,6 +168,10 @@ typedef struct oc_docker_run {
 	const char *const *cmd;         /* NULL-terminated; NULL: the image's */
 	const char *const *env;         /* NULL-terminated "KEY=VALUE"; proxy variables are refused */
 	const char *user;               /* "UID[:GID]", numeric, neither 0; NULL: "65534:65534" */
+	/* Root asked: the user may be a host account's uid or gid. Otherwise
+	 * both must be given and neither may be in the host's passwd or group
+	 * databases (65534, nobody and nogroup, excepted). */
+	bool host_ids_allowed;
 	const oc_docker_bind *binds;    /* the operator's; checked by oc_docker_check_run */
 	size_t nbinds;
 	oc_map labels;                  /* extra labels; Outcall's own keys are refused */
@@ -186,10 +194,13 @@ typedef struct oc_docker_run {
  * known engine sockets and their directories, and the options'
  * protected_paths; the comparison is also made by inode, so another path
  * to the same file or directory (a bind mount, a hard link to a socket)
- * is refused too. A bind target may not be, contain or lie inside
- * OC_DOCKER_AGENT_DIR or OC_DOCKER_RESOLV_CONF (it would shadow the agent
- * socket or the resolver). Errors are OC_EINVAL or OC_EPERM (a protected
- * path) with a message naming the bind and the path it would expose.
+ * is refused too. Then it must lie at or below one of the options'
+ * bind_dirs (OC_EPERM naming the source and the list). A bind target may
+ * not be, contain or lie inside OC_DOCKER_AGENT_DIR or
+ * OC_DOCKER_RESOLV_CONF (it would shadow the agent socket or the
+ * resolver). Unless host_ids_allowed, a user's uid or gid of a host
+ * account is refused (OC_EPERM naming it). Errors are OC_EINVAL or
+ * OC_EPERM with a message naming the bind, path or id.
  */
 int oc_docker_check_run(oc_docker *d, const oc_docker_run *spec);
 

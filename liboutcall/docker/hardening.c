@@ -9,6 +9,9 @@
 #include "docker/client.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,63 @@ static int check_user(const char *user)
 		return 0;
 	return oc_error_set(OC_EINVAL, "user '%s' refused: give a numeric UID[:GID], neither 0 "
 		"(names are looked up in the image, where any of them may be root)", user);
+}
+
+/* nobody and nogroup: the default user, meant to own nothing */
+#define NOBODY 65534UL
+
+/* Looks up uid (is_gid: gid) in the host's databases (NSS: files, LDAP...)
+ * and writes its name to `name`; 1 found, 0 not, an oc_err when the
+ * lookup failed (refused: unknown is not absent). */
+static int host_account(unsigned long id, bool is_gid, char *name, size_t size)
+{
+	size_t len = 16384;
+	for (;;) {
+		char *buf = malloc(len);
+		if (!buf)
+			return oc_error_nomem();
+		struct passwd pw, *pwp = NULL;
+		struct group gr, *grp = NULL;
+		int e = is_gid ? getgrgid_r((gid_t)id, &gr, buf, len, &grp) :
+			getpwuid_r((uid_t)id, &pw, buf, len, &pwp);
+		if (!e && (pwp || grp))
+			snprintf(name, size, "%s", pwp ? pwp->pw_name : grp->gr_name);
+		free(buf);
+		if (e == ERANGE && len < (1u << 20)) {
+			len *= 4;
+			continue;
+		}
+		if (e)
+			return oc_error_set(OC_EOS, "cannot look up %s %lu in the host's %s database: "
+				"%s", is_gid ? "gid" : "uid", id, is_gid ? "group" : "passwd", strerror(e));
+		return pwp || grp;
+	}
+}
+
+/* Someone other than root may not run an agent as a host account: with a
+ * bind, it would read what that account owns. */
+static int check_host_ids(const char *user)
+{
+	if (!user)
+		return 0;
+	const char *colon = strchr(user, ':');
+	if (!colon)
+		return oc_error_set(OC_EPERM, "user '%s' refused: give UID:GID; without a GID Docker "
+			"takes the image's, which may be 0 (root's group), and only root may leave it "
+			"to the image", user);
+	unsigned long ids[2] = { strtoul(user, NULL, 10), strtoul(colon + 1, NULL, 10) };
+	for (int g = 0; g < 2; g++) {
+		char name[256];
+		int found = ids[g] == NOBODY ? 0 : host_account(ids[g], g, name, sizeof(name));
+		if (found < 0)
+			return found;
+		if (found)
+			return oc_error_set(OC_EPERM, "user '%s' refused: %s %lu is the host's %s '%s', "
+				"and only root may run an agent container as a host account; pick a %s no "
+				"host account has (or leave --user out: 65534:65534)", user,
+				g ? "gid" : "uid", ids[g], g ? "group" : "user", name, g ? "gid" : "uid");
+	}
+	return 0;
 }
 
 static int check_env(const char *const *env)
@@ -108,6 +168,8 @@ static int check_spec(const oc_docker_run *s)
 			(long long)s->pids_limit);
 	if (!rc)
 		rc = check_user(s->user);
+	if (!rc && !s->host_ids_allowed)
+		rc = check_host_ids(s->user);
 	if (!rc)
 		rc = check_env(s->env);
 	if (!rc)

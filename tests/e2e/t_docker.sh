@@ -33,9 +33,14 @@ SHIM=$OC_BUILD_ROOT/shim/outcall-shim
 [ -x "$SHIM" ] || SHIM=""
 # DNS rate limit: a bucket of 30 that refills in minutes, so a test can
 # empty it and see it come back only through a detach.
+# Binds may come from the lab's directory (the protected paths in it stay
+# refused); the operator group is an existing group of the machine.
+OPGROUP=staff
+OPGID=$(getent group "$OPGROUP" | cut -d: -f3)
+[ -n "$OPGID" ] || lab_fatal "no group $OPGROUP on this machine"
 oc_docker_start() {
 	oc_start --docker-socket "$LAB_DOCKER_SOCK" --docker-shim "$SHIM" --docker-image "$IMG" \
-		--dns-rate 0.01 --dns-burst 30
+		--dns-rate 0.01 --dns-burst 30 --run-bind-dirs "$LAB_DIR" --operator-group "$OPGROUP"
 }
 oc_docker_start
 
@@ -196,6 +201,7 @@ expect_ok "approve without a scope" oc_cli requests approve "$rid_a"
 expect_match "approved for the container" "for container $ua, " "$LAB_OUT"
 expect_match "and says whom it reaches" "reaches: +1 attached container:" "$LAB_OUT"
 expect_ok "$ua now reaches api.lab.test" lab_poll 5 fetch "$ua" http://api.lab.test/a
+expect_ok "$ua fetches" fetch "$ua" http://api.lab.test/a
 expect_eq "answer" "web:api.lab.test:GET:/a" "$LAB_OUT"
 expect_status "another unnamed container does not" 1 fetch "$ub" http://api.lab.test/
 expect_match "it gets the 403" "403 Forbidden" "$LAB_ERR"
@@ -203,7 +209,8 @@ expect_status "nor one named to share $ua's agent.name" 1 fetch "$ua-2" http://a
 rid_5=$(ask coder-5 api.lab.test)
 expect_ok "approve coder-5's request --scope agent" oc_cli requests approve "$rid_5" --scope agent
 expect_match "approved for the agent" "for agent coder, " "$LAB_OUT"
-expect_match "reaching coder-5 and coder-6" "reaches: +2 attached containers:" "$LAB_OUT"
+expect_match "reaching coder-1, coder-5 and coder-6" "reaches: +3 attached containers:" "$LAB_OUT"
+expect_match "coder-6 among them" "^ +coder-6 \(id [0-9a-f]{12}, agent coder\)" "$LAB_OUT"
 expect_ok "coder-6, the same agent, reaches api.lab.test" lab_poll 5 fetch coder-6 http://api.lab.test/s
 expect_status "$ub still does not" 1 fetch "$ub" http://api.lab.test/
 # a request filed before a restart keeps its container's default (below)
@@ -265,6 +272,39 @@ mkdir "$LAB_DIR/run/precious"
 expect_status "a name that is a path is refused" 1 oc_cli run --name ../precious --image "$IMG" -- true
 expect_match "the reason" "must be 1 to 64 characters" "$LAB_ERR"
 expect_ok "and nothing outside the agents' directory was touched" test -d "$LAB_DIR/run/precious"
+# -- (issue 21 item 6) binds only from --run-bind-dirs, no host accounts -----
+# for anyone but root
+mkdir -p "$LAB_DIR/work/sub"
+ln -s /etc "$LAB_DIR/work/etc-link"
+for v in /etc/shadow:/x:ro /etc:/x "$LAB_DIR/work/../../../etc:/x" "$LAB_DIR/work/etc-link:/x" \
+	"$LAB_DIR/work/sub/../../../../etc/passwd:/x"; do
+	expect_status "--volume $v is outside --run-bind-dirs" 1 \
+		oc_cli run --name bad --image "$IMG" --volume "$v" -- true
+	expect_match "--volume $v: the reason names the list" \
+		"is not in a directory that agent containers may be given \($LAB_DIR\); .*--run-bind-dirs" "$LAB_ERR"
+done
+# as a member of the operator group (uid 65534, group staff)
+cp "$OC_OUTCALL" "$LAB_DIR/outcall-cli"
+chmod o+x "$LAB_DIR" "$LAB_DIR/run"
+as_operator() {
+	lab_host setpriv --reuid=65534 --regid=65534 --groups="$OPGID" \
+		"$LAB_DIR/outcall-cli" --socket "$OC_SOCK" "$@"
+}
+HOST_UID=$(awk -F: '$3 != 0 && $3 != 65534 { print $3; exit }' /etc/passwd)
+HOST_GID=$(awk -F: '$3 != 0 && $3 != 65534 { print $3; exit }' /etc/group)
+SHADOW_GID=$(getent group shadow | cut -d: -f3)
+SHADOW_GID=${SHADOW_GID:-$HOST_GID}
+expect_status "the operator group may not run as a host user (uid $HOST_UID)" 1 \
+	as_operator run --name bad --image "$IMG" --user "$HOST_UID:4000123" -- true
+expect_match "the reason names the uid" "uid $HOST_UID is the host's user" "$LAB_ERR"
+expect_status "nor as a host group (gid $SHADOW_GID)" 1 \
+	as_operator run --name bad --image "$IMG" --user "4000123:$SHADOW_GID" -- true
+expect_match "the reason names the gid" "gid $SHADOW_GID is the host's group" "$LAB_ERR"
+expect_status "nor leave the gid to the image" 1 \
+	as_operator run --name bad --image "$IMG" --user 4000123 -- true
+expect_match "the reason says UID:GID" "give UID:GID" "$LAB_ERR"
+expect_status "the issue's --user $HOST_UID:$SHADOW_GID -v /etc/shadow:/x:ro" 1 \
+	as_operator run --name bad --image "$IMG" --user "$HOST_UID:$SHADOW_GID" --volume /etc/shadow:/x:ro -- true
 expect_eq "no container was created" "" "$(lab_docker ps -aq --filter name=bad)"
 expect_fail "no agent directory was left" test -e "$LAB_DIR/run/agents/bad"
 # -- (issue 22) Docker itself saw no create for the refused mounts ------------
@@ -275,6 +315,19 @@ expect_ok "Docker's container events since the refused mounts" lab_docker events
 	--format '{{.Actor.Attributes.name}}'
 expect_eq "not one create reached Docker" "" "$LAB_OUT"
 # -- (end issue 22) -------------------------------------------------------------
+echo "secret of the workspace" >"$LAB_DIR/work/sub/file"
+expect_ok "a bind from the workspace is accepted (through a trailing slash and ..)" \
+	oc_cli run --name ws-1 --image "$IMG" --volume "$LAB_DIR/work/sub/../:/w:ro" -- sleep 3600
+expect_ok "and mounted" in_c ws-1 cat /w/sub/file
+expect_eq "the workspace's file" "secret of the workspace" "$LAB_OUT"
+expect_ok "the operator group may run with an id no host account has" \
+	as_operator run --name ws-2 --image "$IMG" --user 4000123:4000123 -- sleep 3600
+expect_ok "as that id" in_c ws-2 id -u
+expect_eq "uid" "4000123" "$LAB_OUT"
+expect_ok "and with the default user" as_operator run --name ws-3 --image "$IMG" -- sleep 3600
+expect_ok "root may run as a host account" \
+	oc_cli run --name ws-4 --image "$IMG" --user "$HOST_UID:$HOST_GID" -- sleep 3600
+expect_ok "the workspace containers go" lab_docker rm -f ws-1 ws-2 ws-3 ws-4
 
 # -- outcall attach of a container made by Docker -------------------------------
 # (issue 11) Docker's defaults keep CAP_NET_RAW: such a container is

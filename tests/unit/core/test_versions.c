@@ -1,6 +1,8 @@
 /* Versioned public structs (outcall.h): initialisation, refusal of
  * unknown versions, and the daemon's copy of its config. */
 #include <criterion/criterion.h>
+#include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <outcall/outcall.h>
 
@@ -117,6 +119,30 @@ Test(versions, the_daemon_copies_every_string_and_array_of_its_config)
 	cr_assert_eq(out.kernel.service_ports[1], 7001);
 	cr_assert_str_eq(out.kernel.blocked_prefixes[0], "169.254.0.0/16");
 	free(storage);
+}
+
+/* A program built when oc_daemon_config was version 1 has a struct that
+ * ends before run_bind_dirs: init writes no further, and the copy reads
+ * no further and takes the default. */
+Test(versions, a_version_1_daemon_config_is_read_and_written_only_as_far_as_it_goes)
+{
+	size_t v1 = offsetof(oc_daemon_config, run_bind_dirs);
+	unsigned char *mem = malloc(sizeof(oc_daemon_config));
+	memset(mem, 0xab, sizeof(oc_daemon_config));
+	oc_daemon_config *old = (oc_daemon_config *)(void *)mem;
+	cr_assert_eq(oc_daemon_config_init(old, 1), 0);
+	cr_assert_eq(old->version, 1);
+	for (size_t i = v1; i < sizeof(oc_daemon_config); i++)
+		cr_assert_eq(mem[i], 0xab, "byte %zu past version 1 was written", i);
+	old->rules_dir = "/v1/rules";
+	oc_daemon_config out;
+	void *storage;
+	cr_assert_eq(oc_daemon_config_copy(old, &out, &storage), 0);
+	cr_assert_eq(out.version, OC_DAEMON_CONFIG_VERSION);
+	cr_assert_str_eq(out.rules_dir, "/v1/rules");
+	cr_assert_str_eq(out.run_bind_dirs, OC_DEFAULT_RUN_BIND_DIRS, "the default, not 0xab bytes");
+	free(storage);
+	free(mem);
 }
 
 Test(versions, flags_own_the_strings_they_set)

@@ -3,7 +3,9 @@
  * symlinks and hard links; guarded targets). A refused container never
  * reaches the engine. */
 #include <criterion/criterion.h>
+#include <grp.h>
 #include <jansson.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +70,9 @@ struct world {
 	struct tree t;
 };
 
-static void up(struct world *w)
+/* A client whose binds may come from `dirs`, where "@" stands for the
+ * tree's root (NULL: the whole tree and /usr/share). */
+static void up_with(struct world *w, const char *const *dirs)
 {
 	fake_start(&w->fake, engine, NULL);
 	make_tree(&w->t);
@@ -77,8 +81,25 @@ static void up(struct world *w)
 	oc_docker_options_init(&o);
 	o.socket = w->fake.path;
 	const char *prot[] = { w->t.prot, NULL };
+	const char *list[8] = { w->t.root, "/usr/share", NULL };
+	char buf[6][512];
+	for (size_t i = 0; dirs && i < 6; i++) {
+		list[i] = dirs[i];
+		if (dirs[i] && dirs[i][0] == '@') {
+			snprintf(buf[i], sizeof(buf[i]), "%s%s", w->t.root, dirs[i] + 1);
+			list[i] = buf[i];
+		}
+		if (!dirs[i])
+			break;
+	}
 	o.protected_paths = prot;
+	o.bind_dirs = list;
 	cr_assert_eq(oc_docker_new(w->loop, &o, &w->d), 0);
+}
+
+static void up(struct world *w)
+{
+	up_with(w, NULL);
 }
 
 static void down(struct world *w)
@@ -88,11 +109,13 @@ static void down(struct world *w)
 	oc_loop_free(w->loop);
 }
 
+/* As root asks (any uid); the operator group's checks have their tests. */
 static oc_docker_run spec_for(struct world *w)
 {
 	return (oc_docker_run){
 		.name = "coder-1", .image = "busybox", .network = "default", .gateway = "10.200.0.1",
 		.agent_dir = w->t.agent, .shim = "/usr/lib/outcall/outcall-shim",
+		.host_ids_allowed = true,
 	};
 }
 
@@ -327,6 +350,141 @@ Test(docker_run, spec_refusals)
 			"%s", cases[i].what);
 		cr_assert(strstr(oc_error_last()->message, cases[i].why), "%s: '%s' lacks '%s'",
 			cases[i].what, oc_error_last()->message, cases[i].why);
+	}
+	cr_assert_eq(fake_count(&w.fake), 0, "nothing reached Docker");
+	down(&w);
+}
+
+/* One bind of `src` under the allow-list: 0 or the error, and nothing
+ * reaches Docker either way. */
+static int bind_of(struct world *w, const char *src)
+{
+	oc_docker_run s = spec_for(w);
+	oc_docker_bind b = { src, "/workspace", false };
+	s.binds = &b;
+	s.nbinds = 1;
+	return oc_docker_check_run(w->d, &s);
+}
+
+/* The operator's allow-list: resolved paths, at or below a listed
+ * directory, whatever the spelling of either. */
+Test(docker_run, binds_only_from_the_allowed_directories)
+{
+	struct world w;
+	/* work listed with a trailing slash, and through a ".." */
+	const char *dirs[] = { "@/work/", "@/prot/../work", NULL };
+	up_with(&w, dirs);
+	char p[8][512];
+	snprintf(p[0], sizeof(p[0]), "%s/work2", w.t.root);       /* a prefix sibling */
+	snprintf(p[1], sizeof(p[1]), "%s/sub", w.t.work);
+	snprintf(p[2], sizeof(p[2]), "%s/escape", w.t.work);      /* -> /etc */
+	snprintf(p[3], sizeof(p[3]), "%s/sub/../../work2", w.t.work);
+	snprintf(p[4], sizeof(p[4]), "%s/", w.t.work);
+	snprintf(p[5], sizeof(p[5]), "%s/sub/..", w.t.work);
+	snprintf(p[6], sizeof(p[6]), "%s/up", w.t.work);          /* -> .. */
+	cr_assert_eq(mkdir(p[0], 0755), 0);
+	cr_assert_eq(mkdir(p[1], 0755), 0);
+	cr_assert_eq(symlink("/etc", p[2]), 0);
+	cr_assert_eq(symlink("..", p[6]), 0);
+	const char *ok[] = { w.t.work, p[1], p[4], p[5], w.t.work_link };
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		cr_assert_eq(bind_of(&w, ok[i]), 0, "%s: %s", ok[i], oc_error_last()->message);
+	const char *refused[] = { p[0], p[2], p[3], p[6], "/etc/shadow", "/etc", w.t.root, "/" };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		int rc = bind_of(&w, refused[i]);
+		if (rc == OC_ENOTFOUND)
+			continue; /* a machine without /etc/shadow */
+		cr_assert_eq(rc, OC_EPERM, "%s was accepted", refused[i]);
+		const char *msg = oc_error_last()->message;
+		cr_assert(strstr(msg, "--run-bind-dirs") || strstr(msg, "no agent container may see"),
+			"%s: %s", refused[i], msg);
+	}
+	cr_assert_eq(bind_of(&w, "/etc/passwd"), OC_EPERM);
+	cr_assert(strstr(oc_error_last()->message, "/etc/passwd is not in a directory that agent "
+		"containers may be given"), "%s", oc_error_last()->message);
+	cr_assert(strstr(oc_error_last()->message, "/work/"), "it names the list: %s",
+		oc_error_last()->message);
+	cr_assert_eq(fake_count(&w.fake), 0, "nothing reached Docker");
+	down(&w);
+}
+
+Test(docker_run, no_allowed_directory_no_binds)
+{
+	struct world w;
+	const char *none[] = { NULL };
+	up_with(&w, none);
+	cr_assert_eq(bind_of(&w, w.t.work), OC_EPERM);
+	cr_assert(strstr(oc_error_last()->message, "none: outcalld's --run-bind-dirs is empty"),
+		"%s", oc_error_last()->message);
+	oc_docker_run s = spec_for(&w);
+	cr_assert_eq(oc_docker_check_run(w.d, &s), 0, "no bind is fine");
+	down(&w);
+}
+
+/* The first id of the host's passwd (group) database that is neither
+ * root's nor nobody's, or -1. */
+static long host_id(bool group)
+{
+	long id = -1;
+	if (group) {
+		setgrent();
+		for (struct group *g; id < 0 && (g = getgrent());)
+			if (g->gr_gid != 0 && g->gr_gid != 65534)
+				id = g->gr_gid;
+		endgrent();
+	} else {
+		setpwent();
+		for (struct passwd *u; id < 0 && (u = getpwent());)
+			if (u->pw_uid != 0 && u->pw_uid != 65534)
+				id = u->pw_uid;
+		endpwent();
+	}
+	return id;
+}
+
+/* Only root may run an agent as a host account: a gid like shadow's with
+ * a bind would read what that group may read. */
+Test(docker_run, host_accounts_are_refused_unless_root_asks)
+{
+	struct world w;
+	up(&w);
+	long uid = host_id(false), gid = host_id(true);
+	cr_assert_geq(uid, 1, "this machine has a user besides root and nobody");
+	cr_assert_geq(gid, 1, "and a group");
+	cr_assert_null(getpwuid(4000123));
+	cr_assert_null(getgrgid(4000123));
+	char user[64], u1[64], u2[64];
+	snprintf(u1, sizeof(u1), "%ld:4000123", uid);
+	snprintf(u2, sizeof(u2), "4000123:%ld", gid);
+	const struct { const char *user; const char *why; } no[] = {
+		{ u1, "uid" }, { u2, "gid" }, { "4000123", "give UID:GID" },
+	};
+	for (size_t i = 0; i < 3; i++) {
+		oc_docker_run s = spec_for(&w);
+		s.host_ids_allowed = false;
+		s.user = no[i].user;
+		cr_assert_eq(oc_docker_check_run(w.d, &s), OC_EPERM, "user %s", no[i].user);
+		cr_assert(strstr(oc_error_last()->message, no[i].why), "%s",
+			oc_error_last()->message);
+		bool done = false;
+		cr_assert_eq(oc_docker_container_create(w.d, &s, created, &done), OC_EPERM);
+		s.host_ids_allowed = true;
+		cr_assert_eq(oc_docker_check_run(w.d, &s), 0, "root may: %s",
+			oc_error_last()->message);
+	}
+	snprintf(user, sizeof(user), "%ld:4000123", uid);
+	oc_docker_run s = spec_for(&w);
+	s.host_ids_allowed = false;
+	s.user = user;
+	cr_assert_eq(oc_docker_check_run(w.d, &s), OC_EPERM);
+	char says[64];
+	snprintf(says, sizeof(says), "uid %ld is the host's user '%s'", uid, getpwuid(uid)->pw_name);
+	cr_assert(strstr(oc_error_last()->message, says), "%s", oc_error_last()->message);
+	const char *fine[] = { "4000123:4000123", "65534:65534", NULL };
+	for (size_t i = 0; i < 3; i++) {
+		s.user = fine[i];
+		cr_assert_eq(oc_docker_check_run(w.d, &s), 0, "%s: %s", fine[i],
+			oc_error_last()->message);
 	}
 	cr_assert_eq(fake_count(&w.fake), 0, "nothing reached Docker");
 	down(&w);
