@@ -312,14 +312,27 @@ void px_head_run(struct px_conn *c);
 void px_head_next(struct px_conn *c);
 
 /* ---- judge.c ---- */
-/* Identity and the rules for a plain HTTP request (c->req over c->in; the
- * record holds method and path). */
-void px_judge_http(struct px_conn *c, const char *host, uint16_t port, struct px_verdict *v);
-/* The same for TLS: CONNECT (sni NULL, before the hello; connect true), a
- * CONNECT's hello (its sni or NULL; connect true), or a redirected hello
+/* A plain HTTP request as rules see it, built once from its head: the host
+ * normalised, method, origin-form path (what goes upstream), headers and
+ * body size. The headers live in p->scratch (see px_headers_map). */
+struct px_http_ctx {
+	oc_context ctx;
+	char host[OC_HOSTNAME_MAX];
+	char method[64];
+	char *path;
+};
+/* Builds h for c->req over c->in, `raw_host` as the request wrote it and
+ * `port`; h->method must be set. OC_ENOMEM, or another error for a host
+ * that is no host name. px_http_ctx_free frees it either way. */
+int px_http_ctx_build(struct px_conn *c, const char *raw_host, uint16_t port,
+	struct px_http_ctx *h);
+void px_http_ctx_free(struct px_http_ctx *h);
+/* Identity and the rules for a plain HTTP request, on its context. */
+void px_judge_http(struct px_conn *c, oc_context *ctx, struct px_verdict *v);
+/* The same for TLS, on its context (oc_context_for_tls): a CONNECT (before
+ * the hello) or a CONNECT's hello (connect true), or a redirected hello
  * (connect false). */
-void px_judge_tls(struct px_conn *c, const char *host, uint16_t port, const char *sni,
-	bool connect, struct px_verdict *v);
+void px_judge_tls(struct px_conn *c, oc_context *ctx, bool connect, struct px_verdict *v);
 /* http.body_size as rules see it at head time: Content-Length, INT64_MAX
  * for a chunked body (its size is not known yet), 0 without a body. */
 int64_t px_body_size(const oc_http_request *r);

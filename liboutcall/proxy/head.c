@@ -65,13 +65,12 @@ static void invalid(struct px_conn *c, int status, const char *why)
 	px_reply_error(c, status, "the request was refused", why, false);
 }
 
-/* Host (normal form) and port of the request, or an answer given. */
-static bool authority(struct px_conn *c, char *host, uint16_t *port)
+/* Host (as written) and port of the request, or an answer given. */
+static bool authority(struct px_conn *c, char *raw, uint16_t *port)
 {
 	const oc_http_request *r = c->req;
 	const char *buf = c->in.data;
 	const oc_http_authority *a;
-	char raw[OC_HOSTNAME_MAX];
 	if (c->kind == OC_PROXY_EXPLICIT) {
 		if (r->form != OC_HTTP_FORM_ABSOLUTE) {
 			invalid(c, 400, "this is a proxy: send absolute-form requests "
@@ -96,31 +95,11 @@ static bool authority(struct px_conn *c, char *host, uint16_t *port)
 		invalid(c, 400, "IPv6 upstream addresses are not supported");
 		return false;
 	}
-	if (!copy_span(raw, sizeof(raw), buf, a->host) ||
-	    oc_hostname_normalize(raw, host, OC_HOSTNAME_MAX) < 0) {
+	if (!copy_span(raw, OC_HOSTNAME_MAX, buf, a->host)) {
 		invalid(c, 400, "the host is not a valid host name");
 		return false;
 	}
 	return true;
-}
-
-/* Opens the record with the method and the origin-form target (what
- * rules see as http.method and http.path). */
-static int open_record(struct px_conn *c, const char *host, uint16_t port, const char *method)
-{
-	const oc_http_request *r = c->req;
-	const char *buf = c->in.data;
-	char *path = malloc((size_t)r->origin.len + 2);
-	if (!path)
-		return OC_ENOMEM;
-	size_t o = 0;
-	if (r->origin.len == 0 || buf[r->origin.off] == '?')
-		path[o++] = '/';
-	memcpy(path + o, buf + r->origin.off, r->origin.len);
-	path[o + r->origin.len] = '\0';
-	int rc = px_record_open(c, "http", host, port, method, path);
-	free(path);
-	return rc;
 }
 
 /* Why a path means something else once an upstream decodes or normalises
@@ -173,6 +152,32 @@ static int forward(struct px_conn *c, const char *host, uint16_t port)
 	return 0;
 }
 
+/* The judged request: blocked with an answer, or sent upstream. */
+static void serve(struct px_conn *c, struct px_http_ctx *h, uint16_t port)
+{
+	const oc_http_request *r = c->req;
+	const char *ambiguous = ambiguous_path(h->path);
+	if (ambiguous) {
+		invalid(c, 400, ambiguous);
+		return;
+	}
+	struct px_verdict v;
+	px_judge_http(c, &h->ctx, &v);
+	if (!v.allow) {
+		/* The connection goes on when the request had no body to skip. */
+		bool keep = !v.refused && !c->close_after && r->framing == OC_HTTP_BODY_NONE;
+		if (keep)
+			px_buf_consume(&c->in, r->head_len);
+		px_reply_blocked(c, v.refused, keep);
+		return;
+	}
+	if (forward(c, h->host, port) < 0) {
+		px_conn_close(c, "out of memory");
+		return;
+	}
+	px_upstream_open(c, h->host, port, &v);
+}
+
 static void dispatch(struct px_conn *c)
 {
 	oc_http_request *r = c->req;
@@ -186,38 +191,25 @@ static void dispatch(struct px_conn *c)
 			invalid(c, 400, "CONNECT is served on the explicit proxy port only");
 		return;
 	}
-	char host[OC_HOSTNAME_MAX], method[64];
+	struct px_http_ctx h = { .path = NULL };
+	char raw[OC_HOSTNAME_MAX];
 	uint16_t port;
-	if (!copy_span(method, sizeof(method), c->in.data, r->method_text)) {
+	if (!copy_span(h.method, sizeof(h.method), c->in.data, r->method_text)) {
 		invalid(c, 400, "the method is longer than 63 bytes");
 		return;
 	}
-	if (!authority(c, host, &port))
+	if (!authority(c, raw, &port))
 		return;
-	if (open_record(c, host, port, method) < 0) {
+	int rc = px_http_ctx_build(c, raw, port, &h);
+	if (!rc)
+		rc = px_record_open(c, "http", h.host, port, h.method, h.path);
+	if (rc == OC_EINVAL)
+		invalid(c, 400, "the host is not a valid host name");
+	else if (rc)
 		px_conn_close(c, "out of memory");
-		return;
-	}
-	const char *ambiguous = ambiguous_path(c->rec.path);
-	if (ambiguous) {
-		invalid(c, 400, ambiguous);
-		return;
-	}
-	struct px_verdict v;
-	px_judge_http(c, host, port, &v);
-	if (!v.allow) {
-		/* The connection goes on when the request had no body to skip. */
-		bool keep = !v.refused && !c->close_after && r->framing == OC_HTTP_BODY_NONE;
-		if (keep)
-			px_buf_consume(&c->in, r->head_len);
-		px_reply_blocked(c, v.refused, keep);
-		return;
-	}
-	if (forward(c, host, port) < 0) {
-		px_conn_close(c, "out of memory");
-		return;
-	}
-	px_upstream_open(c, host, port, &v);
+	else
+		serve(c, &h, port);
+	px_http_ctx_free(&h);
 }
 
 void px_head_run(struct px_conn *c)

@@ -116,23 +116,42 @@ int px_headers_map(oc_proxy *p, const oc_http_request *r, const char *buf, oc_ma
 	return 0;
 }
 
-void px_judge_http(struct px_conn *c, const char *host, uint16_t port, struct px_verdict *v)
+int px_http_ctx_build(struct px_conn *c, const char *raw_host, uint16_t port,
+	struct px_http_ctx *h)
+{
+	const oc_http_request *r = c->req;
+	const char *buf = c->in.data;
+	/* origin form: "?q" alone becomes "/?q" */
+	h->path = malloc((size_t)r->origin.len + 2);
+	if (!h->path)
+		return oc_error_nomem();
+	size_t o = 0;
+	if (r->origin.len == 0 || buf[r->origin.off] == '?')
+		h->path[o++] = '/';
+	memcpy(h->path + o, buf + r->origin.off, r->origin.len);
+	h->path[o + r->origin.len] = '\0';
+	int rc = oc_context_for_http(&h->ctx, h->host, raw_host, port, h->method, h->path);
+	if (rc)
+		return rc == OC_ENOMEM ? rc : OC_EINVAL;
+	rc = px_headers_map(c->p, r, buf, &h->ctx.http_headers);
+	h->ctx.http_body_size = px_body_size(r);
+	return rc;
+}
+
+void px_http_ctx_free(struct px_http_ctx *h)
+{
+	free(h->path);
+	h->path = NULL;
+}
+
+void px_judge_http(struct px_conn *c, oc_context *ctx, struct px_verdict *v)
 {
 	oc_container *ctr = who(c);
 	if (!ctr) {
 		refuse(c, v);
 		return;
 	}
-	oc_context ctx;
-	char hostbuf[OC_HOSTNAME_MAX];
-	if (oc_context_for_http(&ctx, hostbuf, host, port, c->rec.method, c->rec.path) < 0 ||
-	    px_headers_map(c->p, c->req, c->in.data, &ctx.http_headers) < 0) {
-		*v = (struct px_verdict){ .reason = "the request could not be judged (out of memory)" };
-		px_record_decided(c, NULL, "block", v->reason, 0, ctr);
-		return;
-	}
-	ctx.http_body_size = px_body_size(c->req);
-	decide(c, &ctx, ctr, c->kind == OC_PROXY_EXPLICIT, v);
+	decide(c, ctx, ctr, c->kind == OC_PROXY_EXPLICIT, v);
 }
 
 int64_t px_body_size(const oc_http_request *r)
@@ -147,20 +166,12 @@ int64_t px_body_size(const oc_http_request *r)
 	}
 }
 
-void px_judge_tls(struct px_conn *c, const char *host, uint16_t port, const char *sni,
-	bool connect, struct px_verdict *v)
+void px_judge_tls(struct px_conn *c, oc_context *ctx, bool connect, struct px_verdict *v)
 {
 	oc_container *ctr = who(c);
 	if (!ctr) {
 		refuse(c, v);
 		return;
 	}
-	oc_context ctx;
-	char hostbuf[OC_HOSTNAME_MAX], snibuf[OC_HOSTNAME_MAX];
-	if (oc_context_for_tls(&ctx, hostbuf, host, port, sni, snibuf) < 0) {
-		*v = (struct px_verdict){ .reason = "the server name could not be judged" };
-		px_record_decided(c, NULL, "block", v->reason, 0, ctr);
-		return;
-	}
-	decide(c, &ctx, ctr, connect, v);
+	decide(c, ctx, ctr, connect, v);
 }

@@ -27,6 +27,8 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include <outcall/engine.h>
+
 /* A fatal access_denied alert (RFC 8446 §6): record type 21, version
  * 3.3, length 2, level 2 (fatal), description 49. */
 static const char access_denied[] = { 0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x31 };
@@ -55,6 +57,7 @@ void px_tunnel_connect(struct px_conn *c)
 	const oc_http_request *r = c->req;
 	const oc_http_authority *a = &r->target_authority;
 	char raw[OC_HOSTNAME_MAX], host[OC_HOSTNAME_MAX];
+	oc_context ctx;
 	if (a->ipv6) {
 		if (px_record_open(c, "tls", "", a->port, "CONNECT", NULL) < 0)
 			px_conn_close(c, "out of memory");
@@ -65,7 +68,7 @@ void px_tunnel_connect(struct px_conn *c)
 	}
 	memcpy(raw, c->in.data + a->host.off, a->host.len);
 	raw[a->host.len] = '\0';
-	bool valid = oc_hostname_normalize(raw, host, sizeof(host)) >= 0;
+	bool valid = oc_context_for_tls(&ctx, host, raw, a->port, NULL, NULL) == 0;
 	if (px_record_open(c, "tls", valid ? host : "", a->port, "CONNECT", NULL) < 0) {
 		px_conn_close(c, "out of memory");
 		return;
@@ -76,7 +79,7 @@ void px_tunnel_connect(struct px_conn *c)
 		return;
 	}
 	struct px_verdict v;
-	px_judge_tls(c, host, a->port, NULL, true, &v);
+	px_judge_tls(c, &ctx, true, &v);
 	px_buf_consume(&c->in, r->head_len); /* what follows is the hello */
 	if (!v.allow) {
 		px_reply_blocked(c, v.refused, !v.refused && !c->close_after);
@@ -159,26 +162,30 @@ void px_hello_run(struct px_conn *c)
 		px_tunnel_deny(c);
 		return;
 	}
-	char snibuf[OC_HOSTNAME_MAX];
-	const char *sni = NULL;
-	if (c->hello->has_sni) {
-		if (oc_hostname_normalize(c->hello->sni, snibuf, sizeof(snibuf)) < 0) {
-			px_tunnel_deny(c);
-			return;
-		}
-		sni = snibuf;
+	/* The context, built once: a redirected connection is for its SNI,
+	 * else its original address; a CONNECT's for the host it named. */
+	bool transparent = c->kind == OC_PROXY_TRANSPARENT_HTTPS;
+	const char *sni = c->hello->has_sni ? c->hello->sni : NULL;
+	char ip[INET_ADDRSTRLEN], hostbuf[OC_HOSTNAME_MAX], snibuf[OC_HOSTNAME_MAX];
+	inet_ntop(AF_INET, &c->orig.sin_addr, ip, sizeof(ip));
+	const char *host = !transparent ? c->rec.host : sni ? sni : ip;
+	uint16_t port = transparent ? ntohs(c->orig.sin_port) : c->rec.port;
+	oc_context ctx;
+	if (oc_context_for_tls(&ctx, hostbuf, host, port, sni, snibuf) < 0) {
+		px_tunnel_deny(c);
+		return;
 	}
 	struct px_verdict v;
-	if (c->kind == OC_PROXY_TRANSPARENT_HTTPS) {
-		if (!open_transparent(c, sni))
+	if (transparent) {
+		if (!open_transparent(c, sni ? ctx.tls_sni : NULL))
 			return;
-		px_judge_tls(c, c->rec.host, c->rec.port, sni, false, &v);
+		px_judge_tls(c, &ctx, false, &v);
 	} else {
-		if (sni && strcmp(sni, c->rec.host) != 0) {
-			mismatch(c, sni);
+		if (sni && strcmp(ctx.tls_sni, c->rec.host) != 0) {
+			mismatch(c, ctx.tls_sni);
 			return;
 		}
-		px_judge_tls(c, c->rec.host, c->rec.port, sni, true, &v);
+		px_judge_tls(c, &ctx, true, &v);
 	}
 	judged(c, &v);
 }

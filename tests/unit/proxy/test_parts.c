@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <outcall/engine.h>
 
 #include "proxy/conn.h"
 
@@ -148,13 +149,23 @@ static struct px_conn conn_from(const char *ip)
 	return c;
 }
 
+/* Judges a TLS connection to host:port with sni as the tunnel does. */
+static void judge_tls(struct px_conn *c, const char *host, uint16_t port, const char *sni,
+	bool connect, struct px_verdict *v)
+{
+	oc_context ctx;
+	char hostbuf[OC_HOSTNAME_MAX], snibuf[OC_HOSTNAME_MAX];
+	cr_assert_eq(oc_context_for_tls(&ctx, hostbuf, host, port, sni, snibuf), 0);
+	px_judge_tls(c, &ctx, connect, v);
+}
+
 /* Judges CONNECT host:port; returns the verdict, *rule the deciding rule. */
 static bool connect_allowed(const char *host, uint16_t port, char *rule, const char **reason)
 {
 	struct px_conn c = conn_from("10.200.0.2");
 	struct px_verdict v;
 	cr_assert_eq(px_record_open(&c, "tls", host, port, "CONNECT", NULL), 0);
-	px_judge_tls(&c, host, port, NULL, true, &v);
+	judge_tls(&c, host, port, NULL, true, &v);
 	strcpy(rule, c.rec.rule);
 	*reason = v.reason;
 	px_record_emit(&c, NULL);
@@ -182,7 +193,7 @@ Test(proxy_judge, unknown_peer_is_refused_without_a_rule)
 	struct px_conn c = conn_from("10.200.0.99");
 	struct px_verdict v;
 	cr_assert_eq(px_record_open(&c, "tls", "web.test", 443, "CONNECT", NULL), 0);
-	px_judge_tls(&c, "web.test", 443, NULL, true, &v);
+	judge_tls(&c, "web.test", 443, NULL, true, &v);
 	cr_assert(v.refused && !v.allow);
 	cr_assert_str_eq(c.rec.rule, "");
 	cr_assert_str_eq(c.rec.verdict, "refused");
@@ -197,6 +208,19 @@ static oc_http_request *parse(const char *text)
 	return r;
 }
 
+/* Judges c's request as the head phase does: its context built once, the
+ * record opened from it, then the verdict. */
+static void judge_http(struct px_conn *c, const char *host, uint16_t port, struct px_verdict *v)
+{
+	struct px_http_ctx h = { .path = NULL };
+	snprintf(h.method, sizeof(h.method), "%.*s", (int)c->req->method_text.len,
+		c->in.data + c->req->method_text.off);
+	cr_assert_eq(px_http_ctx_build(c, host, port, &h), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(px_record_open(c, "http", h.host, port, h.method, h.path), 0);
+	px_judge_http(c, &h.ctx, v);
+	px_http_ctx_free(&h);
+}
+
 Test(proxy_judge, request_context_has_agent_container_method_path_and_headers)
 {
 	const char *text = "PUT http://web2.test/x?y=1 HTTP/1.1\r\nHost: web2.test\r\nX-K: 1\r\n"
@@ -205,8 +229,10 @@ Test(proxy_judge, request_context_has_agent_container_method_path_and_headers)
 	c.req = parse(text);
 	c.in.data = (char *)text;
 	struct px_verdict v;
-	cr_assert_eq(px_record_open(&c, "http", "web2.test", 80, "PUT", "/x?y=1"), 0);
-	px_judge_http(&c, "web2.test", 80, &v);
+	judge_http(&c, "Web2.Test", 80, &v);
+	cr_assert_str_eq(c.rec.host, "web2.test", "the host, normalised once");
+	cr_assert_str_eq(c.rec.method, "PUT");
+	cr_assert_str_eq(c.rec.path, "/x?y=1");
 	cr_assert(v.allow, "rule ctx: %s", c.rec.rule);
 	cr_assert_str_eq(c.rec.rule, "ctx");
 	px_record_emit(&c, NULL);
@@ -222,8 +248,7 @@ static bool http_allowed(const char *host, uint16_t port, char *rule, const char
 	c.req = parse(text);
 	c.in.data = text;
 	struct px_verdict v;
-	cr_assert_eq(px_record_open(&c, "http", host, port, "GET", "/"), 0);
-	px_judge_http(&c, host, port, &v);
+	judge_http(&c, host, port, &v);
 	strcpy(rule, c.rec.rule);
 	*reason = v.reason;
 	px_record_emit(&c, NULL);
@@ -279,16 +304,11 @@ static bool judged_by_f(const struct field_case *k)
 		c.req = parse(k->head);
 		c.in.data = (char *)k->head;
 		const char *host = strstr(k->head, "198.18.1.80") ? "198.18.1.80" : "web2.test";
-		char path[64];
-		snprintf(path, sizeof(path), "%.*s%s%.*s", (int)c.req->path.len,
-			k->head + c.req->path.off, c.req->query.len ? "?" : "",
-			(int)c.req->query.len, k->head + c.req->query.off);
-		cr_assert_eq(px_record_open(&c, "http", host, k->port, "POST", path), 0);
-		px_judge_http(&c, host, k->port, &v);
+		judge_http(&c, host, k->port, &v);
 		free(c.req);
 	} else {
 		cr_assert_eq(px_record_open(&c, "tls", k->head, k->port, "CONNECT", NULL), 0);
-		px_judge_tls(&c, k->head, k->port, k->layer == HELLO ? k->sni : NULL, true, &v);
+		judge_tls(&c, k->head, k->port, k->layer == HELLO ? k->sni : NULL, true, &v);
 	}
 	bool f = v.allow && strcmp(c.rec.rule, "f") == 0;
 	px_record_emit(&c, NULL);
