@@ -60,6 +60,14 @@ int cli_run_run(const cli_cmd *cmd, cli_args *a);
 /* attach with one argument: a Docker container (docker.c) */
 int cli_attach_docker(const cli_cmd *cmd, cli_args *a);
 extern const cli_opt cli_doctor_opts[];
+/* Incident response (incident.c). */
+extern const cli_cmd cli_grants_cmds[];
+extern const cli_cmd cli_lockdown_cmds[];
+extern const cli_opt cli_revoke_opts[];
+extern const cli_opt cli_grant_opts[];
+int cli_run_revoke(const cli_cmd *cmd, cli_args *a);
+int cli_run_grant(const cli_cmd *cmd, cli_args *a);
+int cli_run_lockdown_status(const cli_cmd *cmd, cli_args *a);
 int cli_run_doctor(const cli_cmd *cmd, cli_args *a);
 
 /* The value of option `name` of cmd, or NULL when not given. */

@@ -40,5 +40,7 @@ const char *cli_jtext(json_t *o, const char *k);
 /* Prints s escaped the same way. */
 void cli_put(const char *s, bool lines);
 long long cli_jint(json_t *o, const char *k);
+/* The LOCKDOWN lines of a status or lockdown answer (incident.c). */
+void cli_print_lockdowns(json_t *j);
 
 #endif

@@ -26,6 +26,7 @@ static void human_status(json_t *j)
 		printf("network %s: bridge %s, %s, gateway %s\n", cli_jstr(n, "name"), cli_jstr(n, "bridge"),
 			cli_jstr(n, "subnet"), cli_jstr(n, "gateway"));
 	printf("containers: %lld\n", cli_jint(j, "containers"));
+	cli_print_lockdowns(j);
 }
 
 int cli_run_status(const cli_cmd *cmd, cli_args *a)

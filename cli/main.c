@@ -57,12 +57,24 @@ static const cli_cmd root_subs[] = {
 		NULL, cli_doctor_opts, cli_run_doctor, NULL },
 	{ "detach", "detach a container", "NAME", NULL, NULL, cli_run_detach, NULL },
 	{ "containers", "list attached containers", "", NULL, NULL, cli_run_containers, NULL },
-	{ "requests", "agents' access requests: list, show, approve, reject", "COMMAND", NULL, NULL,
+	{ "requests", "agents' access requests: list, show, approve, reject, revoke", "COMMAND",
+		NULL, NULL,
 		NULL, cli_requests_cmds },
 	{ "log", "recent decisions, or follow them live", "[-f] [--agent NAME] [--blocked] "
 		"[--layer LAYER] [--limit N]", NULL, cli_log_opts, cli_run_log, NULL },
 	{ "nft", "the kernel tables", "COMMAND", NULL, NULL, NULL, cli_nft_cmds },
-	{ "grants", "list live direct_ip grants", "", NULL, NULL, cli_run_grants, NULL },
+	{ "grants", "list live direct_ip grants; flush them", "[flush ...]", NULL, NULL,
+		cli_run_grants, cli_grants_cmds },
+	{ "lockdown", "incident response: cut agents off at every layer", "[on|off|status] ...",
+		"Without a command: the lockdowns in force.", NULL, cli_run_lockdown_status,
+		cli_lockdown_cmds },
+	{ "grant", "grant an agent a host by hand, for a while",
+		"--agent NAME --host HOST [--port PORT] --for DURATION [--reason TEXT]",
+		"The grant is an access request filed for the operator (container outcall.operator) and approved at once (rule "
+		"req-ID in rules.d/requests/):\nlisted by `outcall requests list`, removed by outcalld "
+		"when it expires, revoked by `outcall requests revoke ID`.\n--for is required and at "
+		"most 24h; longer access belongs in a rule file.", cli_grant_opts, cli_run_grant,
+		NULL },
 	{ "version", "print the version", "", NULL, NULL, run_version, NULL },
 	{ "completion", "print the bash completion script", "bash",
 		"Load it with: source <(outcall completion bash)", NULL, run_completion, NULL },

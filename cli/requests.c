@@ -71,7 +71,8 @@ static int run_list(const cli_cmd *cmd, cli_args *a)
 	char path[128] = "/v1/requests";
 	if (status) {
 		if (strspn(status, "abcdefghijklmnopqrstuvwxyz") != strlen(status))
-			return cli_usage_error(cmd, "--status is pending, approved, rejected or expired");
+			return cli_usage_error(cmd, "--status is pending, approved, rejected, expired or "
+				"revoked");
 		snprintf(path, sizeof(path), "/v1/requests?status=%s", status);
 	}
 	return cli_show(a, "GET", path, NULL, human_list);
@@ -330,7 +331,7 @@ static int run_reject(const cli_cmd *cmd, cli_args *a)
 }
 
 static const cli_opt list_opts[] = {
-	{ "status", "STATUS", "only pending, approved, rejected or expired requests" },
+	{ "status", "STATUS", "only pending, approved, rejected, expired or revoked requests" },
 	{ NULL },
 };
 
@@ -374,5 +375,11 @@ const cli_cmd cli_requests_cmds[] = {
 		run_approve, NULL },
 	{ "reject", "refuse a request; the agent sees the reason", "ID --reason TEXT", NULL,
 		reject_opts, run_reject, NULL },
+	{ "revoke", "take an approval back now: remove its rule, reload, cut its flows",
+		"ID [--reason TEXT]",
+		"The rule file rules.d/requests/ID.yaml is removed and the rules reload before this "
+		"returns;\nflows its direct_ip grants carried are cut. The agent reads \"revoked\" and "
+		"the reason in its request's status\nand in its next check of that host. Audited in "
+		"the decision log.", cli_revoke_opts, cli_run_revoke, NULL },
 	{ NULL },
 };

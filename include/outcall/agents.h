@@ -47,6 +47,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <outcall/common.h>
 #include <outcall/loop.h>
 #include <outcall/network.h>
@@ -128,7 +129,7 @@ OC_API int oc_agents_dir(const oc_agents *a, const char *container, char *buf, s
  * load with the others).
  */
 /* {"requests": [...]} oldest first; status "pending", "approved",
- * "rejected", "expired" or NULL for all. */
+ * "rejected", "expired", "revoked" or NULL for all. */
 OC_API int oc_agents_requests_json(oc_agents *a, const char *status, char **json);
 /*
  * Whom an approved rule reaches:
@@ -176,6 +177,29 @@ OC_API int oc_agents_approve(oc_agents *a, const char *id, const oc_agents_appro
 /* The agent hears "rejected" and the reason. Answers with the request. */
 OC_API int oc_agents_reject(oc_agents *a, const char *id, const char *reason, const char *by,
 	char **json);
+
+/* Incident response. Revokes an approved request: its rule file is
+ * removed and the rules reload (flows its direct_ip grants carried are
+ * cut); the agent reads "revoked" and the reason in its request's status
+ * and in its next check of that host. OC_ESTATE when it is not approved.
+ * Answers with the request. */
+OC_API int oc_agents_revoke(oc_agents *a, const char *id, const char *reason, const char *by,
+	char **json);
+
+/* A temporary grant by hand: an access request filed for the operator
+ * (container "outcall.operator") and approved at once for `duration`, scoped to
+ * `agent`; listed, expired and revoked like any approval. */
+typedef struct oc_agents_grant_spec {
+	const char *agent;      /* agent.name */
+	const char *host;
+	int port;               /* 0: any */
+	const char *duration;   /* required: "30s" .. "24h" */
+	const char *reason;     /* the record's justification; NULL: "granted by hand" */
+	const char *by;         /* who grants, for the record ("uid=0 (root)") */
+	uid_t uid;
+	gid_t gid;
+} oc_agents_grant_spec;
+OC_API int oc_agents_grant(oc_agents *a, const oc_agents_grant_spec *spec, char **json);
 
 typedef struct oc_agents_stats {
 	unsigned int version;         /* OC_AGENTS_STATS_VERSION, set by the caller */

@@ -33,13 +33,17 @@ typedef enum oc_event_kind {
 	OC_EVENT_SECURITY,     /* something an operator must look at */
 	OC_EVENT_REQUEST,      /* an access request was submitted, approved, ... */
 	OC_EVENT_RELOAD,       /* the rule set was (or failed to be) reloaded */
+	OC_EVENT_AUDIT,        /* an operator's incident command (revoke, flush, lockdown, grant):
+	                        * peer is who ("uid=0 user=root"), verdict what, path the target,
+	                        * reason the operator's reason */
 } oc_event_kind;
 
 typedef struct oc_event {
 	oc_event_kind kind;
 	uint64_t id;            /* 0: assigned by oc_events_emit */
 	int64_t time_us;        /* 0: now (CLOCK_REALTIME, microseconds) */
-	const char *layer;      /* "dns", "http", "tls", "agent", "kernel", "requests", "rules" */
+	const char *layer;      /* "dns", "http", "tls", "agent", "kernel", "requests", "rules",
+	                         * "incident" */
 	const char *agent;      /* agent.name; NULL for an unknown peer */
 	const char *container;  /* container name */
 	const char *peer;       /* "10.200.0.2:41000", or "pid=12 uid=0 gid=0" on a socket */

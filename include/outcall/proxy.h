@@ -158,6 +158,12 @@ OC_API int oc_proxy_stats_init(oc_proxy_stats *st, unsigned int version);
 /* Thread-safe: a snapshot of the counters (each read atomically). */
 OC_API int oc_proxy_get_stats(oc_proxy *p, oc_proxy_stats *out);
 
+/* Closes every connection from ip (network order) now: requests, tunnels
+ * and kept connections, each with its decision record carrying `reason`.
+ * For a container whose access ended at once (a lockdown). Returns how
+ * many were closed. Loop thread only. */
+OC_API size_t oc_proxy_close_peer(oc_proxy *p, struct in_addr ip, const char *reason);
+
 /* Closes the listeners and every connection (in-flight requests and
  * tunnels get their decision record, with reason "proxy stopped"). NULL is
  * allowed. */

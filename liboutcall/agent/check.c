@@ -126,6 +126,12 @@ static void reason_text(const oc_agent_call *k, const oc_context *ctx, const oc_
 			cmd);
 	else
 		snprintf(buf, size, "no rule allows it (default block); ask for access: %s", cmd);
+	const oc_req *gone = k->a->store ? oc_req_store_revoked_for(k->a->store,
+		ctx->agent_name, ctx->network_hostname) : NULL;
+	size_t n = strlen(buf);
+	if (gone && n < size)
+		snprintf(buf + n, size - n, " (access request %s for %s was revoked by the operator: "
+			"%s)", gone->id, gone->ask.host, gone->reason ? gone->reason : "no reason given");
 }
 
 static void decide(oc_agent_call *k, oc_context *ctx)
@@ -134,12 +140,15 @@ static void decide(oc_agent_call *k, oc_context *ctx)
 	int64_t t0 = now_us();
 	oc_judgment j;
 	/* A check names its port, as a request to the explicit proxy does. */
-	oc_ruleset *rs = oc_judge_live(k->a->svc.rules, k->c, ctx, true, &j, &gen);
+	oc_ruleset *rs = oc_judge_live(k->a->svc.rules, k->a->svc.registry, k->c, ctx, true, &j, &gen);
 	const oc_decision d = j.d;
 	const char *refusal = j.refusal;
 	bool allowed = j.allowed;
 	char reason[1024], layer_reason[48], id[OC_EVENT_ID_LEN];
-	reason_text(k, ctx, &d, refusal, reason, sizeof(reason));
+	if (j.locked)
+		oc_agent_lockdown_text(&j.lock, reason, sizeof(reason));
+	else
+		reason_text(k, ctx, &d, refusal, reason, sizeof(reason));
 	snprintf(layer_reason, sizeof(layer_reason), "check as %s", oc_layer_name(ctx->layer));
 	oc_event ev;
 	oc_event_init(&ev, OC_EVENT_DECISION, "agent");

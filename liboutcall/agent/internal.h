@@ -9,6 +9,7 @@
 
 #include "api/server.h"
 #include "core/ratelimit.h"
+#include "identity/lockdown.h"
 #include "identity/names.h"
 #include "requests/store.h"
 
@@ -64,6 +65,20 @@ void oc_agent_whoami(oc_agent_call *k);
 void oc_agent_check(oc_agent_call *k);
 void oc_agent_submit(oc_agent_call *k);
 void oc_agent_status(oc_agent_call *k, const char *id);
+
+/* Lockdowns (lockdown.c): the text every answer gives a locked container,
+ * whether k's container is locked (*out may be NULL), and a 403 for a
+ * locked container (true when it was sent). */
+void oc_agent_lockdown_text(const struct oc_lock *l, char *buf, size_t size);
+bool oc_agent_locked(oc_agent_call *k, struct oc_lock *out);
+bool oc_agent_refuse_locked(oc_agent_call *k);
+
+/* The operator's side (operator.c), shared with incident.c: OC_ESTATE
+ * before oc_agents_start; the JSON text of j (taken); a request as the
+ * operator sees it. */
+int oc_agents_ready(const oc_agents *a);
+int oc_agents_dump(json_t *j, char **json);
+json_t *oc_agents_view(const oc_agents *a, const oc_req *r);
 
 /* Long-polls (submit.c): the store tells of decisions and expiries. */
 void oc_agent_request_changed(const oc_req *r, void *arg);

@@ -8,20 +8,20 @@
 #include "core/error.h"
 #include "requests/duration.h"
 
-static int ready(const oc_agents *a)
+int oc_agents_ready(const oc_agents *a)
 {
 	return a->store ? 0 : oc_error_set(OC_ESTATE, "access requests are not loaded yet: "
 		"oc_agents_start has not run");
 }
 
-static int dump(json_t *j, char **json)
+int oc_agents_dump(json_t *j, char **json)
 {
 	*json = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	return *json ? 0 : oc_error_nomem();
 }
 
-static json_t *view(const oc_agents *a, const oc_req *r)
+json_t *oc_agents_view(const oc_agents *a, const oc_req *r)
 {
 	json_t *o = oc_req_to_operator_json(r);
 	char path[4200];
@@ -33,20 +33,20 @@ static json_t *view(const oc_agents *a, const oc_req *r)
 
 int oc_agents_requests_json(oc_agents *a, const char *status, char **json)
 {
-	int rc = ready(a);
+	int rc = oc_agents_ready(a);
 	if (rc)
 		return rc;
 	if (status && strcmp(status, "pending") && strcmp(status, "approved") &&
-	    strcmp(status, "rejected") && strcmp(status, "expired"))
-		return oc_error_set(OC_EINVAL, "unknown status '%.40s' (pending, approved, rejected "
-			"or expired)", status);
+	    strcmp(status, "rejected") && strcmp(status, "expired") && strcmp(status, "revoked"))
+		return oc_error_set(OC_EINVAL, "unknown status '%.40s' (pending, approved, rejected, "
+			"expired or revoked)", status);
 	json_t *list = json_array();
 	for (size_t i = 0; list && i < oc_req_store_count(a->store); i++) {
 		const oc_req *r = oc_req_store_at(a->store, i);
 		if (!status || strcmp(status, oc_req_status_name(r->status)) == 0)
-			json_array_append_new(list, view(a, r));
+			json_array_append_new(list, oc_agents_view(a, r));
 	}
-	return dump(json_pack("{s:o}", "requests", list), json);
+	return oc_agents_dump(json_pack("{s:o}", "requests", list), json);
 }
 
 static int scope_of(const oc_req *r, oc_agents_scope s, oc_req_scope *out)
@@ -92,7 +92,7 @@ static void add_matches(oc_agents *a, json_t *o, const oc_req *r, oc_req_scope s
 
 int oc_agents_request_json(oc_agents *a, const char *id, oc_agents_scope scope, char **json)
 {
-	int rc = ready(a);
+	int rc = oc_agents_ready(a);
 	if (rc)
 		return rc;
 	const oc_req *r = oc_req_store_find(a->store, id);
@@ -102,11 +102,11 @@ int oc_agents_request_json(oc_agents *a, const char *id, oc_agents_scope scope, 
 	oc_req_scope sc = r->scope;
 	if (r->status == OC_REQ_PENDING && (rc = scope_of(r, scope, &sc)) != 0)
 		return rc;
-	json_t *o = view(a, r);
+	json_t *o = oc_agents_view(a, r);
 	oc_agent_add_proposal(o, r, sc);
 	if (r->status == OC_REQ_PENDING || r->status == OC_REQ_APPROVED)
 		add_matches(a, o, r, sc);
-	return dump(o, json);
+	return oc_agents_dump(o, json);
 }
 
 static int approval_duration(const char *text, int64_t *for_s)
@@ -124,7 +124,7 @@ static int approval_duration(const char *text, int64_t *for_s)
 
 int oc_agents_approve(oc_agents *a, const char *id, const oc_agents_approval *ap, char **json)
 {
-	int rc = ready(a);
+	int rc = oc_agents_ready(a);
 	oc_req_approval sa = { .by = ap->by, .rule_body = ap->rule_file };
 	const oc_req *r = rc ? NULL : oc_req_store_find(a->store, id);
 	if (!rc && r)
@@ -135,19 +135,19 @@ int oc_agents_approve(oc_agents *a, const char *id, const oc_agents_approval *ap
 		rc = oc_req_store_approve(a->store, id, &sa, &r);
 	if (rc)
 		return rc;
-	json_t *o = view(a, r);
+	json_t *o = oc_agents_view(a, r);
 	add_matches(a, o, r, r->scope);
-	return dump(o, json);
+	return oc_agents_dump(o, json);
 }
 
 int oc_agents_reject(oc_agents *a, const char *id, const char *reason, const char *by,
 	char **json)
 {
-	int rc = ready(a);
+	int rc = oc_agents_ready(a);
 	const oc_req *r = NULL;
 	if (!rc)
 		rc = oc_req_store_reject(a->store, id, by, reason, &r);
 	if (rc)
 		return rc;
-	return dump(view(a, r), json);
+	return oc_agents_dump(oc_agents_view(a, r), json);
 }

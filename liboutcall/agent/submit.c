@@ -62,6 +62,8 @@ void oc_agent_submit(oc_agent_call *k)
 	oc_agents *a = k->a;
 	if (!oc_agent_take(k, a->requests_rl, "access requests", a->cfg.requests_per_minute / 60.0))
 		return;
+	if (oc_agent_refuse_locked(k))
+		return;
 	json_t *body = oc_agent_body(k);
 	if (!body)
 		return;

@@ -62,6 +62,13 @@ void oc_agent_whoami(oc_agent_call *k)
 		return;
 	}
 	add_gateway(k, o, usage);
+	struct oc_lock l;
+	if (oc_agent_locked(k, &l)) {
+		oc_agent_lockdown_text(&l, line, sizeof(line));
+		json_object_set_new(o, "locked_down", json_pack("{s:s, s:I}", "reason", l.reason,
+			"since", (json_int_t)l.since));
+		json_array_insert_new(usage, 0, json_string(line));
+	}
 	json_array_append_new(usage, json_string("Check before trying: outcall-shim check "
 		"https://HOST/ (exit 0 allowed, 1 blocked) or POST /v1/check on this socket."));
 	snprintf(line, sizeof(line), "Ask for access: %s [--for 2h] [--wait 300]; the operator "

@@ -15,6 +15,7 @@
 #include "core/version.h"
 #include "daemon/docker.h"
 #include "daemon/fdbudget.h"
+#include "daemon/incident.h"
 #include "state/state.h"
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...)
@@ -154,6 +155,9 @@ static int start_kernel(oc_daemon *d, const oc_state *st, oc_ruleset *rs)
 		rc = oc_network_create(d->nets, st->networks[i].name, &info);
 	if (!rc)
 		rc = oc_daemon_restore_identity(d, st);
+	/* before the rules: their apply re-judges grants, lockdowns included */
+	if (!rc)
+		rc = oc_daemon_lockdown_open(d);
 	if (!rc)
 		rc = oc_daemon_apply_rules(d, rs);
 	if (rc)
@@ -182,6 +186,19 @@ static int start_layers(oc_daemon *d)
 		rc = oc_daemon_listen_network(d, &nets[i]);
 	free(nets);
 	return rc ? step_failed("dns and proxy") : 0;
+}
+
+/* Flows that outlived a daemon that died before it could cut them. */
+static int start_lockdowns(oc_daemon *d)
+{
+	if (!d->locks.n)
+		return 0;
+	struct oc_incident_cut cut;
+	int rc = oc_daemon_lockdown_enforce(d, &cut);
+	if (!rc)
+		oc_daemon_log(d, OC_LOG_WARN, "%zu containers are locked down: %zu grants revoked, "
+			"%zu flows cut", cut.containers, cut.grants, cut.flows);
+	return rc ? step_failed("lockdown") : 0;
 }
 
 static int start_host_api(oc_daemon *d)
@@ -240,6 +257,8 @@ int oc_daemon_start(oc_daemon *d)
 		rc = oc_daemon_kwatch_start(d) ? step_failed("nftables watch") : 0;
 	if (!rc)
 		rc = start_layers(d);
+	if (!rc)
+		rc = start_lockdowns(d);
 	if (!rc)
 		rc = start_host_api(d);
 	if (!rc)
@@ -355,6 +374,7 @@ void oc_daemon_free(oc_daemon *d)
 	oc_events_free(d->events);
 	oc_live_free(d->live);
 	oc_loop_free(d->loop);
+	oc_lockdowns_free(&d->locks);
 	free(d->cfg_storage);
 	free(d);
 }

@@ -32,10 +32,16 @@ static const struct route routes[] = {
 	{ "GET", "/v1/decisions/follow", oc_hostapi_decisions_follow },
 	{ "GET", "/v1/nft", oc_hostapi_nft },
 	{ "GET", "/v1/grants", oc_hostapi_grants },
+	{ "POST", "/v1/grants/flush", oc_hostapi_grants_flush },
+	{ "GET", "/v1/lockdown", oc_hostapi_lockdown },
+	{ "POST", "/v1/lockdown/on", oc_hostapi_lockdown_on },
+	{ "POST", "/v1/lockdown/off", oc_hostapi_lockdown_off },
+	{ "POST", "/v1/requests/grant", oc_hostapi_grant },
 	{ "GET", "/v1/requests", oc_hostapi_requests_list },
 	{ "GET", "/v1/requests/*", oc_hostapi_requests_get },
 	{ "POST", "/v1/requests/*/approve", oc_hostapi_requests_approve },
 	{ "POST", "/v1/requests/*/reject", oc_hostapi_requests_reject },
+	{ "POST", "/v1/requests/*/revoke", oc_hostapi_requests_revoke },
 	{ "GET", "/metrics", oc_hostapi_metrics },
 };
 
@@ -128,6 +134,20 @@ json_t *oc_hostapi_body(oc_api_request *r)
 		return NULL;
 	}
 	return j;
+}
+
+int oc_hostapi_known_keys(json_t *body, const char *const *keys)
+{
+	const char *key;
+	json_t *v;
+	json_object_foreach(body, key, v) {
+		size_t i = 0;
+		while (keys[i] && strcmp(keys[i], key) != 0)
+			i++;
+		if (!keys[i])
+			return oc_error_set(OC_EINVAL, "unknown field '%.64s'", key);
+	}
+	return 0;
 }
 
 static int hexval(char c)

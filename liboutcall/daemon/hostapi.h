@@ -12,8 +12,15 @@ typedef void (*oc_route_fn)(oc_daemon *d, oc_api_request *r, const char *name);
 /* Parses the body as a JSON object; on failure answers 400 and returns
  * NULL. */
 json_t *oc_hostapi_body(oc_api_request *r);
+/* 0, or OC_EINVAL naming the first key of body not in the NULL-terminated
+ * list: a typo must not act on more, or other, than meant. */
+int oc_hostapi_known_keys(json_t *body, const char *const *keys);
 /* The value of ?key= in the query, URL-decoded into buf; NULL if absent. */
 const char *oc_hostapi_query(const oc_api_request *r, const char *key, char *buf, size_t cap);
+/* Answers with the JSON text an oc_agents_* call produced (rc 0; text is
+ * freed), or with its error. Call it after that call, not around it:
+ * arguments have no evaluation order. */
+void oc_hostapi_answer_text(oc_api_request *r, int rc, char *text);
 /* Answers with the last error: status from its code, message as given. */
 void oc_hostapi_fail(oc_api_request *r);
 /* The same on a connection whose answer was deferred. */
@@ -43,6 +50,14 @@ void oc_hostapi_requests_list(oc_daemon *d, oc_api_request *r, const char *name)
 void oc_hostapi_requests_get(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_requests_approve(oc_daemon *d, oc_api_request *r, const char *name);
 void oc_hostapi_requests_reject(oc_daemon *d, oc_api_request *r, const char *name);
+
+/* Incident response (hostapi_incident.c). */
+void oc_hostapi_requests_revoke(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_grants_flush(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_lockdown(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_lockdown_on(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_lockdown_off(oc_daemon *d, oc_api_request *r, const char *name);
+void oc_hostapi_grant(oc_daemon *d, oc_api_request *r, const char *name);
 
 /* Docker (hostapi_docker.c): answered once the engine has. */
 void oc_hostapi_docker_run(oc_daemon *d, oc_api_request *r, const char *name);

@@ -139,20 +139,6 @@ static int binds_of(json_t *a, oc_docker_bind **out, size_t *n)
 	return 0;
 }
 
-static int check_keys(json_t *body, const char *const *known)
-{
-	const char *k;
-	json_t *v;
-	json_object_foreach(body, k, v) {
-		size_t i = 0;
-		while (known[i] && strcmp(known[i], k) != 0)
-			i++;
-		if (!known[i])
-			return oc_error_set(OC_EINVAL, "unknown field '%s'", k);
-	}
-	return 0;
-}
-
 /* "agent-<8 letters>": no trailing digits for agent.name to drop, so
  * every unnamed container is an agent of its own, and an approval for
  * one reaches no other (agent-000001 and agent-000002 were both "agent"). */
@@ -173,7 +159,7 @@ static int run_spec(oc_daemon *d, struct run_job *j, oc_docker_run *s, oc_networ
 	static const char *const known[] = { "name", "network", "image", "cmd", "env", "binds",
 		"user", "memory", "pids", "read_only", NULL };
 	json_t *b = j->body;
-	int rc = check_keys(b, known);
+	int rc = oc_hostapi_known_keys(b, known);
 	const char *name = json_string_value(json_object_get(b, "name"));
 	const char *network = json_string_value(json_object_get(b, "network"));
 	if (name)
@@ -294,7 +280,7 @@ void oc_hostapi_docker_attach(oc_daemon *d, oc_api_request *r, json_t *body)
 	snprintf(j->network, sizeof(j->network), "%s", net ? net : "");
 	json_t *accept = json_object_get(body, "accept_caps");
 	j->accept_caps = json_is_true(accept);
-	int rc = check_keys(body, known);
+	int rc = oc_hostapi_known_keys(body, known);
 	if (!rc && accept && !json_is_boolean(accept))
 		rc = oc_error_set(OC_EINVAL, "\"accept_caps\" must be true or false");
 	if (!rc && !ref)

@@ -6,10 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Answers with the JSON text an oc_agents_* call produced (rc 0), or its
- * error. Call it after that call, not around it: arguments have no
- * evaluation order. */
-static void answer(oc_api_request *r, int rc, char *text)
+void oc_hostapi_answer_text(oc_api_request *r, int rc, char *text)
 {
 	json_t *j = rc ? NULL : json_loads(text, 0, NULL);
 	free(text);
@@ -25,7 +22,7 @@ void oc_hostapi_requests_list(oc_daemon *d, oc_api_request *r, const char *name)
 	char status[32], *text = NULL;
 	const char *want = oc_hostapi_query(r, "status", status, sizeof(status));
 	int rc = oc_agents_requests_json(d->agents, want, &text);
-	answer(r, rc, text);
+	oc_hostapi_answer_text(r, rc, text);
 }
 
 /* "container", "agent", "all"; NULL: the request's default. False (and a
@@ -56,7 +53,7 @@ void oc_hostapi_requests_get(oc_daemon *d, oc_api_request *r, const char *name)
 	if (!scope_of(r, oc_hostapi_query(r, "scope", buf, sizeof(buf)), &scope))
 		return;
 	int rc = oc_agents_request_json(d->agents, name, scope, &text);
-	answer(r, rc, text);
+	oc_hostapi_answer_text(r, rc, text);
 }
 
 /* Reads the optional string `key`; false (and a 400 sent) if it has
@@ -75,18 +72,10 @@ static bool opt_string(oc_api_request *r, json_t *body, const char *key, const c
  * than meant). */
 static bool only_keys(oc_api_request *r, json_t *body, const char *const *keys)
 {
-	const char *key;
-	json_t *v;
-	json_object_foreach(body, key, v) {
-		size_t i = 0;
-		while (keys[i] && strcmp(keys[i], key) != 0)
-			i++;
-		if (!keys[i]) {
-			oc_api_respond_error(r->conn, 400, "invalid", "unknown field '%.64s'", key);
-			return false;
-		}
-	}
-	return true;
+	if (oc_hostapi_known_keys(body, keys) == 0)
+		return true;
+	oc_hostapi_fail(r);
+	return false;
 }
 
 void oc_hostapi_requests_approve(oc_daemon *d, oc_api_request *r, const char *name)
@@ -118,7 +107,7 @@ void oc_hostapi_requests_approve(oc_daemon *d, oc_api_request *r, const char *na
 		if (json_is_true(all))
 			ap.scope = OC_AGENTS_SCOPE_ALL;
 		int rc = oc_agents_approve(d->agents, name, &ap, &text);
-		answer(r, rc, text);
+		oc_hostapi_answer_text(r, rc, text);
 	}
 	json_decref(body);
 }
@@ -135,7 +124,7 @@ void oc_hostapi_requests_reject(oc_daemon *d, oc_api_request *r, const char *nam
 	if (only_keys(r, body, keys) && opt_string(r, body, "reason", &reason)) {
 		char *text = NULL;
 		int rc = oc_agents_reject(d->agents, name, reason, by, &text);
-		answer(r, rc, text);
+		oc_hostapi_answer_text(r, rc, text);
 	}
 	json_decref(body);
 }

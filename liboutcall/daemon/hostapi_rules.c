@@ -1,6 +1,7 @@
 /* Host API: status and rules. */
 #include "daemon/hostapi.h"
 #include "daemon/docker.h"
+#include "daemon/incident.h"
 
 #include <outcall/outcall.h>
 #include <stdlib.h>
@@ -38,6 +39,10 @@ void oc_hostapi_status(oc_daemon *d, oc_api_request *r, const char *name)
 		json_object_set_new(j, "requests_pending", json_integer((json_int_t)st.pending));
 	}
 	json_object_set_new(j, "docker", oc_dk_status(d));
+	/* loud on purpose: an operator must not forget a lockdown */
+	json_object_set_new(j, "lockdowns", oc_lockdowns_json(&d->locks));
+	json_object_set_new(j, "locked_containers",
+		json_integer((json_int_t)oc_daemon_locked_containers(d)));
 	oc_api_respond_json(r->conn, 200, j);
 }
 

@@ -11,6 +11,7 @@
 
 #include "api/server.h"
 #include "core/error.h"
+#include "incident/lockdown.h"
 
 struct oc_daemon {
 	oc_daemon_config cfg;        /* a copy: its strings live in cfg_storage */
@@ -47,6 +48,11 @@ struct oc_daemon {
 	struct oc_followers *followers; /* `decisions follow` streams (hostapi_events.c) */
 	struct oc_dk *docker;        /* NULL: Docker off (docker.c) */
 	struct oc_kwatch *kwatch;    /* the watch over the kernel tables (kwatch.c) */
+	/* incident response (incident.c) */
+	struct oc_lockdowns locks;   /* as in lockdown_path and the registry */
+	char lockdown_path[4096];
+	uint64_t incident_flows_cut; /* conntrack flows cut by lockdowns and flushes */
+	uint64_t audit_records;      /* incident commands audited */
 };
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...) OC_PRINTF(3, 4);

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 
+#include "daemon/incident.h"
 #include "kernel/firewall.h"
 
 /* Within a second even when no event arrives (a socket that overflowed). */
@@ -29,6 +30,7 @@ static void check(oc_daemon *d)
 	else if (rc < 0)
 		oc_daemon_log(d, OC_LOG_ERROR, "Outcall's nftables tables are not as written and could "
 			"not be reinstalled (containers may be unfiltered): %s", oc_error_last()->message);
+	oc_daemon_lockdown_sweep(d);
 	size_t cut = 0;
 	if (oc_firewall_tick(fw, &cut) < 0)
 		oc_daemon_log(d, OC_LOG_ERROR, "cutting the flows of expired direct_ip grants: %s",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "daemon/incident.h"
 #include "kernel/firewall.h"
 
 static void head(oc_buf *b, const char *name, const char *type, const char *help)
@@ -170,6 +171,18 @@ static void agent_metrics(oc_daemon *d, oc_buf *b)
 
 /* Pools: refusals are in each layer's metrics; accept pauses are here,
  * one metric with the pool as label. */
+static void incident_metrics(oc_daemon *d, oc_buf *b)
+{
+	single(b, "outcall_lockdowns", "gauge", "Lockdowns in force (outcall lockdown); not 0 is an "
+		"incident.", d->locks.n);
+	single(b, "outcall_locked_containers", "gauge", "Attached containers a lockdown covers.",
+		oc_daemon_locked_containers(d));
+	single(b, "outcall_incident_flows_cut_total", "counter", "Conntrack flows cut by lockdowns "
+		"and grant flushes.", d->incident_flows_cut);
+	single(b, "outcall_audit_records_total", "counter", "Incident commands audited (revoke, "
+		"flush, lockdown, grant).", d->audit_records);
+}
+
 static void pool_metrics(oc_daemon *d, oc_buf *b)
 {
 	oc_proxy_stats ps = OC_PROXY_STATS_INIT;
@@ -194,6 +207,7 @@ int oc_daemon_metrics(oc_daemon *d, char **text, size_t *len)
 {
 	oc_buf b = OC_BUF_INIT;
 	single(&b, "outcall_up", "gauge", "1 while outcalld serves.", d->ready);
+	incident_metrics(d, &b);
 	single(&b, "outcall_rules_generation", "gauge", "Generation of the live rule set.", oc_live_generation(d->live));
 	head(&b, "outcall_reloads_total", "counter", "Rule reloads by result.");
 	oc_buf_printf(&b, "outcall_reloads_total{result=\"ok\"} %" PRIu64 "\n"

@@ -51,7 +51,7 @@ static bool still_granted(const oc_ruleset *rs, oc_registry *reg, const oc_grant
 	oc_judgment j = { 0 };
 	bool keep = c && g->note[0] && oc_context_for_dns(&ctx, host, g->note, "A") == 0;
 	if (keep) {
-		oc_judge(rs, c, &ctx, false, &j);
+		oc_judge(rs, reg, c, &ctx, false, &j);
 		keep = j.allowed && strcmp(j.d.rule_id, g->rule_id) == 0 &&
 			j.d.egress.mode == OC_EGRESS_DIRECT_IP;
 	}

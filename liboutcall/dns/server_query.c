@@ -131,14 +131,14 @@ static int servfail(oc_dns_server *s, const oc_dns_query *q, uint16_t code, cons
 /* The judge's verdict (engine/judge.h) on name for the container; a name
  * the context cannot hold is the default block, as is a rule set that is
  * not there yet. */
-static void decide(const oc_ruleset *rs, const oc_container *c, const char *name,
-	const char *type, oc_decision *d)
+static void decide(const oc_ruleset *rs, oc_registry *reg, const oc_container *c,
+	const char *name, const char *type, oc_decision *d)
 {
 	oc_context ctx;
 	char host[OC_HOSTNAME_MAX];
 	oc_judgment j;
 	if (oc_context_for_dns(&ctx, host, name, type) == 0) {
-		oc_judge(rs, c, &ctx, false, &j);
+		oc_judge(rs, reg, c, &ctx, false, &j);
 		*d = j.d;
 		return;
 	}
@@ -149,6 +149,7 @@ static void decide(const oc_ruleset *rs, const oc_container *c, const char *name
  * record type; the first refusal is kept for the EDE text. */
 struct chain_check {
 	const oc_ruleset *rs;
+	oc_registry *reg;
 	const oc_container *c;
 	const char *type;
 	oc_decision refused;
@@ -158,7 +159,7 @@ struct chain_check {
 static bool chain_allowed(void *arg, const char *name)
 {
 	struct chain_check *cc = arg;
-	decide(cc->rs, cc->c, name, cc->type, &cc->refused);
+	decide(cc->rs, cc->reg, cc->c, name, cc->type, &cc->refused);
 	if (cc->refused.verdict == OC_ACTION_ALLOW)
 		return true;
 	cc->refused_name = name;
@@ -172,7 +173,7 @@ static int answer_with(oc_dns_server *s, const oc_ruleset *rs, const oc_containe
 	struct outcome *o, uint8_t *out, size_t limit)
 {
 	char type_buf[OC_DNS_TYPE_NAME_MAX];
-	struct chain_check cc = { rs, c, oc_dns_type_name(q->qtype, type_buf) };
+	struct chain_check cc = { rs, s->svc.registry, c, oc_dns_type_name(q->qtype, type_buf) };
 	size_t links = oc_dns_answer_links(a, chain_allowed, &cc);
 	oc_dns_ede ede = { OC_DNS_EDE_BLOCKED, o->text, 0 };
 	const oc_dns_ede *e = NULL;
@@ -371,13 +372,14 @@ size_t oc_dns_srv_query(oc_dns_server *s, struct oc_dns_rules *rules, struct oc_
 		}
 		generation = rules->generation;
 		char type_buf[OC_DNS_TYPE_NAME_MAX];
-		decide(rules->rs, c, q.name, oc_dns_type_name(q.qtype, type_buf), &d);
+		decide(rules->rs, s->svc.registry, c, q.name, oc_dns_type_name(q.qtype, type_buf), &d);
 		o.rule = d.rule_id;
 		if (d.verdict != OC_ACTION_ALLOW) {
 			s->st.blocked++;
 			o.verdict = "block";
 			o.rcode = OC_DNS_RCODE_NXDOMAIN;
-			n = oc_dns_respond_blocked(&q, d.rule ? d.rule_id : NULL,
+			/* the default names no rule; a lockdown names itself */
+			n = oc_dns_respond_blocked(&q, strcmp(d.rule_id, "default") ? d.rule_id : NULL,
 				s->svc.request_command, s->cfg.blocked_ttl, out, limit);
 		} else {
 			o.verdict = "allow";

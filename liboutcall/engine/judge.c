@@ -18,14 +18,20 @@ static const char *refusal(const oc_context *ctx, const oc_decision *d, bool nam
 	return NULL;
 }
 
-void oc_judge(const oc_ruleset *rs, const oc_container *c, oc_context *ctx, bool named_port,
-	oc_judgment *out)
+void oc_judge(const oc_ruleset *rs, oc_registry *reg, const oc_container *c, oc_context *ctx,
+	bool named_port, oc_judgment *out)
 {
 	ctx->agent_name = oc_container_agent_name(c);
 	ctx->container_id = oc_container_id(c);
 	ctx->container_image = oc_container_image(c);
 	ctx->container_labels = oc_container_labels(c);
 	*out = (oc_judgment){ .d = { .verdict = OC_ACTION_BLOCK, .rule_id = "default" } };
+	if (reg && oc_registry_locked(reg, c, &out->lock)) {
+		out->locked = true;
+		out->d.rule_id = OC_LOCKDOWN_RULE;
+		out->refusal = "the operator locked this agent down";
+		return;
+	}
 	if (!rs || oc_engine_decide(rs, ctx, &out->d) != 0) {
 		out->d = (oc_decision){ .verdict = OC_ACTION_BLOCK, .rule_id = "default" };
 		return;
@@ -36,12 +42,12 @@ void oc_judge(const oc_ruleset *rs, const oc_container *c, oc_context *ctx, bool
 	out->allowed = !out->refusal;
 }
 
-oc_ruleset *oc_judge_live(oc_live *live, const oc_container *c, oc_context *ctx, bool named_port,
-	oc_judgment *out, uint64_t *generation)
+oc_ruleset *oc_judge_live(oc_live *live, oc_registry *reg, const oc_container *c,
+	oc_context *ctx, bool named_port, oc_judgment *out, uint64_t *generation)
 {
 	uint64_t gen = 0;
 	oc_ruleset *rs = oc_live_acquire(live, &gen);
-	oc_judge(rs, c, ctx, named_port, out);
+	oc_judge(rs, reg, c, ctx, named_port, out);
 	*generation = rs ? gen : 0;
 	return rs;
 }

@@ -94,6 +94,7 @@ static const char *kind_name(oc_event_kind k)
 	case OC_EVENT_SECURITY: return "security";
 	case OC_EVENT_REQUEST: return "request";
 	case OC_EVENT_RELOAD: return "reload";
+	case OC_EVENT_AUDIT: return "audit";
 	}
 	return "event";
 }

@@ -9,12 +9,15 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "identity/lockdown.h"
 
 struct oc_registry {
 	pthread_rwlock_t lock;
 	oc_container **by_ip;    /* ascending IP (host order) */
 	oc_container **by_name;  /* ascending name */
 	size_t n, cap;
+	struct oc_lock *locks;   /* lockdowns (identity/lockdown.h) */
+	size_t nlocks;
 };
 
 static uint32_t ip_of(const oc_container *c)
@@ -87,6 +90,7 @@ void oc_registry_free(oc_registry *r)
 		oc_container_unref(r->by_ip[i]);
 	free(r->by_ip);
 	free(r->by_name);
+	free(r->locks);
 	pthread_rwlock_destroy(&r->lock);
 	free(r);
 }
@@ -206,4 +210,48 @@ void oc_container_list_free(oc_container **list, size_t n)
 	for (size_t i = 0; list && i < n; i++)
 		oc_container_unref(list[i]);
 	free(list);
+}
+
+bool oc_lock_covers(const struct oc_lock *l, const oc_container *c)
+{
+	switch (l->scope) {
+	case OC_LOCK_AGENT:
+		return strcmp(l->name, oc_container_agent_name(c)) == 0;
+	case OC_LOCK_NETWORK:
+		return strcmp(l->name, oc_container_network(c)) == 0;
+	case OC_LOCK_ALL:
+		return true;
+	}
+	return true; /* an unknown scope locks rather than lets through */
+}
+
+int oc_registry_set_locks(oc_registry *r, const struct oc_lock *locks, size_t n)
+{
+	struct oc_lock *copy = NULL;
+	if (n && !(copy = malloc(n * sizeof(*copy))))
+		return oc_error_nomem();
+	if (n)
+		memcpy(copy, locks, n * sizeof(*copy));
+	pthread_rwlock_wrlock(&r->lock);
+	struct oc_lock *old = r->locks;
+	r->locks = copy;
+	r->nlocks = n;
+	pthread_rwlock_unlock(&r->lock);
+	free(old);
+	return 0;
+}
+
+bool oc_registry_locked(oc_registry *r, const oc_container *c, struct oc_lock *out)
+{
+	bool locked = false;
+	pthread_rwlock_rdlock(&r->lock);
+	for (size_t i = 0; !locked && i < r->nlocks; i++) {
+		if (!oc_lock_covers(&r->locks[i], c))
+			continue;
+		locked = true;
+		if (out)
+			*out = r->locks[i];
+	}
+	pthread_rwlock_unlock(&r->lock);
+	return locked;
 }

@@ -49,7 +49,7 @@ static void decide(struct px_conn *c, oc_context *ctx, oc_container *ctr, bool n
 {
 	uint64_t gen;
 	oc_judgment j;
-	oc_ruleset *rs = oc_judge_live(c->p->svc.rules, ctr, ctx, named_port, &j, &gen);
+	oc_ruleset *rs = oc_judge_live(c->p->svc.rules, c->p->svc.registry, ctr, ctx, named_port, &j, &gen);
 	*v = (struct px_verdict){ .allow = j.allowed, .allow_private = j.d.egress.allow_private_ips,
 		.reason = j.refusal };
 	px_record_decided(c, j.d.rule_id, v->allow ? "allow" : "block", v->reason, gen, ctr);

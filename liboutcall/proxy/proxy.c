@@ -105,6 +105,19 @@ int oc_proxy_get_stats(oc_proxy *p, oc_proxy_stats *out)
 	return 0;
 }
 
+size_t oc_proxy_close_peer(oc_proxy *p, struct in_addr ip, const char *reason)
+{
+	size_t n = 0;
+	for (struct px_conn *c = p->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->peer_ip != ip.s_addr || c->closed)
+			continue;
+		px_conn_close(c, reason);
+		n++;
+	}
+	return n;
+}
+
 void oc_proxy_free(oc_proxy *p)
 {
 	if (!p)

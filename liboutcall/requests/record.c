@@ -32,12 +32,14 @@ void oc_req_free(oc_req *r)
 	free(r->decided_by);
 	free(r->reason);
 	free(r->rule);
+	free(r->revoked_by);
 	free(r);
 }
 
 const char *oc_req_status_name(oc_req_status s)
 {
-	static const char *const names[] = { "pending", "approved", "rejected", "expired" };
+	static const char *const names[] = { "pending", "approved", "rejected", "expired",
+		"revoked" };
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
 }
 
@@ -67,7 +69,7 @@ oc_req_scope oc_req_default_scope(const oc_req *r)
 
 static int status_from_name(const char *name)
 {
-	for (int s = OC_REQ_PENDING; s <= OC_REQ_EXPIRED; s++)
+	for (int s = OC_REQ_PENDING; s <= OC_REQ_REVOKED; s++)
 		if (strcmp(name, oc_req_status_name((oc_req_status)s)) == 0)
 			return s;
 	return -1;
@@ -135,7 +137,9 @@ static json_t *common_json(const oc_req *r)
 	set_str(o, "container_id", r->container_id);
 	if (r->name_generated)
 		json_object_set_new(o, "name_generated", json_true());
-	if (r->status == OC_REQ_APPROVED || r->status == OC_REQ_EXPIRED) {
+	set_int(o, "revoked_at", r->revoked_at);
+	if (r->status == OC_REQ_APPROVED || r->status == OC_REQ_EXPIRED ||
+	    r->status == OC_REQ_REVOKED) {
 		json_object_set_new(o, "scope", json_string(oc_req_scope_name(r->scope)));
 		/* what readers before scopes knew */
 		json_object_set_new(o, "all_agents", json_boolean(r->scope == OC_REQ_SCOPE_ALL));
@@ -152,6 +156,7 @@ json_t *oc_req_to_json(const oc_req *r)
 	json_object_set_new(o, "submitter", json_pack("{s:i, s:i, s:i}", "pid", (int)r->pid,
 		"uid", (int)r->uid, "gid", (int)r->gid));
 	set_str(o, "decided_by", r->decided_by);
+	set_str(o, "revoked_by", r->revoked_by);
 	return o;
 }
 
@@ -191,19 +196,21 @@ int oc_req_from_json(json_t *j, const char *what, oc_req **out)
 	const char *id, *status, *container, *agent, *just;
 	const char *host = NULL, *method = NULL, *path = NULL, *rule_file = NULL;
 	const char *decided_by = NULL, *reason = NULL, *rule = NULL, *cid = NULL, *scope = NULL;
+	const char *revoked_by = NULL;
 	int version, pid, uid, gid, port = 0, all = 0, generated = 0;
-	json_int_t created, wanted = 0, decided = 0, expires = 0;
+	json_int_t created, wanted = 0, decided = 0, expires = 0, revoked = 0;
 	json_error_t err;
 	if (json_unpack_ex(j, &err, 0, "{s:i, s:s, s:s, s:s, s:s, s:{s:i, s:i, s:i}, s:I, s:s,"
 		" s?:s, s?:i, s?:s, s?:s, s?:s, s?:I, s?:I, s?:s, s?:s, s?:b, s?:I, s?:s, s?:s, s?:b,"
-		" s?:s, s?:s}",
+		" s?:s, s?:s, s?:I, s?:s}",
 		"version", &version, "id", &id, "status", &status, "container", &container,
 		"agent", &agent, "submitter", "pid", &pid, "uid", &uid, "gid", &gid,
 		"created_at", &created, "justification", &just, "host", &host, "port", &port,
 		"method", &method, "path_prefix", &path, "rule_file", &rule_file,
 		"duration_s", &wanted, "decided_at", &decided, "decided_by", &decided_by,
 		"reason", &reason, "all_agents", &all, "expires_at", &expires, "rule", &rule,
-		"container_id", &cid, "name_generated", &generated, "scope", &scope) != 0)
+		"container_id", &cid, "name_generated", &generated, "scope", &scope,
+		"revoked_at", &revoked, "revoked_by", &revoked_by) != 0)
 		return oc_error_set(OC_ECORRUPT, "%s: %s", what, err.text);
 	int st = status_from_name(status);
 	/* records from before scopes say all_agents */
@@ -224,6 +231,7 @@ int oc_req_from_json(json_t *j, const char *what, oc_req **out)
 	r->decided_at = decided;
 	r->scope = sc;
 	r->name_generated = generated;
+	r->revoked_at = revoked;
 	r->expires_at = expires;
 	r->ask.port = port;
 	r->ask.wanted_s = wanted;
@@ -248,6 +256,8 @@ int oc_req_from_json(json_t *j, const char *what, oc_req **out)
 		rc = dup_opt(reason, &r->reason);
 	if (!rc)
 		rc = dup_opt(rule, &r->rule);
+	if (!rc)
+		rc = dup_opt(revoked_by, &r->revoked_by);
 	if (rc) {
 		oc_req_free(r);
 		return rc;

@@ -24,6 +24,7 @@ typedef enum oc_req_status {
 	OC_REQ_APPROVED,
 	OC_REQ_REJECTED,
 	OC_REQ_EXPIRED,
+	OC_REQ_REVOKED,      /* approved, then taken back by the operator (revoke.c) */
 } oc_req_status;
 
 /* Whom an approved rule reaches: the one container that asked (its
@@ -60,10 +61,12 @@ typedef struct oc_req {
 	int64_t created_at;  /* Unix seconds */
 	int64_t decided_at;  /* 0 while pending */
 	char *decided_by;    /* "uid=0", or NULL */
-	char *reason;        /* rejection reason, or NULL */
+	char *reason;        /* rejection or revocation reason, or NULL */
 	oc_req_scope scope;  /* whom the approved rule reaches */
 	int64_t expires_at;  /* approved rule's expiry; 0: none */
 	char *rule;          /* the rule file body approval wrote, or NULL */
+	int64_t revoked_at;  /* 0 unless revoked */
+	char *revoked_by;    /* "uid=0 (root)", or NULL */
 } oc_req;
 
 void oc_req_free(oc_req *r);

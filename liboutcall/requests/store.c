@@ -110,7 +110,8 @@ void oc_req_store_prune(oc_req_store *s, const oc_req *keep)
 	size_t i = 0;
 	while (s->nreqs > s->cfg.max_records && i < s->nreqs) {
 		oc_req *r = s->reqs[i];
-		if (r == keep || (r->status != OC_REQ_REJECTED && r->status != OC_REQ_EXPIRED)) {
+		if (r == keep || (r->status != OC_REQ_REJECTED && r->status != OC_REQ_EXPIRED &&
+		    r->status != OC_REQ_REVOKED)) {
 			i++;
 			continue;
 		}

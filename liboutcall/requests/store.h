@@ -5,7 +5,7 @@
  * of approved rules on the event loop.
  *
  * Every change emits an OC_EVENT_REQUEST record (layer "requests",
- * verdict "submitted", "approved", "rejected", "expired" or "error",
+ * verdict "submitted", "approved", "rejected", "expired", "revoked" or "error",
  * rule "req-<id>"), so the decision log has the whole lifecycle.
  *
  * Ownership: the store owns its records; pointers it returns are valid
@@ -99,8 +99,43 @@ int oc_req_store_approve(oc_req_store *s, const char *id, const oc_req_approval 
 int oc_req_store_reject(oc_req_store *s, const char *id, const char *by, const char *reason,
 	const oc_req **out);
 
+/* Revokes an approved request (revoke.c): removes its rule file and
+ * reloads; the record becomes "revoked" with `reason` (NULL or "": a
+ * default text) and `by`. OC_ENOTFOUND, OC_ESTATE (not approved); a failed
+ * reload still revokes (the error says the rule stays live until the rules
+ * load again). */
+int oc_req_store_revoke(oc_req_store *s, const char *id, const char *by, const char *reason,
+	const oc_req **out);
+/* The latest revoked host request that covered agent and host (normal
+ * form), or NULL: what an agent's check of that host is told. */
+const oc_req *oc_req_store_revoked_for(oc_req_store *s, const char *agent, const char *host);
+
+/* The container a grant by hand is filed under. It must be a valid name
+ * (it goes into the rule file's header); a container that took it would
+ * see the grants' records, never change them. */
+#define OC_REQ_OPERATOR "outcall.operator"
+/* The longest grant by hand: 24 hours. Longer access is a rule file. */
+#define OC_REQ_GRANT_MAX_S (24 * 3600)
+
+typedef struct oc_req_grant {
+	const char *agent;       /* agent.name the rule is scoped to */
+	const char *host;        /* as typed; normalised like an agent's ask */
+	int port;                /* 0: any */
+	int64_t for_s;           /* 1 .. OC_REQ_GRANT_MAX_S */
+	const char *reason;      /* the record's justification; NULL: "granted by hand" */
+	const char *by;          /* "uid=0 (root)" */
+	uid_t uid;
+	gid_t gid;
+} oc_req_grant;
+
+/* A temporary grant by hand (grant.c): a request filed for the operator
+ * (container OC_REQ_OPERATOR) and approved at once with an expiry, so it
+ * is listed, expired and revoked like any approval. OC_EINVAL for a bad
+ * agent, host, port, duration or reason. */
+int oc_req_store_grant(oc_req_store *s, const oc_req_grant *g, const oc_req **out);
+
 typedef struct oc_req_stats {
-	uint64_t submitted, approved, rejected, expired;
+	uint64_t submitted, approved, rejected, expired, revoked;
 	size_t pending;
 } oc_req_stats;
 void oc_req_store_stats(const oc_req_store *s, oc_req_stats *out);

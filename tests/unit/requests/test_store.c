@@ -434,3 +434,97 @@ Test(store, old_decisions_are_pruned)
 	cr_assert_null(oc_req_store_find(store, first));
 	cr_assert_not(exists(state, "requests", first, ".json"));
 }
+
+Test(store, revoking_removes_the_rule_reloads_and_keeps_the_reason)
+{
+	char id[16];
+	submit_id("api.example.com", id);
+	const oc_req *r = NULL;
+	oc_req_approval ap = { .by = "uid=0", .for_s = 3600 };
+	cr_assert_eq(oc_req_store_approve(store, id, &ap, &r), 0, "%s", oc_error_last()->message);
+	int before = reloads;
+	cr_assert_eq(oc_req_store_revoke(store, id, "uid=0 user=root", "leaked", &r), 0, "%s",
+		oc_error_last()->message);
+	cr_assert_eq(r->status, OC_REQ_REVOKED);
+	cr_assert_str_eq(r->reason, "leaked");
+	cr_assert_str_eq(r->revoked_by, "uid=0 user=root");
+	cr_assert_gt(r->revoked_at, 0);
+	cr_assert_not(exists(rules, "requests", id, ".yaml"), "the rule file is gone");
+	cr_assert_eq(reloads, before + 1, "the rules reloaded at once");
+	cr_assert_eq(loaded_rules, 1, "only base is left");
+	cr_assert_eq(events_with("revoked").n, 1);
+	cr_assert_eq(oc_req_store_revoked_for(store, "coder", "api.example.com"), r);
+	cr_assert_null(oc_req_store_revoked_for(store, "other", "api.example.com"));
+	cr_assert_eq(oc_req_store_revoke(store, id, "uid=0", "again", &r), OC_ESTATE);
+	cr_assert_eq(oc_req_store_revoke(store, "r-zzzzzz", "uid=0", "x", &r), OC_ENOTFOUND);
+	/* the record keeps it across a restart, and its expiry does nothing */
+	oc_req_store_free(store);
+	open_store();
+	const oc_req *back = oc_req_store_find(store, id);
+	cr_assert_eq(back->status, OC_REQ_REVOKED);
+	cr_assert_str_eq(back->revoked_by, "uid=0 user=root");
+}
+
+Test(store, a_pending_request_is_not_revoked)
+{
+	char id[16];
+	submit_id("api.example.com", id);
+	const oc_req *r = NULL;
+	cr_assert_eq(oc_req_store_revoke(store, id, "uid=0", "x", &r), OC_ESTATE);
+	cr_assert_eq(oc_req_store_find(store, id)->status, OC_REQ_PENDING);
+}
+
+Test(store, a_failed_reload_still_revokes_and_says_so)
+{
+	char id[16];
+	submit_id("api.example.com", id);
+	const oc_req *r = NULL;
+	oc_req_approval ap = { .by = "uid=0", .for_s = OC_REQ_FOR_NEVER };
+	cr_assert_eq(oc_req_store_approve(store, id, &ap, &r), 0);
+	reload_fail = 1;
+	cr_assert_neq(oc_req_store_revoke(store, id, "uid=0", "x", &r), 0);
+	cr_assert(strstr(oc_error_last()->message, "stays live until they do"));
+	cr_assert_eq(oc_req_store_find(store, id)->status, OC_REQ_REVOKED);
+	cr_assert_not(exists(rules, "requests", id, ".yaml"));
+}
+
+Test(store, a_grant_by_hand_is_an_approval_that_expires)
+{
+	oc_req_grant g = { .agent = "coder", .host = "Pkg.Example.com.", .port = 443, .for_s = 1,
+		.reason = "hotfix", .by = "uid=0 user=root" };
+	const oc_req *r = NULL;
+	cr_assert_eq(oc_req_store_grant(store, &g, &r), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(r->status, OC_REQ_APPROVED);
+	cr_assert_str_eq(r->container, OC_REQ_OPERATOR);
+	cr_assert_str_eq(r->agent, "coder");
+	cr_assert_str_eq(r->ask.host, "pkg.example.com", "normalised like an agent's ask");
+	cr_assert_str_eq(r->ask.justification, "hotfix");
+	cr_assert_gt(r->expires_at, 0);
+	cr_assert(exists(rules, "requests", r->id, ".yaml"));
+	cr_assert(strstr(r->rule, "agent.name == \\\"coder\\\""), "scoped to the agent: %s", r->rule);
+	char id[16];
+	snprintf(id, sizeof(id), "%s", r->id);
+	run_until_changes(changes + 1, 5000);
+	cr_assert_eq(oc_req_store_find(store, id)->status, OC_REQ_EXPIRED);
+	cr_assert_not(exists(rules, "requests", id, ".yaml"));
+}
+
+Test(store, a_grant_by_hand_is_held_to_its_limits)
+{
+	const oc_req *r = NULL;
+	oc_req_grant g = { .agent = "coder", .host = "pkg.example.com", .for_s = 0, .by = "uid=0" };
+	cr_assert_eq(oc_req_store_grant(store, &g, &r), OC_EINVAL, "a duration is required");
+	g.for_s = OC_REQ_GRANT_MAX_S + 1;
+	cr_assert_eq(oc_req_store_grant(store, &g, &r), OC_EINVAL, "at most 24 hours");
+	cr_assert(strstr(oc_error_last()->message, "24 hours"));
+	g.for_s = OC_REQ_GRANT_MAX_S;
+	g.agent = "bad agent";
+	cr_assert_eq(oc_req_store_grant(store, &g, &r), OC_EINVAL);
+	g.agent = "coder";
+	g.host = "bad host!";
+	cr_assert_eq(oc_req_store_grant(store, &g, &r), OC_EINVAL);
+	g.host = "pkg.example.com";
+	g.reason = "line\x1b[2Jforged";
+	cr_assert_eq(oc_req_store_grant(store, &g, &r), OC_EINVAL, "control characters refused");
+	cr_assert_eq(oc_req_store_count(store), 0, "nothing was filed");
+}
