@@ -152,7 +152,8 @@ lab_bg a1 tunnel curl -s --max-time 60 -x http://10.200.0.1:8080 --cacert "$LAB_
 lab_wait 10 "coder's tunnel is open" sh -c "$OC_OUTCALL --socket $OC_SOCK --json proxy status | grep -q '\"tunnels\":{\"open\":[1-9]'"
 t0=$(now)
 expect_ok "lock coder down" oc_cli lockdown on --agent coder --reason "exfiltration suspected"
-expect_match "lockdown counts" "locked down agent coder: 1 containers now" "$LAB_OUT"
+# revoked by the command itself, not later by the watch
+expect_match "lockdown counts" "locked down agent coder: 1 containers now, 2 grants revoked" "$LAB_OUT"
 flows_die lockdown "$t0" l-tcp l-udp
 expect_ok "coder's proxy tunnel is closed" lab_poll 10 sh -c "$OC_OUTCALL --socket $OC_SOCK --json proxy status | grep -q '\"tunnels\":{\"open\":0'"
 expect_match "by the lockdown" '"layer":"tls","agent":"coder".*"reason":"locked down by the operator"' \
