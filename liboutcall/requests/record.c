@@ -202,7 +202,7 @@ int oc_req_from_json(json_t *j, const char *what, oc_req **out)
 	json_error_t err;
 	if (json_unpack_ex(j, &err, 0, "{s:i, s:s, s:s, s:s, s:s, s:{s:i, s:i, s:i}, s:I, s:s,"
 		" s?:s, s?:i, s?:s, s?:s, s?:s, s?:I, s?:I, s?:s, s?:s, s?:b, s?:I, s?:s, s?:s, s?:b,"
-		" s?:s, s?:s, s?:I, s?:s}",
+		" s?:s, s?:I, s?:s}",
 		"version", &version, "id", &id, "status", &status, "container", &container,
 		"agent", &agent, "submitter", "pid", &pid, "uid", &uid, "gid", &gid,
 		"created_at", &created, "justification", &just, "host", &host, "port", &port,
