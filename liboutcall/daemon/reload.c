@@ -119,6 +119,11 @@ int oc_daemon_apply_rules(oc_daemon *d, oc_ruleset *rs)
 	uint64_t gen = oc_live_publish(d->live, rs);
 	oc_daemon_log(d, OC_LOG_INFO, "rules generation %" PRIu64 ": %zu rules (%zu direct_ip) "
 		"from %s", gen, n, k, d->cfg.rules_dir);
+	/* a permission that ends ends what it opened: the proxy's tunnels */
+	size_t closed = d->proxy ? oc_proxy_rejudge(d->proxy) : 0;
+	if (closed)
+		oc_daemon_log(d, OC_LOG_INFO, "the new rules no longer allow %zu open proxy tunnels: "
+			"closed", closed);
 	/* after the publish: grants made meanwhile under the old rules are
 	 * judged here too */
 	return rejudge_grants(d, rs);

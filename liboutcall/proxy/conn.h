@@ -333,6 +333,9 @@ void px_judge_http(struct px_conn *c, oc_context *ctx, struct px_verdict *v);
  * the hello) or a CONNECT's hello (connect true), or a redirected hello
  * (connect false). */
 void px_judge_tls(struct px_conn *c, oc_context *ctx, bool connect, struct px_verdict *v);
+/* Would the live rules (and lockdowns) still open this tunnel? Judged on
+ * the host and port its record holds, for its container. */
+bool px_tunnel_still_allowed(struct px_conn *c);
 /* http.body_size as rules see it at head time: Content-Length, INT64_MAX
  * for a chunked body (its size is not known yet), 0 without a body. */
 int64_t px_body_size(const oc_http_request *r);

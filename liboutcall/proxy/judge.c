@@ -166,6 +166,23 @@ int64_t px_body_size(const oc_http_request *r)
 	}
 }
 
+bool px_tunnel_still_allowed(struct px_conn *c)
+{
+	oc_context ctx;
+	char hostbuf[OC_HOSTNAME_MAX], snibuf[OC_HOSTNAME_MAX];
+	/* the record's host is the one the tunnel was judged on (a CONNECT's
+	 * SNI had to equal it; a redirected tunnel's is its SNI or address) */
+	if (!c->rec.ctr || oc_context_for_tls(&ctx, hostbuf, c->rec.host, c->rec.port, NULL,
+	    snibuf) < 0)
+		return false;
+	uint64_t gen;
+	oc_judgment j;
+	oc_ruleset *rs = oc_judge_live(c->p->svc.rules, c->p->svc.registry, c->rec.ctr, &ctx,
+		c->kind == OC_PROXY_EXPLICIT, &j, &gen);
+	oc_ruleset_unref(rs);
+	return j.allowed;
+}
+
 void px_judge_tls(struct px_conn *c, oc_context *ctx, bool connect, struct px_verdict *v)
 {
 	oc_container *ctr = who(c);

@@ -118,6 +118,19 @@ size_t oc_proxy_close_peer(oc_proxy *p, struct in_addr ip, const char *reason)
 	return n;
 }
 
+size_t oc_proxy_rejudge(oc_proxy *p)
+{
+	size_t n = 0;
+	for (struct px_conn *c = p->conns, *next; c; c = next) {
+		next = c->next;
+		if (c->closed || c->phase != PH_TUNNEL || px_tunnel_still_allowed(c))
+			continue;
+		px_conn_close(c, "the rules no longer allow this tunnel (revoked or changed)");
+		n++;
+	}
+	return n;
+}
+
 void oc_proxy_free(oc_proxy *p)
 {
 	if (!p)

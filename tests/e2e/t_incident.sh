@@ -107,6 +107,10 @@ hid=$(api coder-1 POST /v1/requests '{"host": "evil.lab.test", "port": 443, "jus
 expect_ok "approve the host request" oc_cli requests approve "$hid"
 expect_ok "coder reaches evil.lab.test:443 through the proxy" lab_curl a1 https://evil.lab.test/
 
+# coder's tunnel through the proxy, open under the host approval
+lab_bg a1 rtunnel curl -s --max-time 60 -x http://10.200.0.1:8080 --cacert "$LAB_CA" \
+	--limit-rate 100k -o /dev/null "https://evil.lab.test/big"
+lab_wait 10 "coder's tunnel is open" sh -c "$OC_OUTCALL --socket $OC_SOCK --json proxy status | grep -q '\"tunnels\":{\"open\":[1-9]'"
 t0=$(now)
 expect_ok "revoke the rule file approval" oc_cli requests revoke "$rid" --reason "leaked a token"
 expect_match "revoke says what it did" "revoked $rid: rule req-$rid removed" "$LAB_OUT"
@@ -114,8 +118,13 @@ flows_die revoke "$t0" r-tcp r-udp
 expect_fail "the rule file is gone" test -e "$OC_RULES/requests/$rid.yaml"
 expect_fail "no new flow of coder to pkg passes the kernel" lab_in a1 "$PY" \
 	"$here/lib/flowprobe.py" tcp "$LAB_IP_WEB" 7072 "$LAB_DIR/r-new.out" --tries 5
+expect_ok "the rule file's revoke leaves the other approval's tunnel open" sh -c \
+	"$OC_OUTCALL --socket $OC_SOCK --json proxy status | grep -q '\"tunnels\":{\"open\":1'"
 expect_ok "revoke the host approval" oc_cli --json requests revoke "$hid" --reason "not needed any more"
 expect_match "--json answers the record" "\"status\":\"revoked\"" "$LAB_OUT"
+expect_ok "the tunnel it opened is closed" lab_poll 10 sh -c "$OC_OUTCALL --socket $OC_SOCK --json proxy status | grep -q '\"tunnels\":{\"open\":0'"
+expect_match "by the revoke" '"layer":"tls","agent":"coder".*"host":"evil.lab.test".*"reason":"the rules no longer allow this tunnel' \
+	"$(cat "$LAB_DIR/decisions.log")"
 expect_fail "coder is blocked at the proxy at once" lab_curl a1 \
 	--resolve "evil.lab.test:443:$LAB_IP_EVIL" https://evil.lab.test/
 st=$(api coder-1 GET "/v1/requests/$hid")
