@@ -179,14 +179,15 @@ int cli_run_grant(const cli_cmd *cmd, cli_args *a)
 	return cli_show(a, "POST", "/v1/requests/grant", body, human_granted);
 }
 
-static const cli_opt reason_opt = { "reason", "TEXT", "why, for the audit record and the "
-	"agent" };
+/* A macro, not a const object: C (and clang) take only constants in an
+ * initializer. */
+#define REASON_OPT { "reason", "TEXT", "why, for the audit record and the agent" }
 
 static const cli_opt flush_opts[] = {
 	{ "agent", "NAME", "the grants of one agent (agent.name)" },
 	{ "rule", "ID", "the grants of one direct_ip rule" },
 	{ "all", NULL, "every grant" },
-	reason_opt,
+	REASON_OPT,
 	{ NULL },
 };
 
@@ -194,7 +195,7 @@ static const cli_opt lockdown_opts[] = {
 	{ "agent", "NAME", "every container of one agent (agent.name)" },
 	{ "network", "NAME", "every container on one Outcall network" },
 	{ "all", NULL, "every container (off: lift every lockdown)" },
-	reason_opt,
+	REASON_OPT,
 	{ NULL },
 };
 
@@ -208,7 +209,7 @@ const cli_opt cli_grant_opts[] = {
 	{ "host", "HOST", "the host it may reach (required)" },
 	{ "port", "PORT", "only this port [any]" },
 	{ "for", "DURATION", "how long: 30s, 10m, 2h... at most 24h (required)" },
-	reason_opt,
+	REASON_OPT,
 	{ NULL },
 };
 
