@@ -29,7 +29,8 @@ rules:
       ports: [8080]'
 
 # The shim is mounted when the build has one.
-SHIM=$OC_BUILD_ROOT/shim/outcall-shim
+# OC_SHIM: a shim from another build (sanitizer builds make none).
+SHIM=${OC_SHIM:-$OC_BUILD_ROOT/shim/outcall-shim}
 [ -x "$SHIM" ] || SHIM=""
 # DNS rate limit: a bucket of 30 that refills in minutes, so a test can
 # empty it and see it come back only through a detach.

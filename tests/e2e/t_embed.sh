@@ -17,8 +17,12 @@ expect_ok "meson install into a scratch prefix" \
 pc=$(dirname "$(find "$dest" -name liboutcall.pc | head -n 1)")
 expect_ok "liboutcall.pc is installed" test -f "$pc/liboutcall.pc"
 export PKG_CONFIG_PATH=$pc PKG_CONFIG_SYSROOT_DIR=$dest
+# A sanitizer build's library needs the sanitizer runtimes loaded first:
+# the example is then built with them too, and checked for reports below.
+san=""
+[ "${OC_SANITIZED:-0}" = 1 ] && san="-fsanitize=address,undefined"
 expect_ok "the example builds against the installed library" sh -c \
-	"cc -std=c17 -Wall -Wextra -Werror -o '$LAB_DIR/orchestrator' '$OC_SOURCE_ROOT/examples/embed/orchestrator.c' \
+	"cc -std=c17 -Wall -Wextra -Werror $san -o '$LAB_DIR/orchestrator' '$OC_SOURCE_ROOT/examples/embed/orchestrator.c' \
 	\$(pkg-config --cflags --libs liboutcall) -lpthread"
 # With a sysroot, pkg-config already prefixes libdir with it.
 libdir=$(pkg-config --variable=libdir liboutcall)
@@ -52,4 +56,6 @@ expect_status "the library sent nothing to \$NOTIFY_SOCKET" 1 grep -q "got" "$LA
 lab_stop embed TERM
 expect_eq "it stops cleanly on SIGTERM" 0 "$LAB_STOP_STATUS"
 expect_ok "and says so" grep -q "^stopped$" "$LAB_DIR/embed.log"
+expect_nomatch "the library ran clean under the sanitizers (when built with them)" \
+	'ERROR: (Address|Leak)Sanitizer|runtime error:' "$(cat "$LAB_DIR/embed.log")"
 lab_done
