@@ -14,9 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab_init
 . "$here/lib/outcall.sh"
 
-# OC_SHIM: a shim from another build (sanitizer builds make none)
-SHIM=${OC_SHIM:-$OC_BUILD_ROOT/shim/outcall-shim}
-[ -x "$SHIM" ] || lab_fatal "no $SHIM (a sanitizer build has no static shim: set OC_SHIM to one from a plain build)"
+oc_shim
 
 oc_rule 10-lab.yaml 'version: "1"
 rules:
@@ -34,10 +32,6 @@ oc_attach a3 "" flood-1
 # The lab's directory is private; agents (uid 1000) need to pass through
 # it to their sockets, as they would through /run/outcall.
 chmod o+x "$LAB_DIR" "$LAB_DIR/run"
-# The build may sit where uid 1000 cannot reach (a clone under /root, mode
-# 700): agents run a copy, as containers get one mounted.
-install -m 0755 "$SHIM" "$LAB_DIR/outcall-shim"
-SHIM=$LAB_DIR/outcall-shim
 
 sock() { echo "$LAB_DIR/run/agents/$1/agent.sock"; }
 # shim NS CONTAINER ARGS...: the shim as uid 1000 inside the agent's namespace.

@@ -11,8 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 lab_init
 . "$here/lib/outcall.sh"
 
-SHIM=${OC_SHIM:-$OC_BUILD_ROOT/shim/outcall-shim}
-[ -x "$SHIM" ] || lab_fatal "no $SHIM (a sanitizer build has no static shim: set OC_SHIM to one from a plain build)"
+oc_shim
 # An existing group of the machine (nothing is added to /etc/group).
 OPGROUP=staff
 OPGID=$(getent group "$OPGROUP" | cut -d: -f3)

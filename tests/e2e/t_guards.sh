@@ -16,8 +16,7 @@ lab_init
 
 PROXY=10.200.0.1:8080
 GC=$here/lib/guardclient.py
-SHIM=${OC_SHIM:-$OC_BUILD_ROOT/shim/outcall-shim}
-[ -x "$SHIM" ] || lab_fatal "no $SHIM (a sanitizer build has no static shim: set OC_SHIM to one from a plain build)"
+oc_shim
 
 oc_rule 10-guards.yaml 'version: "1"
 rules:

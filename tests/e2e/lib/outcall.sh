@@ -36,6 +36,18 @@ oc_cli() {
 	lab_host "$OC_OUTCALL" --socket "$OC_SOCK" "$@"
 }
 
+# oc_shim: sets SHIM to a copy of the static shim (OC_SHIM, else the
+# build's) in the lab's directory, which agents (uid 1000) can run
+# wherever the build sits: a clone under /root is mode 700, as on a fresh
+# machine. A sanitizer build makes no static shim: OC_SHIM then names
+# one from a plain build.
+oc_shim() {
+	local src=${OC_SHIM:-$OC_BUILD_ROOT/shim/outcall-shim}
+	[ -x "$src" ] || lab_fatal "no $src (a sanitizer build has no static shim: set OC_SHIM to one from a plain build)"
+	install -m 0755 "$src" "$LAB_DIR/outcall-shim" || lab_fatal "cannot copy $src into $LAB_DIR"
+	SHIM=$LAB_DIR/outcall-shim
+}
+
 # oc_attach NAME [NETWORK [CONTAINER]]: attach the lab agent NAME (as the
 # container CONTAINER, default NAME); fails the test if it does not work.
 oc_attach() {
