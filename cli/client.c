@@ -8,11 +8,18 @@
 #include "core/text.h"
 #include "http/client.h"
 
-/* The call failed before an answer: say why, and how to start the daemon
- * when nothing listens. */
+/* The call failed before an answer: say why, and what to do: join the
+ * operator group when the socket refused us, start the daemon when
+ * nothing listens. */
 static int unreachable(int rc)
 {
-	if (rc == OC_EUNREACHABLE)
+	if (rc == OC_EPERM)
+		fprintf(stderr, "outcall: %s.\n"
+			"The host socket is for root and the operator group (outcalld "
+			"--operator-group GROUP, `outcall` in the packaged unit): ask an administrator to "
+			"add you (usermod -aG GROUP USER, then log in again), or run as root.\n",
+			oc_error_last()->message);
+	else if (rc == OC_EUNREACHABLE)
 		fprintf(stderr, "outcall: %s.\n"
 			"Start it with `outcalld` (or `systemctl start outcalld`), or point --socket "
 			"(or $OUTCALL_SOCKET) at its host socket.\n", oc_error_last()->message);

@@ -7,6 +7,7 @@
 #include <outcall/outcall.h>
 
 #include "cli.h"
+#include "core/similar.h"
 
 #define DEFAULT_SOCKET "/run/outcall/host.sock"
 
@@ -141,6 +142,23 @@ int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* "; did you mean '--NAME'?" for the option of cmd (or a global one)
+ * nearest to name[0..len), or "". */
+static const char *option_hint(const cli_cmd *cmd, const char *name, size_t len, char *buf,
+	size_t size)
+{
+	oc_similar s;
+	oc_similar_init(&s, name, len);
+	for (size_t i = 0; cmd->opts && cmd->opts[i].name; i++)
+		oc_similar_offer(&s, cmd->opts[i].name);
+	for (size_t i = 0; global_opts[i].name; i++)
+		oc_similar_offer(&s, global_opts[i].name);
+	if (!s.best)
+		return "";
+	snprintf(buf, size, "; did you mean '--%s'?", s.best);
+	return buf;
+}
+
 static int find_opt(const cli_opt *opts, const char *name, size_t len)
 {
 	for (size_t i = 0; opts && opts[i].name; i++)
@@ -200,8 +218,10 @@ static int parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a, bool *h
 		int k = find_opt(cmd->opts, name, len);
 		if (k < 0) {
 			int g = find_opt(global_opts, name, len);
+			char hint[96];
 			if (g < 0)
-				return cli_usage_error(cmd, "unknown option '--%.*s'", (int)len, name);
+				return cli_usage_error(cmd, "unknown option '--%.*s'%s", (int)len, name,
+					option_hint(cmd, name, len, hint, sizeof(hint)));
 			if (strcmp(global_opts[g].name, "json") == 0)
 				a->json = true;
 			else if (strcmp(global_opts[g].name, "help") == 0)
@@ -268,6 +288,10 @@ int main(int argc, char **argv)
 			lead[nlead++] = argv[i];
 			continue;
 		}
+		if (nlead < 6 && strncmp(argv[i], "--socket=", 9) == 0) {
+			lead[nlead++] = argv[i];
+			continue;
+		}
 		if (argv[i][0] == '-')
 			break;
 		const cli_cmd *found = NULL;
@@ -275,8 +299,13 @@ int main(int argc, char **argv)
 			if (strcmp(c->name, argv[i]) == 0)
 				found = c;
 		if (!found) {
+			oc_similar s;
+			oc_similar_init(&s, argv[i], strlen(argv[i]));
+			for (const cli_cmd *c = cmd->subs; c->name; c++)
+				oc_similar_offer(&s, c->name);
 			usage_path = path;
-			return cli_usage_error(cmd, "unknown command '%s'", argv[i]);
+			return cli_usage_error(cmd, "unknown command '%s'%s%s%s", argv[i],
+				s.best ? "; did you mean '" : "", s.best ? s.best : "", s.best ? "'?" : "");
 		}
 		cmd = found;
 		size_t n = strlen(path);

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "core/similar.h"
+
 #define BIT(f) OC_FIELD_BIT(OC_FIELD_##f)
 
 static const struct field_def {
@@ -95,40 +97,12 @@ bool oc_field_is_namespace(const char *name, size_t len)
 	return false;
 }
 
-/* Levenshtein distance, capped: names are short, so a row on the stack
- * is enough; longer inputs are simply never close. */
-static size_t edit_distance(const char *a, size_t alen, const char *b)
-{
-	enum { MAXLEN = 32 };
-	size_t blen = strlen(b);
-	if (alen >= MAXLEN || blen >= MAXLEN)
-		return MAXLEN;
-	size_t row[MAXLEN + 1];
-	for (size_t j = 0; j <= blen; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= alen; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= blen; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[blen];
-}
-
 const char *oc_field_suggest(const char *name, size_t len)
 {
 	const char *best = NULL;
 	size_t best_d = 3;
 	for (int f = 0; f < OC_FIELD_COUNT; f++) {
-		size_t d = edit_distance(name, len, fields[f].name);
+		size_t d = oc_edit_distance(name, len, fields[f].name);
 		if (d < best_d) {
 			best_d = d;
 			best = fields[f].name;

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/error.h"
+#include "core/similar.h"
 #include "core/version.h"
 #include "daemon/options_layers.inc"
 
@@ -153,8 +154,14 @@ int oc_daemon_flags_set(oc_daemon_flags *f, const char *name, const char *value)
 	for (size_t i = 0; i < NOPTS && !o; i++)
 		if (strcmp(pub_opts[i].name, name) == 0)
 			o = &opt_fields[i];
-	if (!o)
-		return oc_error_set(OC_ENOTFOUND, "unknown option --%s (see outcalld --help)", name);
+	if (!o) {
+		oc_similar s;
+		oc_similar_init(&s, name, strlen(name));
+		for (size_t i = 0; i < NOPTS; i++)
+			oc_similar_offer(&s, pub_opts[i].name);
+		return oc_error_set(OC_ENOTFOUND, "unknown option --%s%s%s%s (see outcalld --help)",
+			name, s.best ? "; did you mean --" : "", s.best ? s.best : "", s.best ? "?" : "");
+	}
 	void *field = (char *)&f->cfg + o->off;
 	unsigned long long n;
 	int rc;

@@ -45,8 +45,10 @@ static int dial(const oc_http_call *c)
 		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		int rc = oc_error_set(OC_EUNREACHABLE, "cannot reach outcalld at %s: %s", c->socket,
-			strerror(errno));
+		/* A socket that refused us is not a daemon that is down. */
+		int e = errno;
+		int rc = oc_error_set(e == EACCES || e == EPERM ? OC_EPERM : OC_EUNREACHABLE,
+			"cannot reach outcalld at %s: %s", c->socket, strerror(e));
 		close(fd);
 		return rc;
 	}

@@ -9,7 +9,8 @@
  * links this file with the http/ parsers and core/{buf,error}.c only.
  *
  * Errors (oc_error_last() names the socket): OC_EUNREACHABLE when nothing
- * answers at the socket ("cannot reach outcalld at PATH: ..."), OC_EPARSE
+ * answers at the socket ("cannot reach outcalld at PATH: ..."), OC_EPERM
+ * when the socket refuses the caller (its permissions), OC_EPARSE
  * for an answer that is not well-formed HTTP/1.1, OC_ELIMIT over
  * max_body, OC_ETIMEOUT, OC_EOS.
  */

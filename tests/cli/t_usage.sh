@@ -1,0 +1,60 @@
+#!/bin/bash
+# Usage errors that help: a mistyped command or option names the nearest
+# one; global options work before the command in both forms (--opt value,
+# --opt=value); a host socket that refuses the caller says how to get
+# access instead of how to start a daemon that is running.
+set -u
+outcall=$1
+outcalld=$2
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+check "a mistyped subcommand" 2 "$outcall" rules tset
+contains "did you mean" "$tmp/err" "unknown command 'tset'; did you mean 'test'?"
+check "a mistyped command" 2 "$outcall" stauts
+contains "did you mean" "$tmp/err" "did you mean 'status'?"
+check "nothing near" 2 "$outcall" frobnicate
+if grep -q "did you mean" "$tmp/err"; then echo "FAIL: a guess for frobnicate"; fails=$((fails + 1)); fi
+check "a mistyped option" 2 "$outcall" status --jsno
+contains "did you mean" "$tmp/err" "unknown option '--jsno'; did you mean '--json'?"
+check "a mistyped option of the command" 2 "$outcall" log --limt 3
+contains "did you mean" "$tmp/err" "did you mean '--limit'?"
+check "outcalld: a mistyped option" 2 "$outcalld" --rules-dri /nowhere
+contains "did you mean" "$tmp/err" "unknown option --rules-dri; did you mean --rules-dir?"
+
+# Global options before the command, in both forms: without a daemon both
+# reach the socket they name (exit 3 naming it), never the help (exit 2).
+check "--socket=PATH before the command" 3 "$outcall" "--socket=$tmp/none.sock" status
+contains "the socket named" "$tmp/err" "$tmp/none.sock"
+check "--socket PATH before the command" 3 "$outcall" --socket "$tmp/none.sock" status
+contains "the socket named" "$tmp/err" "$tmp/none.sock"
+check "--socket=PATH after it" 3 "$outcall" status "--socket=$tmp/none.sock"
+contains "how to start it" "$tmp/err" "Start it with"
+
+# A socket that refuses the caller (not root, not in the group).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	python3 -c '
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+os.chmod(sys.argv[1], 0o600)
+s.listen(1)
+time.sleep(30)' "$tmp/host.sock" &
+server=$!
+for _ in $(seq 100); do [ -S "$tmp/host.sock" ] && break; sleep 0.1; done
+chmod 755 "$tmp"
+check "a socket that refuses the caller" 3 setpriv --reuid 65534 --regid 65534 --clear-groups \
+	"$outcall" --socket "$tmp/host.sock" status
+contains "says so" "$tmp/err" "Permission denied"
+contains "and how to get access" "$tmp/err" "operator group"
+if grep -q "Start it with" "$tmp/err"; then
+	echo "FAIL: it tells a refused caller to start the daemon"; fails=$((fails + 1))
+fi
+kill "$server" 2>/dev/null
+wait "$server" 2>/dev/null
+else
+	echo "FAIL: needs root and setpriv for the refused-socket case"; fails=$((fails + 1))
+fi
+
+echo "t_usage: $fails failed"
+[ "$fails" = 0 ]
