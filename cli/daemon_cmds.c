@@ -134,7 +134,8 @@ const cli_cmd cli_proxy_cmds[] = {
 };
 
 const cli_cmd cli_nft_cmds[] = {
-	{ "show", "print the kernel tables as nft text", "", NULL, NULL, run_nft_show, NULL },
+	{ "show", "print the tables outcalld installs, as nft text (what it intends; `nft list "
+		"table inet outcall` shows the kernel's)", "", NULL, NULL, run_nft_show, NULL },
 	{ NULL },
 };
 

@@ -9,7 +9,7 @@ const cli_opt cli_log_opts[] = {
 	{ "follow", NULL, "keep printing decisions as they happen (also -f)", false, 'f' },
 	{ "agent", "NAME", "only this agent's decisions" },
 	{ "blocked", NULL, "only blocks" },
-	{ "layer", "LAYER", "only dns, http, tls, agent, ..." },
+	{ "layer", "LAYER", "only one layer's decisions: dns, http, tls or agent" },
 	{ "limit", "N", "the newest N (default 100)" },
 	{ NULL },
 };
@@ -63,6 +63,14 @@ int cli_run_log(const cli_cmd *cmd, cli_args *a)
 	char path[512];
 	const char *agent = cli_opt_value(cmd, a, "agent"), *layer = cli_opt_value(cmd, a, "layer");
 	const char *limit = cli_opt_value(cmd, a, "limit");
+	/* the layers that record decisions (an unknown one would match none) */
+	static const char *const layers[] = { "dns", "http", "tls", "agent", NULL };
+	bool known = !layer;
+	for (size_t i = 0; !known && layers[i]; i++)
+		known = strcmp(layer, layers[i]) == 0;
+	if (!known)
+		return cli_usage_error(cmd, "--layer '%s' is no layer: use dns, http, tls or agent",
+			layer);
 	/* Agent names and layers are [A-Za-z0-9._-]: no escaping needed. */
 	snprintf(path, sizeof(path), "/v1/decisions%s?kind=decision%s%s%s%s%s%s%s",
 		follow ? "/follow" : "", agent ? "&agent=" : "", agent ? agent : "",
@@ -84,7 +92,8 @@ int cli_run_log(const cli_cmd *cmd, cli_args *a)
 	json_array_foreach(json_object_get(j, "decisions"), i, e)
 		print_line(e);
 	if (json_array_size(json_object_get(j, "decisions")) == 0)
-		printf("no decisions recorded yet\n");
+		printf(agent || layer || cli_opt_set(cmd, a, "blocked") ?
+			"no decisions match these filters\n" : "no decisions recorded yet\n");
 	json_decref(j);
 	return EXIT_OK;
 }

@@ -30,8 +30,8 @@ static int run_version(const cli_cmd *cmd, cli_args *args)
 
 static int run_completion(const cli_cmd *cmd, cli_args *args)
 {
-	(void)args;
-	(void)cmd;
+	if (args->npos > 1 || (args->npos == 1 && strcmp(args->pos[0], "bash") != 0))
+		return cli_usage_error(cmd, "only a bash completion exists: outcall completion bash");
 	return cli_print_completion(&cli_root);
 }
 
@@ -63,7 +63,7 @@ static const cli_cmd root_subs[] = {
 		NULL, cli_requests_cmds },
 	{ "log", "recent decisions, or follow them live", "[-f] [--agent NAME] [--blocked] "
 		"[--layer LAYER] [--limit N]", NULL, cli_log_opts, cli_run_log, NULL },
-	{ "nft", "the kernel tables", "COMMAND", NULL, NULL, NULL, cli_nft_cmds },
+	{ "nft", "the nftables tables outcalld installs", "COMMAND", NULL, NULL, NULL, cli_nft_cmds },
 	{ "grants", "list live direct_ip grants; flush them", "[flush ...]", NULL, NULL,
 		cli_run_grants, cli_grants_cmds },
 	{ "lockdown", "incident response: cut agents off at every layer", "[on|off|status] ...",

@@ -56,5 +56,28 @@ else
 	echo "FAIL: needs root and setpriv for the refused-socket case"; fails=$((fails + 1))
 fi
 
+# Filters and other commands' own values.
+check "log: an unknown layer" 2 "$outcall" --socket "$tmp/none.sock" log --layer bogus
+contains "names the layers" "$tmp/err" "use dns, http, tls or agent"
+check "log: a layer" 3 "$outcall" --socket "$tmp/none.sock" log --layer dns
+check "completion for another shell" 2 "$outcall" completion zsh
+contains "says which exists" "$tmp/err" "only a bash completion exists"
+check "completion bash" 0 "$outcall" completion bash
+contains "is the script" "$tmp/out" "complete -F"
+check "nft show's help" 0 "$outcall" nft show --help
+contains "says what it prints" "$tmp/out" "the tables outcalld installs"
+
+# An empty answer to a filtered log says the filter is why.
+echo '{"GET /v1/decisions": {"status": 200, "json": {"decisions": []}}}' >"$tmp/empty.json"
+python3 "$(dirname "$0")/fakehost.py" "$tmp/fake.sock" "$tmp/empty.json" "$tmp/fake.ready" &
+fake=$!
+for _ in $(seq 100); do [ -e "$tmp/fake.ready" ] && break; sleep 0.1; done
+check "log with a filter, nothing matches" 0 "$outcall" --socket "$tmp/fake.sock" log --agent nobody
+contains "says the filter is why" "$tmp/out" "no decisions match these filters"
+check "log without a filter, nothing yet" 0 "$outcall" --socket "$tmp/fake.sock" log
+contains "says none yet" "$tmp/out" "no decisions recorded yet"
+kill "$fake" 2>/dev/null
+wait "$fake" 2>/dev/null
+
 echo "t_usage: $fails failed"
 [ "$fails" = 0 ]
