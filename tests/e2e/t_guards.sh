@@ -147,8 +147,13 @@ only_drop() {
 }
 
 only_drop out
+# the bridge device's capture sees what the host sends, before the bridge
+# output hook: the control that the pings left at all
+lab_capture_start v6sent "$bridge" host "ip6 and icmp6"
 lab_capture_start v6out eth0 a1 "ip6 and ether src $br_mac"
-lab_host ping -6 -c2 -W1 2001:db8:1::2 >/dev/null 2>&1
+lab_host busybox ping -6 -c2 -W1 2001:db8:1::2 >/dev/null 2>&1
+expect_ok "control: the host sent IPv6 pings to the container" \
+	test "$(lab_capture_count v6sent)" -gt 0
 expect_eq "bridge output alone: host IPv6 does not reach the container" 0 \
 	"$(lab_capture_count v6out)"
 
