@@ -112,6 +112,9 @@ int oc_daemon_save_state(oc_daemon *d)
 int oc_daemon_network_create(oc_daemon *d, const char *name, oc_network_info *out)
 {
 	oc_network_info info;
+	if (oc_network_get(d->nets, name, &info) == 0)
+		return oc_error_set(OC_EEXIST, "the network '%s' exists already (bridge %s): "
+			"`outcall network list` shows it", name, info.bridge);
 	int rc = oc_network_create(d->nets, name, &info);
 	if (!rc && d->ready)
 		rc = oc_daemon_listen_network(d, &info);

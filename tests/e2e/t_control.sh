@@ -116,6 +116,9 @@ expect_ok "and tester-1's serves tester-1" ask a2 1000 tester-1
 expect_fail "the container is still fenced: evil is blocked" \
 	lab_in a1 curl -sf --max-time 5 -o /dev/null "http://$LAB_IP_EVIL/"
 expect_ok "the state saved next loads whole" oc_cli network create spare
+# (issue 19) creating it again says it exists, not what failed inside
+expect_status "a network that exists is not created again" 1 oc_cli network create spare
+expect_match "and the answer says so" "the network 'spare' exists already" "$LAB_ERR"
 lab_stop outcalld TERM
 oc_start --operator-group "$OPGROUP"
 expect_nomatch "and says nothing of labels" "labels left out" "$(cat "$LAB_DIR/outcalld.log")"
