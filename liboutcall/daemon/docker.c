@@ -245,11 +245,6 @@ int oc_dk_adopt(oc_daemon *d, const oc_docker_container *c, const char *network,
 			"Outcall attaches only containers started with --network none, whose only way "
 			"out is then Outcall's bridge; recreate it with --network none", c->name,
 			c->network_mode);
-	const char *accepted = label_of(&c->labels, OC_DOCKER_LABEL_ACCEPT_CAPS);
-	int rc = check_caps(d, c, accept_caps || (accepted && strcmp(accepted, "true") == 0),
-		kept);
-	if (rc)
-		return rc;
 	if (!network)
 		network = label_of(&c->labels, OC_DOCKER_LABEL_NETWORK);
 	oc_registry *reg = oc_networks_registry(d->nets);
@@ -260,6 +255,15 @@ int oc_dk_adopt(oc_daemon *d, const oc_docker_container *c, const char *network,
 		else
 			oc_container_unref(old);
 		return 0;
+	}
+	/* after the re-sync's no-op above: checked (and warned about) once
+	 * per attach, not at every event stream */
+	const char *accepted = label_of(&c->labels, OC_DOCKER_LABEL_ACCEPT_CAPS);
+	int rc = check_caps(d, c, accept_caps || (accepted && strcmp(accepted, "true") == 0),
+		kept);
+	if (rc) {
+		oc_container_unref(old);
+		return rc;
 	}
 	if (old && oc_container_id(old)[0] && strcmp(oc_container_id(old), c->id) != 0)
 		rc = oc_error_set(OC_EEXIST, "an Outcall container named '%s' is attached already "

@@ -158,7 +158,7 @@ int oc_dns_server_get_stats(oc_dns_server *s, oc_dns_stats *out)
 		return rc;
 	*out = s->st;
 	out->version = OC_DNS_STATS_VERSION;
-	out->pending = s->npending;
+	out->pending = s->pending_peers.total;
 	out->tcp_open = s->tcp_peers.total;
 	out->tcp_accept_pauses = s->accept_pauses;
 	for (const struct oc_dns_listener *l = s->listeners; l; l = l->next)

@@ -73,8 +73,7 @@ struct oc_dns_server {
 	oc_peercount tcp_peers;    /* the TCP connections by container */
 	uint64_t accept_pauses;    /* of listeners closed since */
 	oc_dlist pending;          /* struct oc_dns_pending, by their server node */
-	size_t npending;
-	oc_peercount pending_peers; /* the same, counted by container */
+	oc_peercount pending_peers; /* the same, counted by container (.total: all) */
 	struct oc_dns_udp_batch *batch;
 	oc_dns_stats st;           /* the counters; the rest is filled on demand */
 	uint8_t answer[2 + OC_DNS_TCP_MAX]; /* answers built outside a UDP batch */

@@ -217,7 +217,6 @@ static void pending_free(struct oc_dns_pending *p)
 {
 	unlink_from_sink(p);
 	oc_dlist_remove(&p->node);
-	p->s->npending--;
 	oc_peercount_release(&p->s->pending_peers, p->key);
 	oc_container_unref(p->c);
 	oc_ruleset_unref(p->rs);
@@ -317,7 +316,6 @@ static bool forward(oc_dns_server *s, struct oc_dns_sink *sink, const oc_sockadd
 		return false;
 	}
 	oc_dlist_push(&s->pending, &p->node);
-	s->npending++;
 	oc_dlist_push(&sink->pending, &p->snode);
 	sink->inflight++;
 	return true;

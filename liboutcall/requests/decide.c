@@ -239,12 +239,9 @@ int oc_req_store_reject(oc_req_store *s, const char *id, const char *by, const c
 	int rc = pending(s, id, &r);
 	if (rc)
 		return rc;
-	char *why = strdup(reason), *who = strdup(by ? by : "the operator");
-	if (!why || !who) {
-		free(why);
-		free(who);
-		return oc_error_nomem();
-	}
+	char *why, *who;
+	if (oc_req_decision_texts(reason, by, &why, &who) != 0)
+		return OC_ENOMEM;
 	/* A crash between writing an approval's file and saving its record
 	 * leaves a pending record with a live rule: rejecting removes it. */
 	char path[4096];

@@ -23,13 +23,10 @@ int oc_req_store_revoke(oc_req_store *s, const char *id, const char *by, const c
 	if (r->status != OC_REQ_APPROVED)
 		return oc_error_set(OC_ESTATE, "request %s is %s, not approved: only an approved "
 			"request can be revoked", id, oc_req_status_name(r->status));
-	char *why = strdup(reason && reason[0] ? reason : "revoked by the operator");
-	char *who = strdup(by ? by : "the operator");
-	if (!why || !who) {
-		free(why);
-		free(who);
-		return oc_error_nomem();
-	}
+	char *why, *who;
+	if (oc_req_decision_texts(reason && reason[0] ? reason : "revoked by the operator", by, &why,
+		    &who) != 0)
+		return OC_ENOMEM;
 	char path[4096];
 	oc_req_rule_path(s, r->id, path, sizeof(path));
 	if (unlink(path) != 0 && errno != ENOENT) {

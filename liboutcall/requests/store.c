@@ -27,6 +27,18 @@ void oc_req_rule_path(const oc_req_store *s, const char *id, char *buf, size_t s
 	snprintf(buf, size, "%s/%s.yaml", s->rules_dir, id);
 }
 
+int oc_req_decision_texts(const char *reason, const char *by, char **why, char **who)
+{
+	*why = strdup(reason);
+	*who = strdup(by ? by : "the operator");
+	if (*why && *who)
+		return 0;
+	free(*why);
+	free(*who);
+	*why = *who = NULL;
+	return oc_error_nomem();
+}
+
 int oc_req_store_persist(oc_req_store *s, const oc_req *r)
 {
 	json_t *j = oc_req_to_json(r);

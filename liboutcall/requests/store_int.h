@@ -30,6 +30,9 @@ void oc_req_record_path(const oc_req_store *s, const char *id, char *buf, size_t
 void oc_req_rule_path(const oc_req_store *s, const char *id, char *buf, size_t size);
 /* Writes r's record. */
 int oc_req_store_persist(oc_req_store *s, const oc_req *r);
+/* Copies of a decision's reason and decider (NULL: "the operator"), both
+ * or neither. */
+int oc_req_decision_texts(const char *reason, const char *by, char **why, char **who);
 /* One OC_EVENT_REQUEST record about r (NULL: only the id is known). */
 void oc_req_store_emit(oc_req_store *s, const oc_req *r, const char *id, const char *verdict,
 	const char *reason);
