@@ -7,7 +7,7 @@
 #include <outcall/agents.h>
 #include <outcall/identity.h>
 
-#include "api/server.h"
+#include "httpd/server.h"
 #include "core/ratelimit.h"
 #include "identity/lockdown.h"
 #include "identity/names.h"

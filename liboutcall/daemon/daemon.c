@@ -312,6 +312,7 @@ static void begin_stop(oc_loop *loop, void *arg)
 	d->agents = NULL;
 	/* after the API server: requests waiting on Docker have no client now */
 	oc_dk_stop(d);
+	oc_hostapi_free_jobs(d);
 	oc_network_info *nets = NULL;
 	size_t n = 0;
 	if (d->nets && oc_networks_list(d->nets, &nets, &n) == 0)
@@ -365,6 +366,7 @@ void oc_daemon_free(oc_daemon *d)
 	oc_daemon_reload_wait(d);
 	oc_api_server_free(d->api);
 	oc_dk_stop(d);
+	oc_hostapi_free_jobs(d);
 	oc_hostapi_free_followers(d);
 	oc_agents_free(d->agents);
 	oc_proxy_free(d->proxy);

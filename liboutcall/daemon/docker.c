@@ -12,7 +12,6 @@
  * while the daemon or the engine was away are made up for.
  */
 #include "daemon/docker.h"
-#include "daemon/hostapi.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,7 +34,6 @@ struct oc_dk {
 	bool have_version;
 	struct followed *followed;  /* attached by `outcall attach CONTAINER` */
 	size_t nfollowed;
-	struct oc_dk_job *jobs;
 	char removing[200];         /* Docker network `outcall network rm` is removing */
 };
 
@@ -592,16 +590,7 @@ void oc_dk_stop(oc_daemon *d)
 	struct oc_dk *k = d->docker;
 	if (!k)
 		return;
-	oc_docker_free(k->client); /* the watch with it */
-	while (k->jobs) {
-		struct oc_dk_job *j = k->jobs;
-		*j->pprev = j->next;
-		if (j->next)
-			j->next->pprev = j->pprev;
-		if (j->free_extra)
-			j->free_extra(j);
-		free(j);
-	}
+	oc_docker_free(k->client); /* the watch with it: no callback comes after this */
 	free(k->followed);
 	free(k);
 	d->docker = NULL;
@@ -618,52 +607,4 @@ json_t *oc_dk_status(oc_daemon *d)
 		"api", k->have_version ? k->version.api_used : NULL,
 		"last_error", k->last_error[0] ? k->last_error : NULL,
 		"followed", (json_int_t)k->nfollowed);
-}
-
-/* ---- jobs ---- */
-
-static void job_closed(oc_api_conn *c, void *arg)
-{
-	(void)c;
-	struct oc_dk_job *j = arg;
-	j->conn = NULL;
-}
-
-void *oc_dk_job_new(oc_daemon *d, oc_api_request *r, size_t size)
-{
-	if (!oc_dk_client(d)) {
-		oc_hostapi_fail(r);
-		return NULL;
-	}
-	struct oc_dk_job *j = calloc(1, size);
-	if (!j) {
-		oc_api_respond_error(r->conn, 500, "internal", "out of memory");
-		return NULL;
-	}
-	j->d = d;
-	j->conn = r->conn;
-	j->next = d->docker->jobs;
-	if (j->next)
-		j->next->pprev = &j->next;
-	j->pprev = &d->docker->jobs;
-	d->docker->jobs = j;
-	oc_api_defer(r->conn, job_closed, j);
-	return j;
-}
-
-void oc_dk_job_end(void *job, int rc, int status, json_t *ok)
-{
-	struct oc_dk_job *j = job;
-	if (j->conn && rc)
-		oc_hostapi_fail_conn(j->conn);
-	else if (j->conn)
-		oc_api_respond_json(j->conn, status, ok);
-	else
-		json_decref(ok);
-	*j->pprev = j->next;
-	if (j->next)
-		j->next->pprev = j->pprev;
-	if (j->free_extra)
-		j->free_extra(j);
-	free(j);
 }

@@ -1,4 +1,4 @@
-/* Docker in the daemon (docker.c, hostapi_docker.c): the engine's
+/* Docker in the daemon (docker.c; its API is hostapi/docker.c): the engine's
  * containers and networks kept in step with Outcall's. Everything here is
  * optional: with Docker off (no socket configured) the calls are no-ops or
  * refuse with a message saying so, and an unreachable engine is retried
@@ -14,8 +14,8 @@
 /* Starts the client and the event watch; never fails for an engine that
  * is not there (that is retried). */
 int oc_dk_start(oc_daemon *d);
-/* Stops watching and drops calls in flight (their requests get no
- * answer: the API server is gone first). Idempotent. */
+/* Stops watching and drops calls in flight: their callbacks never run,
+ * so whoever waits on one frees its own (oc_hostapi_free_jobs). Idempotent. */
 void oc_dk_stop(oc_daemon *d);
 /* The client, or NULL (last error set, naming why) when Docker is off. */
 oc_docker *oc_dk_client(oc_daemon *d);
@@ -48,20 +48,5 @@ int oc_dk_network_ensure(oc_daemon *d, const oc_network_info *net, oc_docker_cb 
 /* Marks the Docker network `outcall network rm` is removing (NULL: none),
  * whose destroy event must not put its bridge's address back. */
 void oc_dk_removing(oc_daemon *d, const char *docker_name);
-
-/* A host API request answered when Docker has: tracked so that stopping
- * Docker frees it, and told when the client hangs up. */
-struct oc_dk_job {
-	oc_daemon *d;
-	oc_api_conn *conn;         /* NULL once the client went away */
-	struct oc_dk_job *next, **pprev;
-	void (*free_extra)(struct oc_dk_job *job);
-};
-/* A job of `size` bytes (at least sizeof(struct oc_dk_job)), deferring
- * r's answer; NULL when out of memory (answered with 500). */
-void *oc_dk_job_new(oc_daemon *d, oc_api_request *r, size_t size);
-/* Answers the job's request (if the client is still there) with the last
- * error, or with `ok` (stolen) when rc is 0, and frees the job. */
-void oc_dk_job_end(void *job, int rc, int status, json_t *ok);
 
 #endif

@@ -1,6 +1,6 @@
 /* Incident response inside the daemon: lockdowns kept in force at every
  * layer, and direct_ip grants taken away with their flows. The commands'
- * API is hostapi_incident.c; the list and its file are incident/. */
+ * API is hostapi/incident.c; the list and its file are incident/. */
 #include "daemon/incident.h"
 
 #include <arpa/inet.h>

@@ -1,5 +1,5 @@
 /* The inside of oc_daemon, shared by its files: lifecycle (daemon.c),
- * reloads (reload.c), the host API (hostapi*.c) and metrics (metrics.c).
+ * reloads (reload.c), the host API and metrics (../hostapi/).
  * The agent sockets and access requests are liboutcall/agent. */
 #ifndef OC_DAEMON_INTERNAL_H
 #define OC_DAEMON_INTERNAL_H
@@ -9,7 +9,7 @@
 #include <outcall/services.h>
 #include <time.h>
 
-#include "api/server.h"
+#include "httpd/server.h"
 #include "core/error.h"
 #include "incident/lockdown.h"
 
@@ -43,9 +43,10 @@ struct oc_daemon {
 	time_t last_reload_at;
 	uint64_t drain_timer;
 	struct oc_reload *reload_job;         /* a reload in progress (reload.c) */
-	struct reload_waiter *next_waiters;   /* API calls waiting for the next one */
+	struct oc_reload_waiter *next_waiters;   /* API calls waiting for the next one */
 	bool reload_again;
-	struct oc_followers *followers; /* `decisions follow` streams (hostapi_events.c) */
+	struct oc_followers *followers; /* `decisions follow` streams (hostapi/events.c) */
+	struct oc_hostapi_job *docker_jobs; /* host API requests waiting on Docker (hostapi/jobs.c) */
 	struct oc_dk *docker;        /* NULL: Docker off (docker.c) */
 	struct oc_kwatch *kwatch;    /* the watch over the kernel tables (kwatch.c) */
 	/* incident response (incident.c) */
@@ -63,10 +64,15 @@ void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...) OC_PR
 int oc_daemon_config_copy(const oc_daemon_config *in, oc_daemon_config *out, void **storage);
 
 /* Reload and the rules watch (reload.c). */
-typedef void (*oc_reload_done_fn)(oc_daemon *d, oc_api_conn *waiter, int rc);
-/* Reloads with the rules compiled on a thread; `done` answers `waiter`
- * (may be NULL) on the loop, with the last error set when rc != 0. */
-void oc_daemon_reload_async(oc_daemon *d, oc_api_conn *waiter, oc_reload_done_fn done);
+typedef void (*oc_reload_done_fn)(oc_daemon *d, void *arg, int rc);
+/* Reloads with the rules compiled on a thread. `done` (may be NULL) is
+ * told on the loop once the new set is live or refused, with the last
+ * error set when rc != 0; the returned waiter lets a caller that goes away
+ * first forget it. NULL when done is NULL, or when out of memory (done was
+ * told at once). */
+struct oc_reload_waiter *oc_daemon_reload_async(oc_daemon *d, oc_reload_done_fn done, void *arg);
+/* `done` is not told; the waiter is freed with the reload. */
+void oc_daemon_reload_forget(struct oc_reload_waiter *w);
 void oc_daemon_reload_collect(oc_loop *loop, void *arg);
 /* At free: waits for a loading thread. */
 void oc_daemon_reload_wait(oc_daemon *d);
@@ -91,12 +97,14 @@ int oc_daemon_restore_identity(oc_daemon *d, const struct oc_state *st);
 /* Saves networks and containers to the state file. */
 int oc_daemon_save_state(oc_daemon *d);
 
-/* The host API's request handler (hostapi.c). */
+/* The host API's request handler (hostapi/server.c). */
 void oc_hostapi_handle(oc_api_request *req, void *arg);
 /* Frees the follow streams' bookkeeping, after the API server is gone. */
 void oc_hostapi_free_followers(oc_daemon *d);
+/* Frees the requests that waited on Docker, once its client is gone. */
+void oc_hostapi_free_jobs(oc_daemon *d);
 
-/* Prometheus text for GET /metrics (metrics.c). */
+/* Prometheus text for GET /metrics (hostapi/metrics.c). */
 int oc_daemon_metrics(oc_daemon *d, char **text, size_t *len);
 
 #endif

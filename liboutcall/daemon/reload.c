@@ -187,20 +187,18 @@ struct oc_reload {
 	oc_ruleset *rs;
 	int rc;
 	oc_error_saved err;      /* the loading thread's last error */
-	struct reload_waiter *waiters;
+	struct oc_reload_waiter *waiters;
 };
 
-struct reload_waiter {
-	oc_api_conn *conn;
-	oc_reload_done_fn done;
-	struct reload_waiter *next;
+struct oc_reload_waiter {
+	oc_reload_done_fn done;    /* NULL once forgotten: told nothing, freed with its list */
+	void *arg;
+	struct oc_reload_waiter *next;
 };
 
-static void waiter_gone(oc_api_conn *c, void *arg)
+void oc_daemon_reload_forget(struct oc_reload_waiter *w)
 {
-	(void)c;
-	struct reload_waiter *w = arg;
-	w->conn = NULL; /* answered by nobody; freed with its list */
+	w->done = NULL;
 }
 
 static void start_reload(oc_daemon *d);
@@ -227,7 +225,7 @@ void oc_daemon_reload_collect(oc_loop *loop, void *arg)
 		 * loaded: its files may be newer than ours. Load again rather
 		 * than publish an older view of the directory. */
 		oc_ruleset_unref(job->rs);
-		struct reload_waiter **tail = &job->waiters;
+		struct oc_reload_waiter **tail = &job->waiters;
 		while (*tail)
 			tail = &(*tail)->next;
 		*tail = d->next_waiters;
@@ -243,12 +241,12 @@ void oc_daemon_reload_collect(oc_loop *loop, void *arg)
 	rc = reload_finished(d, rc);
 	if (rc)
 		oc_error_save(&job->err);
-	for (struct reload_waiter *w = job->waiters, *next; w; w = next) {
+	for (struct oc_reload_waiter *w = job->waiters, *next; w; w = next) {
 		next = w->next;
-		if (w->conn) {
+		if (w->done) {
 			if (rc)
 				oc_error_restore(&job->err.pub);
-			w->done(d, w->conn, rc);
+			w->done(d, w->arg, rc);
 		}
 		free(w);
 	}
@@ -282,24 +280,25 @@ static void start_reload(oc_daemon *d)
 	}
 }
 
-void oc_daemon_reload_async(oc_daemon *d, oc_api_conn *waiter, oc_reload_done_fn done)
+struct oc_reload_waiter *oc_daemon_reload_async(oc_daemon *d, oc_reload_done_fn done, void *arg)
 {
-	if (waiter) {
-		struct reload_waiter *w = calloc(1, sizeof(*w));
+	struct oc_reload_waiter *w = NULL;
+	if (done) {
+		w = calloc(1, sizeof(*w));
 		if (!w) {
-			done(d, waiter, oc_error_nomem());
-			return;
+			done(d, arg, oc_error_nomem());
+			return NULL;
 		}
-		w->conn = waiter;
 		w->done = done;
+		w->arg = arg;
 		w->next = d->next_waiters;
 		d->next_waiters = w;
-		oc_api_defer(waiter, waiter_gone, w);
 	}
 	if (d->reload_job)
 		d->reload_again = true;
 	else
 		start_reload(d);
+	return w;
 }
 
 void oc_daemon_reload_wait(oc_daemon *d)
@@ -309,14 +308,14 @@ void oc_daemon_reload_wait(oc_daemon *d)
 		if (d->reload_job->threaded)
 			pthread_join(d->reload_job->thread, NULL);
 		oc_ruleset_unref(d->reload_job->rs);
-		for (struct reload_waiter *w = d->reload_job->waiters, *n; w; w = n) {
+		for (struct oc_reload_waiter *w = d->reload_job->waiters, *n; w; w = n) {
 			n = w->next;
 			free(w);
 		}
 		free(d->reload_job);
 		d->reload_job = NULL;
 	}
-	for (struct reload_waiter *w = d->next_waiters, *n; w; w = n) {
+	for (struct oc_reload_waiter *w = d->next_waiters, *n; w; w = n) {
 		n = w->next;
 		free(w);
 	}

@@ -4,7 +4,7 @@
 #include "dns/forward.h"
 #include "core/error.h"
 #include "core/lru.h"
-#include "net/sock.h"
+#include "sockets/sock.h"
 
 #include <errno.h>
 #include <stdlib.h>

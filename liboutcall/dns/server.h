@@ -23,7 +23,7 @@
 #include "dns/dlist.h"
 #include "dns/fetch.h"
 #include "dns/filter.h"
-#include "net/sock.h"
+#include "sockets/sock.h"
 
 struct oc_dns_pending;
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "net/hostname.h"
+#include "sockets/hostname.h"
 
 static bool parse_port(const char *p, size_t n, uint16_t *port)
 {

@@ -14,7 +14,7 @@
 #include "core/error.h"
 #include "http/chunked.h"
 #include "http/response_parse.h"
-#include "net/sendall.h"
+#include "sockets/sendall.h"
 
 #define READ_SIZE 65536
 

@@ -35,7 +35,7 @@
 #include "http/request.h"
 #include "http/response_parse.h"
 #include "loop/accept.h"
-#include "net/sock.h"
+#include "sockets/sock.h"
 #include "resolve/resolve.h"
 #include "tls/clienthello.h"
 

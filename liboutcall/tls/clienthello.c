@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/hostname.h"
+#include "sockets/hostname.h"
 
 enum { ST_RECORDS, ST_DONE, ST_FAILED };
 

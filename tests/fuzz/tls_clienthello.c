@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net/hostname.h"
+#include "sockets/hostname.h"
 #include "tls/clienthello.h"
 
 #define CHECK(cond) do { if (!(cond)) __builtin_trap(); } while (0)

@@ -10,7 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "api/server.h"
+#include "httpd/server.h"
 #include "harness.h"
 
 static void setup(void)

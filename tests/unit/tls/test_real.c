@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "core/buf.h"
-#include "net/sock.h"
+#include "sockets/sock.h"
 #include "tls/clienthello.h"
 
 static int capture(void *ctx, const unsigned char *buf, size_t len)
