@@ -26,8 +26,9 @@ static void on_event(const oc_event *ev, void *arg)
 		return;
 	char id[OC_EVENT_ID_LEN];
 	oc_event_id_format(ev->id, id);
-	printf("decision %s: %s %s %s %s rule=%s\n", id, ev->layer, ev->agent ? ev->agent : "-",
-		ev->verdict, ev->host ? ev->host : "-", ev->rule ? ev->rule : "-");
+	printf("decision %s: %s %s %s %s rule=%s\n", id, oc_event_layer_name(ev->layer),
+		ev->agent ? ev->agent : "-", oc_event_verdict_name(ev->verdict),
+		ev->host ? ev->host : "-", ev->rule ? ev->rule : "-");
 	fflush(stdout);
 }
 

@@ -38,12 +38,45 @@ typedef enum oc_event_kind {
 	                        * reason the operator's reason */
 } oc_event_kind;
 
+/* Where an event comes from: its record's "layer". Not the rule
+ * language's oc_layer (context.h), which says what a context knows. */
+typedef enum oc_event_layer {
+	OC_EVENT_LAYER_NONE = 0,
+	OC_EVENT_LAYER_DNS,
+	OC_EVENT_LAYER_HTTP,
+	OC_EVENT_LAYER_TLS,
+	OC_EVENT_LAYER_AGENT,
+	OC_EVENT_LAYER_KERNEL,
+	OC_EVENT_LAYER_REQUESTS,
+	OC_EVENT_LAYER_RULES,
+	OC_EVENT_LAYER_INCIDENT,
+} oc_event_layer;
+
+/* What a layer did: a decision's verdict, and the security events of the
+ * agent sockets ("refused", "error"). Other events say their outcome in
+ * oc_event.outcome instead. */
+typedef enum oc_event_verdict {
+	OC_EVENT_VERDICT_NONE = 0,
+	OC_EVENT_VERDICT_ALLOW,
+	OC_EVENT_VERDICT_BLOCK,
+	OC_EVENT_VERDICT_REFUSED,
+	OC_EVENT_VERDICT_ERROR,
+} oc_event_verdict;
+
+/* The names in a record ("decision", "dns", "allow"); NULL for a value
+ * that has none (NONE, or out of range). */
+OC_API const char *oc_event_kind_name(oc_event_kind kind);
+OC_API const char *oc_event_layer_name(oc_event_layer layer);
+OC_API const char *oc_event_verdict_name(oc_event_verdict verdict);
+/* The reverse; OC_EINVAL, naming every valid name, for any other text. */
+OC_API int oc_event_kind_parse(const char *name, oc_event_kind *out);
+OC_API int oc_event_layer_parse(const char *name, oc_event_layer *out);
+
 typedef struct oc_event {
 	oc_event_kind kind;
 	uint64_t id;            /* 0: assigned by oc_events_emit */
 	int64_t time_us;        /* 0: now (CLOCK_REALTIME, microseconds) */
-	const char *layer;      /* "dns", "http", "tls", "agent", "kernel", "requests", "rules",
-	                         * "incident" */
+	oc_event_layer layer;
 	const char *agent;      /* agent.name; NULL for an unknown peer */
 	const char *container;  /* container name */
 	const char *peer;       /* "10.200.0.2:41000", or "pid=12 uid=0 gid=0" on a socket */
@@ -51,7 +84,10 @@ typedef struct oc_event {
 	int port;
 	const char *method;
 	const char *path;
-	const char *verdict;    /* "allow", "block", "refused", "error", or an event's outcome */
+	oc_event_verdict verdict;
+	const char *outcome;    /* what the other events did, where verdict is NONE: a reload's
+	                         * "ok"/"failed", a request's new status, an audit record's
+	                         * action, a proxy connection "closed" */
 	const char *rule;       /* deciding rule id, "default", or NULL where no rule was asked */
 	uint64_t generation;    /* rule set generation the decision used (0: none) */
 	int64_t latency_us;     /* time to decide (and, for DNS, to answer) */
@@ -66,7 +102,9 @@ typedef struct oc_event {
 } oc_event;
 
 /* Initialises ev to "nothing known" (dns_rcode -1, the rest zero). */
-OC_API void oc_event_init(oc_event *ev, oc_event_kind kind, const char *layer);
+OC_API void oc_event_init(oc_event *ev, oc_event_kind kind, oc_event_layer layer);
+/* The record's "verdict": the verdict's name, else the outcome (may be NULL). */
+OC_API const char *oc_event_verdict_text(const oc_event *ev);
 
 typedef struct oc_events oc_events;
 
@@ -114,9 +152,9 @@ OC_API void oc_events_unsubscribe(oc_events *hub, uint64_t handle);
  * (pass it as after_seq to continue). Sequence numbers start at 1. */
 typedef struct oc_event_filter {
 	const char *agent;
-	const char *layer;
-	const char *verdict;
-	int kind;               /* -1: any */
+	oc_event_layer layer;   /* OC_EVENT_LAYER_NONE: any */
+	const char *verdict;    /* compared with oc_event_verdict_text */
+	int kind;               /* an oc_event_kind; -1: any */
 } oc_event_filter;
 OC_API uint64_t oc_events_read(oc_events *hub, uint64_t after_seq, const oc_event_filter *filter,
 	size_t max, oc_event_fn fn, void *arg);

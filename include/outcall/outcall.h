@@ -42,7 +42,7 @@
  *   oc_events_new return the object (NULL: out of memory);
  *   oc_registry_list and oc_networks_list return arrays; the operator's
  *   side of oc_agents answers JSON text (oc_agents_*_json, approve,
- *   reject); oc_event carries layer and verdict as strings.
+ *   reject).
  * - ABI: the exported ABI is checked against abi/liboutcall.abi by the
  *   abi test; docs/CONTRIBUTING.md says when and how the baseline moves.
  */

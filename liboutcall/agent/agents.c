@@ -101,11 +101,11 @@ static void refused(oc_agents *a, const oc_container *c, const char *name, pid_t
 	char peer[32];
 	snprintf(peer, sizeof(peer), "pid=%d", (int)pid);
 	oc_event ev;
-	oc_event_init(&ev, OC_EVENT_SECURITY, "agent");
+	oc_event_init(&ev, OC_EVENT_SECURITY, OC_EVENT_LAYER_AGENT);
 	ev.container = name;
 	ev.agent = c ? oc_container_agent_name(c) : NULL;
 	ev.peer = peer;
-	ev.verdict = "refused";
+	ev.verdict = OC_EVENT_VERDICT_REFUSED;
 	ev.reason = why;
 	oc_events_emit(a->svc.events, &ev);
 }
@@ -333,10 +333,10 @@ int oc_agents_start(oc_agents *a)
 		if (oc_agents_attach(a, name) == 0)
 			continue;
 		oc_event ev;
-		oc_event_init(&ev, OC_EVENT_SECURITY, "agent");
+		oc_event_init(&ev, OC_EVENT_SECURITY, OC_EVENT_LAYER_AGENT);
 		ev.container = name;
 		ev.agent = oc_container_agent_name(list[i]);
-		ev.verdict = "error";
+		ev.verdict = OC_EVENT_VERDICT_ERROR;
 		ev.reason = oc_error_last()->message;
 		oc_events_emit(a->svc.events, &ev);
 	}

@@ -151,7 +151,7 @@ static void decide(oc_agent_call *k, oc_context *ctx)
 		reason_text(k, ctx, &d, refusal, reason, sizeof(reason));
 	snprintf(layer_reason, sizeof(layer_reason), "check as %s", oc_layer_name(ctx->layer));
 	oc_event ev;
-	oc_event_init(&ev, OC_EVENT_DECISION, "agent");
+	oc_event_init(&ev, OC_EVENT_DECISION, OC_EVENT_LAYER_AGENT);
 	ev.agent = ctx->agent_name;
 	ev.container = oc_container_name(k->c);
 	ev.peer = k->peer;
@@ -159,7 +159,7 @@ static void decide(oc_agent_call *k, oc_context *ctx)
 	ev.port = (int)ctx->network_port;
 	ev.method = ctx->http_method;
 	ev.path = ctx->http_path;
-	ev.verdict = allowed ? "allow" : "block";
+	ev.verdict = allowed ? OC_EVENT_VERDICT_ALLOW : OC_EVENT_VERDICT_BLOCK;
 	ev.rule = d.rule_id;
 	ev.generation = gen;
 	ev.latency_us = now_us() - t0;

@@ -132,8 +132,8 @@ int oc_daemon_apply_rules(oc_daemon *d, oc_ruleset *rs)
 static void reload_event(oc_daemon *d, bool ok, const char *reason)
 {
 	oc_event ev;
-	oc_event_init(&ev, OC_EVENT_RELOAD, "rules");
-	ev.verdict = ok ? "ok" : "failed";
+	oc_event_init(&ev, OC_EVENT_RELOAD, OC_EVENT_LAYER_RULES);
+	ev.outcome = ok ? "ok" : "failed";
 	ev.reason = reason;
 	ev.generation = oc_live_generation(d->live);
 	oc_events_emit(d->events, &ev);

@@ -31,7 +31,7 @@ struct oc_dns_pending {
 
 /* What the decision record says about a query. */
 struct outcome {
-	const char *verdict;
+	oc_event_verdict verdict;
 	const char *rule;
 	const char *reason;
 	int rcode;
@@ -89,7 +89,7 @@ static void emit(oc_dns_server *s, const oc_sockaddr *peer, const oc_container *
 	const struct outcome *o)
 {
 	oc_event ev;
-	oc_event_init(&ev, OC_EVENT_DECISION, "dns");
+	oc_event_init(&ev, OC_EVENT_DECISION, OC_EVENT_LAYER_DNS);
 	char peer_text[OC_SOCKADDR_STRLEN], type_buf[OC_DNS_TYPE_NAME_MAX];
 	ev.peer = format_peer(peer, peer_text);
 	if (c) {
@@ -246,7 +246,7 @@ static void on_fetched(void *arg, const oc_dns_fetch_result *res)
 	struct oc_dns_sink *sink = p->sink;
 	uint8_t *out = s->answer;
 	size_t limit = oc_dns_response_limit(&p->q, sink && sink->tcp);
-	struct outcome o = { .verdict = "allow", .rule = p->d.rule_id };
+	struct outcome o = { .verdict = OC_EVENT_VERDICT_ALLOW, .rule = p->d.rule_id };
 	int n;
 	oc_dns_filter_result fr;
 	if (!res->ok) {
@@ -343,7 +343,7 @@ size_t oc_dns_srv_query(oc_dns_server *s, struct oc_dns_rules *rules, struct oc_
 	size_t limit = oc_dns_response_limit(&q, sink->tcp);
 	if (limit > cap)
 		limit = cap;
-	struct outcome o = { .verdict = "refused", .rcode = OC_DNS_RCODE_REFUSED };
+	struct outcome o = { .verdict = OC_EVENT_VERDICT_REFUSED, .rcode = OC_DNS_RCODE_REFUSED };
 	oc_container *c = peer_container(s, peer);
 	uint32_t ip = peer->u.in4.sin_addr.s_addr;
 	int n;
@@ -361,7 +361,7 @@ size_t oc_dns_srv_query(oc_dns_server *s, struct oc_dns_rules *rules, struct oc_
 			"outcall: query rate limit of this container exceeded; slow down", out, limit);
 	} else if (v == OC_DNS_QUERY_ERROR) {
 		s->st.malformed++;
-		o = (struct outcome){ .verdict = "error", .rcode = q.rcode, .reason = q.why };
+		o = (struct outcome){ .verdict = OC_EVENT_VERDICT_ERROR, .rcode = q.rcode, .reason = q.why };
 		n = oc_dns_respond(&q, q.rcode, NULL, NULL, out, limit);
 	} else {
 		if (!rules->taken) {
@@ -374,13 +374,13 @@ size_t oc_dns_srv_query(oc_dns_server *s, struct oc_dns_rules *rules, struct oc_
 		o.rule = d.rule_id;
 		if (d.verdict != OC_ACTION_ALLOW) {
 			s->st.blocked++;
-			o.verdict = "block";
+			o.verdict = OC_EVENT_VERDICT_BLOCK;
 			o.rcode = OC_DNS_RCODE_NXDOMAIN;
 			/* the default names no rule; a lockdown names itself */
 			n = oc_dns_respond_blocked(&q, strcmp(d.rule_id, "default") ? d.rule_id : NULL,
 				s->svc.request_command, s->cfg.blocked_ttl, out, limit);
 		} else {
-			o.verdict = "allow";
+			o.verdict = OC_EVENT_VERDICT_ALLOW;
 			oc_dns_cache_key k = oc_dns_cache_key_of(&q, d.egress.allow_private_ips);
 			uint32_t elapsed;
 			const oc_dns_answer *a = oc_dns_cache_lookup(s->cache, &k, oc_loop_now(s->loop),

@@ -20,8 +20,8 @@
 struct slot {
 	uint64_t seq;
 	oc_event ev;
-	char layer[16], agent[64], container[96], peer[64], host[256], method[24];
-	char path[256], verdict[16], rule[132], reason[128], dns_type[16];
+	char agent[64], container[96], peer[64], host[256], method[24];
+	char path[256], outcome[16], rule[132], reason[128], dns_type[16];
 };
 
 struct sub {
@@ -84,7 +84,7 @@ static int name_index(const char *const *names, const char *v, int other)
 	return other;
 }
 
-void oc_event_init(oc_event *ev, oc_event_kind kind, const char *layer)
+void oc_event_init(oc_event *ev, oc_event_kind kind, oc_event_layer layer)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->kind = kind;
@@ -333,21 +333,20 @@ uint64_t oc_events_emit(oc_events *h, const oc_event *in)
 		h->stats.dropped_from_ring++;
 	s->seq = h->seq;
 	s->ev = ev;
-	s->ev.layer = keep(s->layer, sizeof(s->layer), ev.layer);
 	s->ev.agent = keep(s->agent, sizeof(s->agent), ev.agent);
 	s->ev.container = keep(s->container, sizeof(s->container), ev.container);
 	s->ev.peer = keep(s->peer, sizeof(s->peer), ev.peer);
 	s->ev.host = keep(s->host, sizeof(s->host), ev.host);
 	s->ev.method = keep(s->method, sizeof(s->method), ev.method);
 	s->ev.path = keep(s->path, sizeof(s->path), ev.path);
-	s->ev.verdict = keep(s->verdict, sizeof(s->verdict), ev.verdict);
+	s->ev.outcome = keep(s->outcome, sizeof(s->outcome), ev.outcome);
 	s->ev.rule = keep(s->rule, sizeof(s->rule), ev.rule);
 	s->ev.reason = keep(s->reason, sizeof(s->reason), ev.reason);
 	s->ev.dns_type = keep(s->dns_type, sizeof(s->dns_type), ev.dns_type);
 	h->stats.emitted++;
 	if (ev.kind == OC_EVENT_DECISION) {
-		int l = name_index(layer_names, ev.layer, 7);
-		int v = name_index(verdict_names, ev.verdict, 3);
+		int l = name_index(layer_names, oc_event_layer_name(ev.layer), 7);
+		int v = name_index(verdict_names, oc_event_verdict_name(ev.verdict), 3);
 		h->stats.by_layer_verdict[l][v]++;
 		if (ev.rule)
 			count_rule(h, ev.rule);
@@ -403,9 +402,10 @@ static bool passes(const oc_event *ev, const oc_event_filter *f)
 		return false;
 	if (f->agent && (!ev->agent || strcmp(f->agent, ev->agent) != 0))
 		return false;
-	if (f->layer && (!ev->layer || strcmp(f->layer, ev->layer) != 0))
+	if (f->layer && ev->layer != f->layer)
 		return false;
-	if (f->verdict && (!ev->verdict || strcmp(f->verdict, ev->verdict) != 0))
+	const char *verdict = oc_event_verdict_text(ev);
+	if (f->verdict && (!verdict || strcmp(f->verdict, verdict) != 0))
 		return false;
 	return true;
 }
@@ -436,14 +436,13 @@ uint64_t oc_events_read(oc_events *h, uint64_t after, const oc_event_filter *fil
 	for (size_t i = 0; i < n; i++) {
 		/* Re-point the strings at the copy. */
 		struct slot *c = &copy[i];
-		c->ev.layer = c->ev.layer ? c->layer : NULL;
 		c->ev.agent = c->ev.agent ? c->agent : NULL;
 		c->ev.container = c->ev.container ? c->container : NULL;
 		c->ev.peer = c->ev.peer ? c->peer : NULL;
 		c->ev.host = c->ev.host ? c->host : NULL;
 		c->ev.method = c->ev.method ? c->method : NULL;
 		c->ev.path = c->ev.path ? c->path : NULL;
-		c->ev.verdict = c->ev.verdict ? c->verdict : NULL;
+		c->ev.outcome = c->ev.outcome ? c->outcome : NULL;
 		c->ev.rule = c->ev.rule ? c->rule : NULL;
 		c->ev.reason = c->ev.reason ? c->reason : NULL;
 		c->ev.dns_type = c->ev.dns_type ? c->dns_type : NULL;

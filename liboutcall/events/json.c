@@ -87,18 +87,6 @@ static void put_int(struct out *o, const char *key, int64_t v)
 	put(o, tmp, (size_t)n);
 }
 
-static const char *kind_name(oc_event_kind k)
-{
-	switch (k) {
-	case OC_EVENT_DECISION: return "decision";
-	case OC_EVENT_SECURITY: return "security";
-	case OC_EVENT_REQUEST: return "request";
-	case OC_EVENT_RELOAD: return "reload";
-	case OC_EVENT_AUDIT: return "audit";
-	}
-	return "event";
-}
-
 void oc_event_id_format(uint64_t id, char out[OC_EVENT_ID_LEN])
 {
 	snprintf(out, OC_EVENT_ID_LEN, "%016" PRIx64, id);
@@ -116,8 +104,8 @@ int oc_event_to_json(const oc_event *ev, char **buf, size_t *len, size_t *cap)
 	int n = snprintf(head, sizeof(head), "{\"time\":\"%s.%06dZ\",\"id\":\"%016" PRIx64 "\"",
 		stamp, (int)(ev->time_us % 1000000), ev->id);
 	put(&o, head, (size_t)n);
-	put_str(&o, "kind", kind_name(ev->kind));
-	put_str(&o, "layer", ev->layer);
+	put_str(&o, "kind", oc_event_kind_name(ev->kind));
+	put_str(&o, "layer", oc_event_layer_name(ev->layer));
 	put_str(&o, "agent", ev->agent);
 	put_str(&o, "container", ev->container);
 	put_str(&o, "peer", ev->peer);
@@ -126,7 +114,7 @@ int oc_event_to_json(const oc_event *ev, char **buf, size_t *len, size_t *cap)
 		put_int(&o, "port", ev->port);
 	put_str(&o, "method", ev->method);
 	put_str(&o, "path", ev->path);
-	put_str(&o, "verdict", ev->verdict);
+	put_str(&o, "verdict", oc_event_verdict_text(ev));
 	put_str(&o, "rule", ev->rule);
 	if (ev->generation)
 		put_int(&o, "generation", (int64_t)ev->generation);

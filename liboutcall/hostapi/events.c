@@ -13,19 +13,21 @@ struct filter_args {
 	oc_event_filter f;
 };
 
+/* -1 with the last error naming the valid values for an unknown layer or
+ * kind. */
 static int parse_filter(const oc_api_request *r, struct filter_args *a)
 {
 	a->f = (oc_event_filter){ .kind = -1 };
 	a->f.agent = oc_hostapi_query(r, "agent", a->agent, sizeof(a->agent));
-	a->f.layer = oc_hostapi_query(r, "layer", a->layer, sizeof(a->layer));
 	a->f.verdict = oc_hostapi_query(r, "verdict", a->verdict, sizeof(a->verdict));
+	if (oc_hostapi_query(r, "layer", a->layer, sizeof(a->layer)) &&
+	    oc_event_layer_parse(a->layer, &a->f.layer) != 0)
+		return -1;
+	oc_event_kind kind;
 	if (oc_hostapi_query(r, "kind", a->kind, sizeof(a->kind))) {
-		static const char *const kinds[] = { "decision", "security", "request", "reload" };
-		for (int i = 0; i < 4; i++)
-			if (strcmp(a->kind, kinds[i]) == 0)
-				a->f.kind = i;
-		if (a->f.kind < 0)
+		if (oc_event_kind_parse(a->kind, &kind) != 0)
 			return -1;
+		a->f.kind = (int)kind;
 	}
 	return 0;
 }
@@ -64,8 +66,7 @@ void oc_hostapi_decisions(oc_daemon *d, oc_api_request *r, const char *name)
 	struct filter_args fa;
 	char num[32];
 	if (parse_filter(r, &fa) != 0) {
-		oc_api_respond_error(r->conn, 400, "invalid", "kind must be decision, security, "
-			"request or reload");
+		oc_api_respond_error(r->conn, 400, "invalid", "%s", oc_error_last()->message);
 		return;
 	}
 	unsigned long long after = 0, limit = 100;
@@ -185,8 +186,7 @@ void oc_hostapi_decisions_follow(oc_daemon *d, oc_api_request *r, const char *na
 	}
 	if (parse_filter(r, &f->fa) != 0) {
 		free(f);
-		oc_api_respond_error(r->conn, 400, "invalid", "kind must be decision, security, "
-			"request or reload");
+		oc_api_respond_error(r->conn, 400, "invalid", "%s", oc_error_last()->message);
 		return;
 	}
 	f->d = d;

@@ -25,9 +25,9 @@ uint64_t oc_audit_emit(oc_events *events, const struct oc_audit *a)
 	else
 		snprintf(reason, sizeof(reason), "%s", why);
 	oc_event ev;
-	oc_event_init(&ev, OC_EVENT_AUDIT, "incident");
+	oc_event_init(&ev, OC_EVENT_AUDIT, OC_EVENT_LAYER_INCIDENT);
 	ev.peer = a->who;
-	ev.verdict = a->action;
+	ev.outcome = a->action;
 	ev.path = a->target;
 	ev.agent = a->agent;
 	ev.rule = a->rule;

@@ -194,8 +194,8 @@ struct px_record {
 	uint64_t start_ms;        /* loop clock at the decision */
 	int64_t latency_us;
 	uint64_t generation;
-	const char *layer;        /* "http" or "tls" */
-	const char *verdict;      /* "allow", "block", "refused", "error" */
+	oc_event_layer layer;     /* HTTP or TLS */
+	oc_event_verdict verdict;
 	const char *reason;       /* constant text or NULL */
 	int status;
 	uint16_t port;
@@ -409,11 +409,11 @@ void px_tunnel_deny(struct px_conn *c);
 
 /* ---- record.c ---- */
 /* Opens the record of a request or tunnel (strings are copied). */
-int px_record_open(struct px_conn *c, const char *layer, const char *host, uint16_t port,
+int px_record_open(struct px_conn *c, oc_event_layer layer, const char *host, uint16_t port,
 	const char *method, const char *path);
 /* Sets the rule (copied), verdict, generation and container (a reference
  * the record takes over). */
-void px_record_decided(struct px_conn *c, const char *rule, const char *verdict,
+void px_record_decided(struct px_conn *c, const char *rule, oc_event_verdict verdict,
 	const char *reason, uint64_t generation, oc_container *ctr);
 /* Emits and closes the record; `reason` if it has none. */
 void px_record_emit(struct px_conn *c, const char *reason);

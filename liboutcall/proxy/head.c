@@ -58,7 +58,7 @@ static bool copy_span(char *dst, size_t size, const char *buf, oc_http_span s)
 /* A bad request: answered and closed, with a record saying why. */
 static void invalid(struct px_conn *c, int status, const char *why)
 {
-	if (!c->rec.active && px_record_open(c, "http", "", 0, NULL, NULL) < 0) {
+	if (!c->rec.active && px_record_open(c, OC_EVENT_LAYER_HTTP, "", 0, NULL, NULL) < 0) {
 		px_conn_close(c, "out of memory");
 		return;
 	}
@@ -202,7 +202,7 @@ static void dispatch(struct px_conn *c)
 		return;
 	int rc = px_http_ctx_build(c, raw, port, &h);
 	if (!rc)
-		rc = px_record_open(c, "http", h.host, port, h.method, h.path);
+		rc = px_record_open(c, OC_EVENT_LAYER_HTTP, h.host, port, h.method, h.path);
 	if (rc == OC_EINVAL)
 		invalid(c, 400, "the host is not a valid host name");
 	else if (rc)

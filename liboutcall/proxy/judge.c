@@ -41,7 +41,7 @@ static oc_container *who(struct px_conn *c)
 static void refuse(struct px_conn *c, struct px_verdict *v)
 {
 	*v = (struct px_verdict){ .refused = true };
-	px_record_decided(c, NULL, "refused", "not a managed container", 0, NULL);
+	px_record_decided(c, NULL, OC_EVENT_VERDICT_REFUSED, "not a managed container", 0, NULL);
 }
 
 static void decide(struct px_conn *c, oc_context *ctx, oc_container *ctr, bool named_port,
@@ -52,7 +52,7 @@ static void decide(struct px_conn *c, oc_context *ctx, oc_container *ctr, bool n
 	oc_ruleset *rs = oc_judge_live(c->p->svc.rules, c->p->svc.registry, ctr, ctx, named_port, &j, &gen);
 	*v = (struct px_verdict){ .allow = j.allowed, .allow_private = j.d.egress.allow_private_ips,
 		.reason = j.refusal };
-	px_record_decided(c, j.d.rule_id, v->allow ? "allow" : "block", v->reason, gen, ctr);
+	px_record_decided(c, j.d.rule_id, v->allow ? OC_EVENT_VERDICT_ALLOW : OC_EVENT_VERDICT_BLOCK, v->reason, gen, ctr);
 	oc_ruleset_unref(rs);
 }
 

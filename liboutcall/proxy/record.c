@@ -21,7 +21,7 @@ static int64_t realtime_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int px_record_open(struct px_conn *c, const char *layer, const char *host, uint16_t port,
+int px_record_open(struct px_conn *c, oc_event_layer layer, const char *host, uint16_t port,
 	const char *method, const char *path)
 {
 	struct px_record *r = &c->rec;
@@ -38,7 +38,7 @@ int px_record_open(struct px_conn *c, const char *layer, const char *host, uint1
 		.time_us = realtime_us(),
 		.start_ms = oc_loop_now(c->p->loop),
 		.layer = layer,
-		.verdict = "error",
+		.verdict = OC_EVENT_VERDICT_ERROR,
 		.port = port,
 		.strings = s,
 		.up0 = c->up.moved,
@@ -52,7 +52,7 @@ int px_record_open(struct px_conn *c, const char *layer, const char *host, uint1
 	return 0;
 }
 
-void px_record_decided(struct px_conn *c, const char *rule, const char *verdict,
+void px_record_decided(struct px_conn *c, const char *rule, oc_event_verdict verdict,
 	const char *reason, uint64_t generation, oc_container *ctr)
 {
 	struct px_record *r = &c->rec;
@@ -66,16 +66,14 @@ void px_record_decided(struct px_conn *c, const char *rule, const char *verdict,
 	r->latency_us = realtime_us() - r->time_us;
 }
 
-static void count_verdict(oc_proxy *p, const char *verdict)
+static void count_verdict(oc_proxy *p, oc_event_verdict verdict)
 {
-	if (!strcmp(verdict, "allow"))
-		px_count(&p->n.requests_allowed, 1);
-	else if (!strcmp(verdict, "block"))
-		px_count(&p->n.requests_blocked, 1);
-	else if (!strcmp(verdict, "refused"))
-		px_count(&p->n.requests_refused, 1);
-	else
-		px_count(&p->n.requests_invalid, 1);
+	switch (verdict) {
+	case OC_EVENT_VERDICT_ALLOW: px_count(&p->n.requests_allowed, 1); break;
+	case OC_EVENT_VERDICT_BLOCK: px_count(&p->n.requests_blocked, 1); break;
+	case OC_EVENT_VERDICT_REFUSED: px_count(&p->n.requests_refused, 1); break;
+	default: px_count(&p->n.requests_invalid, 1); break;
+	}
 }
 
 static void fill(struct px_conn *c, oc_event *ev, char *peer)
@@ -131,7 +129,7 @@ void px_record_security(struct px_conn *c, const char *reason)
 	oc_event_init(&ev, OC_EVENT_SECURITY, c->rec.layer);
 	fill(c, &ev, peer);
 	ev.id = 0; /* its own id; the decision record keeps the decision's */
-	ev.verdict = "closed";
+	ev.outcome = "closed";
 	ev.reason = reason;
 	oc_events_emit(c->p->svc.events, &ev);
 }

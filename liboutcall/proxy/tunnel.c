@@ -59,7 +59,7 @@ void px_tunnel_connect(struct px_conn *c)
 	char raw[OC_HOSTNAME_MAX], host[OC_HOSTNAME_MAX];
 	oc_context ctx;
 	if (a->ipv6) {
-		if (px_record_open(c, "tls", "", a->port, "CONNECT", NULL) < 0)
+		if (px_record_open(c, OC_EVENT_LAYER_TLS, "", a->port, "CONNECT", NULL) < 0)
 			px_conn_close(c, "out of memory");
 		else
 			px_reply_error(c, 400, "the request was refused",
@@ -69,7 +69,7 @@ void px_tunnel_connect(struct px_conn *c)
 	memcpy(raw, c->in.data + a->host.off, a->host.len);
 	raw[a->host.len] = '\0';
 	bool valid = oc_context_for_tls(&ctx, host, raw, a->port, NULL, NULL) == 0;
-	if (px_record_open(c, "tls", valid ? host : "", a->port, "CONNECT", NULL) < 0) {
+	if (px_record_open(c, OC_EVENT_LAYER_TLS, valid ? host : "", a->port, "CONNECT", NULL) < 0) {
 		px_conn_close(c, "out of memory");
 		return;
 	}
@@ -113,7 +113,7 @@ static void mismatch(struct px_conn *c, const char *sni)
 		c->rec.host, sni);
 	px_count(&c->p->n.sni_mismatches, 1);
 	px_record_security(c, why);
-	c->rec.verdict = "block";
+	c->rec.verdict = OC_EVENT_VERDICT_BLOCK;
 	c->rec.reason = "the TLS server name (SNI) is not the CONNECT host";
 	px_tunnel_deny(c);
 }
@@ -135,7 +135,7 @@ static bool open_transparent(struct px_conn *c, const char *sni)
 {
 	char ip[INET_ADDRSTRLEN];
 	inet_ntop(AF_INET, &c->orig.sin_addr, ip, sizeof(ip));
-	if (px_record_open(c, "tls", sni ? sni : ip, ntohs(c->orig.sin_port), NULL, NULL) < 0) {
+	if (px_record_open(c, OC_EVENT_LAYER_TLS, sni ? sni : ip, ntohs(c->orig.sin_port), NULL, NULL) < 0) {
 		px_conn_close(c, "out of memory");
 		return false;
 	}
@@ -157,7 +157,7 @@ void px_hello_run(struct px_conn *c)
 	if (rc < 0) {
 		if (c->kind == OC_PROXY_TRANSPARENT_HTTPS && !open_transparent(c, NULL))
 			return;
-		c->rec.verdict = "error";
+		c->rec.verdict = OC_EVENT_VERDICT_ERROR;
 		c->rec.reason = c->hello->error;
 		px_tunnel_deny(c);
 		return;

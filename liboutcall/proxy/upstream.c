@@ -55,7 +55,7 @@ void px_upstream_fail(struct px_conn *c, int status, const char *what, const cha
  * upstream failure. */
 static void address_refused(struct px_conn *c, const char *why)
 {
-	c->rec.verdict = "block";
+	c->rec.verdict = OC_EVENT_VERDICT_BLOCK;
 	c->rec.reason = why;
 	if (c->kind == OC_PROXY_TRANSPARENT_HTTPS)
 		px_tunnel_deny(c);

@@ -61,8 +61,8 @@ void oc_req_store_emit(oc_req_store *s, const oc_req *r, const char *id, const c
 	char rule[32], peer[64];
 	snprintf(rule, sizeof(rule), "req-%s", r ? r->id : id);
 	oc_event ev;
-	oc_event_init(&ev, OC_EVENT_REQUEST, "requests");
-	ev.verdict = verdict;
+	oc_event_init(&ev, OC_EVENT_REQUEST, OC_EVENT_LAYER_REQUESTS);
+	ev.outcome = verdict;
 	ev.rule = rule;
 	ev.reason = reason;
 	if (r) {

@@ -5,9 +5,22 @@
 # The baseline holds the public types only (abidw --drop-private-types), so
 # opaque structs (declared, defined inside the library) may change freely:
 # abidiff counts "declaration-only, now defined" as harmless.
+# --exported-interfaces-only on both sides: without it libabigail 2.2 ties
+# a function to its ELF symbol only when the first translation unit that
+# mentions it defines it, and silently leaves every other exported
+# function out of the comparison (140 of 212 were, until this was found).
 set -u
 lib=$1 baseline=$2
-abidiff --no-added-syms "$baseline" "$lib"
+# Every exported function must be in the baseline, else the check below
+# would pass without looking at it.
+missing=$(nm -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' | sed 's/@.*//' | sort |
+	while read -r f; do grep -q "elf-symbol-id='$f@" "$baseline" || echo "$f"; done)
+if [ -n "$missing" ]; then
+	echo "abi: exported but not described in $baseline:" $missing >&2
+	echo "abi: if they are new, run 'ninja -C <build> abi-baseline' (docs/CONTRIBUTING.md)" >&2
+	exit 1
+fi
+abidiff --exported-interfaces-only --no-added-syms "$baseline" "$lib"
 rc=$?
 if [ "$rc" -eq 0 ]; then
 	echo "abi: $lib matches $baseline"

@@ -67,6 +67,16 @@ expect_ok "blocked decisions of a1 are listed" python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])["decisions"]
 assert d and all(e["verdict"] == "block" and e["agent"] == "a1" for e in d), d' "$LAB_OUT"
+expect_ok "decisions filtered by layer" oc_api GET '/v1/decisions?layer=http'
+expect_ok "only http decisions come back" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])["decisions"]
+assert d and all(e["layer"] == "http" for e in d), d' "$LAB_OUT"
+expect_ok "audit records can be asked for by kind" oc_api GET '/v1/decisions?kind=audit'
+expect_match "kind=audit is a filter, not an error" '"decisions"' "$LAB_OUT"
+expect_ok "an unknown layer is answered" oc_api GET '/v1/decisions?layer=bogus'
+expect_match "an unknown layer is refused, naming the layers" \
+	"unknown layer 'bogus': use one of dns, http, tls, agent, kernel, requests, rules, incident" "$LAB_OUT"
 expect_ok "metrics" oc_api GET /metrics
 expect_match "metrics count decisions" '^outcall_decisions_total\{layer="dns",verdict="allow"\} [1-9]' "$LAB_OUT"
 expect_match "metrics count rule hits" '^outcall_rule_hits_total\{rule="web"\} [1-9]' "$LAB_OUT"

@@ -82,7 +82,7 @@ static void last_event(const oc_event *ev, void *arg)
 	struct seen *s = arg;
 	s->n++;
 	snprintf(s->peer, sizeof(s->peer), "%s", ev->peer);
-	snprintf(s->layer, sizeof(s->layer), "%s", ev->layer);
+	snprintf(s->layer, sizeof(s->layer), "%s", oc_event_layer_name(ev->layer));
 	snprintf(s->reason, sizeof(s->reason), "%s", ev->reason);
 	snprintf(s->rule, sizeof(s->rule), "%s", ev->rule);
 }
@@ -108,7 +108,7 @@ Test(sockets, check_allowed_and_blocked_with_a_logged_decision)
 	cr_assert(strstr(h_str(j, "reason"), "allowed by rule \"web\""));
 	json_decref(j);
 	struct seen s = { 0 };
-	oc_event_filter f = { .layer = "agent", .kind = -1 };
+	oc_event_filter f = { .layer = OC_EVENT_LAYER_AGENT, .kind = -1 };
 	oc_events_read(h_events, 0, &f, 100, last_event, &s);
 	cr_assert_eq(s.n, 1);
 	char want[64];
@@ -292,7 +292,7 @@ Test(sockets, one_broken_directory_does_not_stop_the_others)
 	h_restart();
 	cr_assert_eq(h_req("coder-1", "GET", "/v1/whoami", NULL, NULL), 200);
 	struct seen s = { 0 };
-	oc_event_filter f = { .layer = "agent", .verdict = "error", .kind = -1 };
+	oc_event_filter f = { .layer = OC_EVENT_LAYER_AGENT, .verdict = "error", .kind = -1 };
 	oc_events_read(h_events, 0, &f, 100, last_event, &s);
 	cr_assert_eq(s.n, 1);
 	cr_assert(strstr(s.reason, "other-1") || strstr(s.reason, "agents"), "%s", s.reason);
@@ -382,7 +382,7 @@ Test(sockets, only_the_containers_own_processes_are_served)
 	cr_assert_str_eq(text, "{\"requests\":[]}", "nothing was filed as coder-1");
 	free(text);
 	struct seen seen = { 0 };
-	oc_event_filter f = { .layer = "agent", .verdict = "refused", .kind = OC_EVENT_SECURITY };
+	oc_event_filter f = { .layer = OC_EVENT_LAYER_AGENT, .verdict = "refused", .kind = OC_EVENT_SECURITY };
 	oc_events_read(h_events, 0, &f, 100, last_event, &seen);
 	cr_assert_eq(seen.n, 1, "the refusal is logged");
 	cr_assert(strstr(seen.reason, "not a process of this container"), "%s", seen.reason);

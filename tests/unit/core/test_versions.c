@@ -74,7 +74,7 @@ Test(versions, stats_are_filled_only_for_a_known_version)
 {
 	oc_events *hub = oc_events_new(8);
 	oc_event ev;
-	oc_event_init(&ev, OC_EVENT_DECISION, "dns");
+	oc_event_init(&ev, OC_EVENT_DECISION, OC_EVENT_LAYER_DNS);
 	oc_events_emit(hub, &ev);
 	oc_events_stats st;
 	memset(&st, 0, sizeof(st));

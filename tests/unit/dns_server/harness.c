@@ -127,7 +127,7 @@ static void on_event(const oc_event *ev, void *arg)
 	pthread_mutex_lock(&H.lock);
 	H.nevents++;
 	struct h_event *e = &H.last;
-	copy(e->verdict, sizeof(e->verdict), ev->verdict);
+	copy(e->verdict, sizeof(e->verdict), oc_event_verdict_text(ev));
 	copy(e->rule, sizeof(e->rule), ev->rule);
 	copy(e->reason, sizeof(e->reason), ev->reason);
 	copy(e->host, sizeof(e->host), ev->host);

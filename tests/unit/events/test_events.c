@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <outcall/error.h>
 #include <outcall/events.h>
 #include "tmpfiles.h"
 
@@ -16,8 +17,8 @@ static void teardown(void)
 
 TestSuite(events, .fini = teardown);
 
-static uint64_t emit(oc_events *h, const char *layer, const char *agent, const char *verdict,
-	const char *rule)
+static uint64_t emit(oc_events *h, oc_event_layer layer, const char *agent,
+	oc_event_verdict verdict, const char *rule)
 {
 	oc_event ev;
 	oc_event_init(&ev, OC_EVENT_DECISION, layer);
@@ -47,14 +48,14 @@ static void collect(const oc_event *ev, void *arg)
 Test(events, ids_are_unique_and_time_is_set)
 {
 	oc_events *h = oc_events_new(8);
-	uint64_t a = emit(h, "dns", "a", "allow", "r");
-	uint64_t b = emit(h, "dns", "a", "allow", "r");
+	uint64_t a = emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r");
+	uint64_t b = emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r");
 	uint64_t pre = oc_events_next_id(h);
 	cr_assert_neq(a, 0);
 	cr_assert_neq(a, b);
 	cr_assert_gt(pre, b);
 	oc_event ev;
-	oc_event_init(&ev, OC_EVENT_DECISION, "http");
+	oc_event_init(&ev, OC_EVENT_DECISION, OC_EVENT_LAYER_HTTP);
 	ev.id = pre;
 	cr_assert_eq(oc_events_emit(h, &ev), pre, "a preassigned id is kept");
 	struct seen s = { 0 };
@@ -69,7 +70,7 @@ Test(events, ring_keeps_the_last_n_and_reads_continue)
 	oc_events *h = oc_events_new(4);
 	for (int i = 0; i < 10; i++) {
 		oc_event ev;
-		oc_event_init(&ev, OC_EVENT_DECISION, "http");
+		oc_event_init(&ev, OC_EVENT_DECISION, OC_EVENT_LAYER_HTTP);
 		char host[32];
 		snprintf(host, sizeof(host), "h%d", i);
 		ev.host = host;
@@ -98,15 +99,15 @@ Test(events, ring_keeps_the_last_n_and_reads_continue)
 Test(events, filters)
 {
 	oc_events *h = oc_events_new(16);
-	emit(h, "dns", "a", "allow", "r1");
-	emit(h, "http", "b", "block", "default");
-	emit(h, "http", "a", "block", "r2");
+	emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r1");
+	emit(h, OC_EVENT_LAYER_HTTP, "b", OC_EVENT_VERDICT_BLOCK, "default");
+	emit(h, OC_EVENT_LAYER_HTTP, "a", OC_EVENT_VERDICT_BLOCK, "r2");
 	struct seen s = { 0 };
 	oc_event_filter f = { .agent = "a", .verdict = "block", .kind = -1 };
 	oc_events_read(h, 0, &f, 0, collect, &s);
 	cr_assert_eq(s.n, 1);
 	memset(&s, 0, sizeof(s));
-	f = (oc_event_filter){ .layer = "http", .kind = OC_EVENT_DECISION };
+	f = (oc_event_filter){ .layer = OC_EVENT_LAYER_HTTP, .kind = OC_EVENT_DECISION };
 	oc_events_read(h, 0, &f, 0, collect, &s);
 	cr_assert_eq(s.n, 2);
 	memset(&s, 0, sizeof(s));
@@ -123,7 +124,7 @@ Test(events, long_strings_are_truncated_in_the_ring)
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	oc_event ev;
-	oc_event_init(&ev, OC_EVENT_DECISION, "http");
+	oc_event_init(&ev, OC_EVENT_DECISION, OC_EVENT_LAYER_HTTP);
 	ev.host = big;
 	ev.path = big;
 	oc_events_emit(h, &ev);
@@ -136,13 +137,13 @@ Test(events, long_strings_are_truncated_in_the_ring)
 Test(events, json_is_valid_and_escaped)
 {
 	oc_event ev;
-	oc_event_init(&ev, OC_EVENT_DECISION, "http");
+	oc_event_init(&ev, OC_EVENT_DECISION, OC_EVENT_LAYER_HTTP);
 	ev.id = 0xabcdef;
 	ev.time_us = 1700000000123456;
 	ev.host = "we\"ird\\host\n";
 	ev.path = "/\x01\xff\xc3\xa9";
 	ev.port = 80;
-	ev.verdict = "block";
+	ev.verdict = OC_EVENT_VERDICT_BLOCK;
 	ev.rule = "default";
 	ev.status = 403;
 	char *buf = NULL;
@@ -169,11 +170,11 @@ Test(events, log_file_and_reopen_after_rotation)
 	snprintf(moved, sizeof(moved), "%s/decisions.log.1", d);
 	oc_events *h = oc_events_new(4);
 	cr_assert_eq(oc_events_set_log_file(h, path), 0);
-	emit(h, "dns", "a", "allow", "r1");
+	emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r1");
 	cr_assert_eq(rename(path, moved), 0);
-	emit(h, "dns", "a", "allow", "r2");   /* still goes to the moved file */
+	emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r2");   /* still goes to the moved file */
 	cr_assert_eq(oc_events_reopen(h), 0);
-	emit(h, "dns", "a", "block", "r3");
+	emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_BLOCK, "r3");
 	oc_events_free(h);
 	char line[1024];
 	FILE *f = fopen(moved, "r");
@@ -216,7 +217,7 @@ Test(events, log_rotates_by_size_and_keeps_n_files)
 	cr_assert_eq(oc_events_set_log_file(h, path), 0);
 	oc_events_set_log_rotation(h, 4096, 2);
 	for (int i = 0; i < 2000; i++)
-		emit(h, "http", "a", "block", "default");
+		emit(h, OC_EVENT_LAYER_HTTP, "a", OC_EVENT_VERDICT_BLOCK, "default");
 	oc_events_stats st = OC_EVENTS_STATS_INIT;
 	oc_events_get_stats(h, &st);
 	oc_events_free(h);
@@ -248,7 +249,7 @@ Test(events, log_rotation_with_keep_zero_empties_the_file)
 	cr_assert_eq(oc_events_set_log_file(h, path), 0);
 	oc_events_set_log_rotation(h, 2048, 0);
 	for (int i = 0; i < 500; i++)
-		emit(h, "dns", "a", "block", "default");
+		emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_BLOCK, "default");
 	oc_events_free(h);
 	cr_assert_lt(size_of(path), 2048 + 1024);
 	cr_assert_eq(size_of(p1), -1);
@@ -266,10 +267,10 @@ Test(events, subscribers)
 	int n = 0;
 	uint64_t s = oc_events_subscribe(h, count_sub, &n);
 	cr_assert_neq(s, 0);
-	emit(h, "dns", "a", "allow", "r");
-	emit(h, "dns", "a", "allow", "r");
+	emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r");
+	emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r");
 	oc_events_unsubscribe(h, s);
-	emit(h, "dns", "a", "allow", "r");
+	emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r");
 	cr_assert_eq(n, 2);
 	oc_events_free(h);
 }
@@ -291,9 +292,9 @@ Test(events, counters_by_layer_verdict_and_rule)
 {
 	oc_events *h = oc_events_new(4);
 	for (int i = 0; i < 5; i++)
-		emit(h, "dns", "a", "allow", "r1");
-	emit(h, "http", "a", "block", "default");
-	emit(h, "http", "a", "block", "default");
+		emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r1");
+	emit(h, OC_EVENT_LAYER_HTTP, "a", OC_EVENT_VERDICT_BLOCK, "default");
+	emit(h, OC_EVENT_LAYER_HTTP, "a", OC_EVENT_VERDICT_BLOCK, "default");
 	oc_events_stats st = OC_EVENTS_STATS_INIT;
 	oc_events_get_stats(h, &st);
 	cr_assert_eq(st.by_layer_verdict[0][0], 5);
@@ -305,4 +306,44 @@ Test(events, counters_by_layer_verdict_and_rule)
 	cr_assert_eq(x.r1, 5);
 	cr_assert_eq(x.def, 2);
 	oc_events_free(h);
+}
+
+Test(events, names_and_their_parsing_agree)
+{
+	for (int l = OC_EVENT_LAYER_DNS; l <= OC_EVENT_LAYER_INCIDENT; l++) {
+		oc_event_layer back;
+		const char *name = oc_event_layer_name((oc_event_layer)l);
+		cr_assert_not_null(name);
+		cr_assert_eq(oc_event_layer_parse(name, &back), 0);
+		cr_assert_eq((int)back, l);
+	}
+	for (int k = OC_EVENT_DECISION; k <= OC_EVENT_AUDIT; k++) {
+		oc_event_kind back;
+		cr_assert_eq(oc_event_kind_parse(oc_event_kind_name((oc_event_kind)k), &back), 0);
+		cr_assert_eq((int)back, k);
+	}
+	cr_assert_null(oc_event_layer_name(OC_EVENT_LAYER_NONE));
+	cr_assert_null(oc_event_layer_name((oc_event_layer)99));
+	cr_assert_null(oc_event_verdict_name(OC_EVENT_VERDICT_NONE));
+	oc_event_layer l;
+	cr_assert_eq(oc_event_layer_parse("all", &l), OC_EINVAL);
+	cr_assert_not_null(strstr(oc_error_last()->message, "use one of dns, http, tls"));
+	oc_event_kind k;
+	cr_assert_eq(oc_event_kind_parse(NULL, &k), OC_EINVAL);
+}
+
+Test(events, the_record_verdict_is_the_verdict_else_the_outcome)
+{
+	oc_event ev;
+	oc_event_init(&ev, OC_EVENT_RELOAD, OC_EVENT_LAYER_RULES);
+	cr_assert_null(oc_event_verdict_text(&ev));
+	ev.outcome = "failed";
+	cr_assert_str_eq(oc_event_verdict_text(&ev), "failed");
+	ev.verdict = OC_EVENT_VERDICT_BLOCK;
+	cr_assert_str_eq(oc_event_verdict_text(&ev), "block");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	cr_assert_eq(oc_event_to_json(&ev, &buf, &len, &cap), 0);
+	cr_assert_not_null(strstr(buf, "\"kind\":\"reload\",\"layer\":\"rules\""), "%s", buf);
+	free(buf);
 }

@@ -330,7 +330,7 @@ static void take(const oc_event *ev, void *arg)
 	if ((int)ev->kind != f->kind || f->seen <= f->after)
 		return;
 	struct rec *r = f->out;
-	copy(r->verdict, sizeof(r->verdict), ev->verdict);
+	copy(r->verdict, sizeof(r->verdict), oc_event_verdict_text(ev));
 	copy(r->rule, sizeof(r->rule), ev->rule);
 	copy(r->host, sizeof(r->host), ev->host);
 	copy(r->path, sizeof(r->path), ev->path);

@@ -164,7 +164,7 @@ static bool connect_allowed(const char *host, uint16_t port, char *rule, const c
 {
 	struct px_conn c = conn_from("10.200.0.2");
 	struct px_verdict v;
-	cr_assert_eq(px_record_open(&c, "tls", host, port, "CONNECT", NULL), 0);
+	cr_assert_eq(px_record_open(&c, OC_EVENT_LAYER_TLS, host, port, "CONNECT", NULL), 0);
 	judge_tls(&c, host, port, NULL, true, &v);
 	strcpy(rule, c.rec.rule);
 	*reason = v.reason;
@@ -192,11 +192,11 @@ Test(proxy_judge, unknown_peer_is_refused_without_a_rule)
 {
 	struct px_conn c = conn_from("10.200.0.99");
 	struct px_verdict v;
-	cr_assert_eq(px_record_open(&c, "tls", "web.test", 443, "CONNECT", NULL), 0);
+	cr_assert_eq(px_record_open(&c, OC_EVENT_LAYER_TLS, "web.test", 443, "CONNECT", NULL), 0);
 	judge_tls(&c, "web.test", 443, NULL, true, &v);
 	cr_assert(v.refused && !v.allow);
 	cr_assert_str_eq(c.rec.rule, "");
-	cr_assert_str_eq(c.rec.verdict, "refused");
+	cr_assert_eq(c.rec.verdict, OC_EVENT_VERDICT_REFUSED);
 	px_record_emit(&c, NULL);
 }
 
@@ -216,7 +216,7 @@ static void judge_http(struct px_conn *c, const char *host, uint16_t port, struc
 	snprintf(h.method, sizeof(h.method), "%.*s", (int)c->req->method_text.len,
 		c->in.data + c->req->method_text.off);
 	cr_assert_eq(px_http_ctx_build(c, host, port, &h), 0, "%s", oc_error_last()->message);
-	cr_assert_eq(px_record_open(c, "http", h.host, port, h.method, h.path), 0);
+	cr_assert_eq(px_record_open(c, OC_EVENT_LAYER_HTTP, h.host, port, h.method, h.path), 0);
 	px_judge_http(c, &h.ctx, v);
 	px_http_ctx_free(&h);
 }
@@ -307,7 +307,7 @@ static bool judged_by_f(const struct field_case *k)
 		judge_http(&c, host, k->port, &v);
 		free(c.req);
 	} else {
-		cr_assert_eq(px_record_open(&c, "tls", k->head, k->port, "CONNECT", NULL), 0);
+		cr_assert_eq(px_record_open(&c, OC_EVENT_LAYER_TLS, k->head, k->port, "CONNECT", NULL), 0);
 		judge_tls(&c, k->head, k->port, k->layer == HELLO ? k->sni : NULL, true, &v);
 	}
 	bool f = v.allow && strcmp(c.rec.rule, "f") == 0;

@@ -152,7 +152,7 @@ static void count_one(const oc_event *ev, void *arg)
 static struct counter events_with(const char *verdict)
 {
 	struct counter c = { 0 };
-	oc_event_filter f = { .layer = "requests", .verdict = verdict, .kind = -1 };
+	oc_event_filter f = { .layer = OC_EVENT_LAYER_REQUESTS, .verdict = verdict, .kind = -1 };
 	oc_events_read(events, 0, &f, 1000, count_one, &c);
 	return c;
 }
