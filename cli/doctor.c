@@ -266,14 +266,16 @@ static void check_docker(struct report *r, const char *socket)
 			"give outcalld --docker-socket PATH", socket);
 		return;
 	}
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop = NULL;
 	oc_docker_options o;
 	oc_docker_options_init(&o);
 	o.socket = socket;
 	o.timeout_ms = 5000;
 	oc_docker *d = NULL;
 	struct ping p = { 0 };
-	int rc = loop ? oc_docker_new(loop, &o, &d) : OC_ENOMEM;
+	int rc = oc_loop_new(&loop);
+	if (!rc)
+		rc = oc_docker_new(loop, &o, &d);
 	if (!rc)
 		rc = oc_docker_ping(d, pinged, &p);
 	while (!rc && !p.done && oc_loop_run_once(loop, 1000) >= 0)

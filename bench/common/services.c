@@ -15,11 +15,10 @@ void bench_services_init(struct bench_services *b, const char *prog, const char 
 	size_t nrules, const char *const *clients, size_t nclients, const char *ranges)
 {
 	oc_ruleset *rs;
-	b->live = oc_live_new();
-	b->events = oc_events_new(4096);
 	if (oc_ruleset_load(rules, nrules, NULL, &rs, NULL) < 0)
 		bench_die(prog, "rules");
-	if (!b->live || !b->events || oc_registry_new(&b->reg) < 0 ||
+	if (oc_live_new(&b->live) < 0 || oc_events_new(4096, &b->events) < 0 ||
+	    oc_registry_new(&b->reg) < 0 ||
 	    oc_addr_policy_new(ranges, &b->priv) < 0)
 		bench_die(prog, "setup");
 	oc_live_publish(b->live, rs);

@@ -67,9 +67,9 @@ int main(int argc, char **argv)
 	cfg.cache_entries = 200000;
 	cfg.cache_bytes = 256u << 20;
 	cfg.max_pending = 16384;
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop = NULL;
 	oc_dns_server *srv = NULL;
-	if (!loop || oc_dns_server_new(loop, &cfg, &b.svc, &srv) < 0)
+	if (oc_loop_new(&loop) < 0 || oc_dns_server_new(loop, &cfg, &b.svc, &srv) < 0)
 		bench_die(PROG, "server");
 	if (oc_dns_server_listen(srv, listen) < 0)
 		bench_die(PROG, "listen");

@@ -79,9 +79,9 @@ int main(int argc, char **argv)
 	cfg.upstreams = upstream;
 	cfg.max_conns = 200000;
 	cfg.max_conns_per_container = 200000;
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop = NULL;
 	oc_proxy *proxy;
-	if (!loop || oc_proxy_new(loop, &cfg, &b.svc, &proxy) < 0)
+	if (oc_loop_new(&loop) < 0 || oc_proxy_new(loop, &cfg, &b.svc, &proxy) < 0)
 		bench_die(PROG, "proxy");
 	if (oc_proxy_listen(proxy, OC_PROXY_EXPLICIT, listen) < 0)
 		bench_die(PROG, "listen");

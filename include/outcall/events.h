@@ -108,8 +108,9 @@ OC_API const char *oc_event_verdict_text(const oc_event *ev);
 
 typedef struct oc_events oc_events;
 
-/* A hub keeping the last `ring_size` events (0: 4096). */
-OC_API oc_events *oc_events_new(size_t ring_size);
+/* A hub keeping the last `ring_size` events (0: 4096) in *out; 0 or
+ * OC_ENOMEM. */
+OC_API int oc_events_new(size_t ring_size, oc_events **out);
 OC_API void oc_events_free(oc_events *hub);
 
 /* Appends every event as one JSON line to `path` (created 0600 if

@@ -71,8 +71,8 @@ typedef void (*oc_loop_timer_cb)(oc_loop *loop, uint64_t timer_id, void *arg);
 typedef void (*oc_loop_signal_cb)(oc_loop *loop, int signo, void *arg);
 typedef void (*oc_loop_cb)(oc_loop *loop, void *arg);
 
-/* A new loop, or NULL (last error set). */
-OC_API oc_loop *oc_loop_new(void);
+/* A new loop in *out; 0 or an oc_err (last error set). */
+OC_API int oc_loop_new(oc_loop **out);
 /* Frees the loop. Pending deferred and posted calls are dropped without
  * being called; signals the loop blocked (oc_loop_add_signal) are unblocked
  * in the calling thread. Watched fds stay open. NULL is allowed. */

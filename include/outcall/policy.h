@@ -130,7 +130,8 @@ OC_API const char *oc_egress_mode_name(oc_egress_mode m); /* "proxy", ... */
  * the caller must oc_ruleset_unref.
  */
 typedef struct oc_live oc_live;
-OC_API oc_live *oc_live_new(void);
+/* A holder with no set yet in *out; 0 or OC_ENOMEM. */
+OC_API int oc_live_new(oc_live **out);
 OC_API void oc_live_free(oc_live *live);
 /* Makes rs the live set; returns its generation (1 for the first). */
 OC_API uint64_t oc_live_publish(oc_live *live, oc_ruleset *rs);

@@ -63,12 +63,12 @@ int oc_daemon_new(const oc_daemon_config *cfg, oc_daemon **out)
 			d->has_operator_gid = true;
 		}
 	}
-	if (!rc && !(d->loop = oc_loop_new()))
-		rc = OC_ENOMEM;
-	if (!rc && !(d->live = oc_live_new()))
-		rc = OC_ENOMEM;
-	if (!rc && !(d->events = oc_events_new(cfg->decision_ring)))
-		rc = OC_ENOMEM;
+	if (!rc)
+		rc = oc_loop_new(&d->loop);
+	if (!rc)
+		rc = oc_live_new(&d->live);
+	if (!rc)
+		rc = oc_events_new(cfg->decision_ring, &d->events);
 	if (!rc)
 		rc = oc_addr_policy_new(cfg->private_ranges, &d->private_ranges);
 	if (!rc && cfg->decision_log)

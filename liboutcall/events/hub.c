@@ -92,19 +92,16 @@ void oc_event_init(oc_event *ev, oc_event_kind kind, oc_event_layer layer)
 	ev->dns_rcode = -1;
 }
 
-oc_events *oc_events_new(size_t ring_size)
+int oc_events_new(size_t ring_size, oc_events **out)
 {
 	oc_events *h = calloc(1, sizeof(*h));
-	if (!h) {
-		oc_error_nomem();
-		return NULL;
-	}
+	if (!h)
+		return oc_error_nomem();
 	h->size = ring_size ? ring_size : 4096;
 	h->ring = calloc(h->size, sizeof(*h->ring));
 	if (!h->ring) {
 		free(h);
-		oc_error_nomem();
-		return NULL;
+		return oc_error_nomem();
 	}
 	pthread_mutex_init(&h->lock, NULL);
 	pthread_mutex_init(&h->file_lock, NULL);
@@ -115,7 +112,8 @@ oc_events *oc_events_new(size_t ring_size)
 	uint64_t base = 0;
 	oc_random_bytes(&base, sizeof(base));
 	h->next_id = base & ~0xffffffffull;
-	return h;
+	*out = h;
+	return 0;
 }
 
 void oc_events_free(oc_events *h)

@@ -180,13 +180,12 @@ static void on_wake(oc_loop *loop, int fd, unsigned events, void *arg)
 	run_batch(loop, &loop->posted_running);
 }
 
-oc_loop *oc_loop_new(void)
+int oc_loop_new(oc_loop **out)
 {
+	int rc;
 	oc_loop *loop = calloc(1, sizeof(*loop));
-	if (!loop) {
-		oc_error_nomem();
-		return NULL;
-	}
+	if (!loop)
+		return oc_error_nomem();
 	loop->wakefd = -1;
 	loop->sigfd = -1;
 	sigemptyset(&loop->sigmask);
@@ -195,20 +194,22 @@ oc_loop *oc_loop_new(void)
 	loop->now = oc_loop_clock_ms();
 	loop->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (loop->epfd < 0) {
-		oc_error_os("event loop: epoll_create1");
+		rc = oc_error_os("event loop: epoll_create1");
 		goto fail;
 	}
 	loop->wakefd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (loop->wakefd < 0) {
-		oc_error_os("event loop: eventfd");
+		rc = oc_error_os("event loop: eventfd");
 		goto fail;
 	}
-	if (oc_loop_add_fd(loop, loop->wakefd, OC_LOOP_READ, on_wake, NULL) < 0)
+	rc = oc_loop_add_fd(loop, loop->wakefd, OC_LOOP_READ, on_wake, NULL);
+	if (rc < 0)
 		goto fail;
-	return loop;
+	*out = loop;
+	return 0;
 fail:
 	oc_loop_free(loop);
-	return NULL;
+	return rc;
 }
 
 void oc_loop_free(oc_loop *loop)

@@ -15,15 +15,14 @@ struct oc_live {
 	uint64_t generation;
 };
 
-oc_live *oc_live_new(void)
+int oc_live_new(oc_live **out)
 {
 	oc_live *l = calloc(1, sizeof(*l));
-	if (!l) {
-		oc_error_nomem();
-		return NULL;
-	}
+	if (!l)
+		return oc_error_nomem();
 	pthread_mutex_init(&l->lock, NULL);
-	return l;
+	*out = l;
+	return 0;
 }
 
 void oc_live_free(oc_live *l)

@@ -115,10 +115,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *tmp = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
 	snprintf(base, sizeof(base), "%s/oc-fuzz-agent-%d", tmp, (int)getpid());
 	atexit(remove_base);
-	loop = oc_loop_new();
-	live = oc_live_new();
-	events = oc_events_new(64);
-	CHECK(loop && live && events && oc_registry_new(&registry) == 0);
+	CHECK(oc_loop_new(&loop) == 0 && oc_live_new(&live) == 0 &&
+		oc_events_new(64, &events) == 0 && oc_registry_new(&registry) == 0);
 	oc_container_spec spec = { .name = "coder-1", .network = "default", .veth = "oc0-2" };
 	inet_pton(AF_INET, "10.200.0.2", &spec.ip);
 	oc_container *c;

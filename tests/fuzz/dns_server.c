@@ -84,12 +84,13 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	}
 	oc_ruleset *rs = NULL;
-	oc_live *live = oc_live_new();
+	oc_live *live = NULL;
 	oc_registry *reg = NULL;
 	oc_addr_policy *priv = NULL;
-	oc_events *events = oc_events_new(64);
+	oc_events *events = NULL;
 	if (oc_ruleset_load_string("fuzz.yaml", rules_yaml, sizeof(rules_yaml) - 1, NULL, &rs, NULL) < 0 ||
-		!live || oc_registry_new(&reg) < 0 || oc_addr_policy_new(NULL, &priv) < 0 || !events ||
+		oc_live_new(&live) < 0 || oc_registry_new(&reg) < 0 ||
+		oc_addr_policy_new(NULL, &priv) < 0 || oc_events_new(64, &events) < 0 ||
 		!oc_events_subscribe(events, on_event, NULL))
 		die("setup");
 	oc_live_publish(live, rs);
@@ -109,8 +110,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.rate_burst = 1e9;
 	oc_services svc = { .rules = live, .registry = reg, .events = events,
 		.private_ranges = priv };
-	oc_loop *loop = oc_loop_new();
-	if (!loop || oc_dns_server_new(loop, &cfg, &svc, &srv) < 0)
+	oc_loop *loop = NULL;
+	if (oc_loop_new(&loop) < 0 || oc_dns_server_new(loop, &cfg, &svc, &srv) < 0)
 		die("server");
 	return 0;
 }

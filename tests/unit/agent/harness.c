@@ -107,9 +107,9 @@ void h_setup_with(void (*tune)(oc_agents_config *cfg))
 	h_state = strdup(tmp_dir());
 	h_rules = strdup(tmp_dir());
 	tmp_write(h_rules, "base.yaml", base_rules);
-	h_loop = oc_loop_new();
-	h_live = oc_live_new();
-	h_events = oc_events_new(256);
+	cr_assert_eq(oc_loop_new(&h_loop), 0);
+	cr_assert_eq(oc_live_new(&h_live), 0);
+	cr_assert_eq(oc_events_new(256, &h_events), 0);
 	cr_assert_eq(oc_registry_new(&h_registry), 0);
 	h_put_container("coder-1", "10.200.0.2");
 	h_put_container("other-1", "10.200.0.3");

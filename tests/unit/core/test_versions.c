@@ -72,7 +72,8 @@ Test(versions, a_zeroed_config_is_refused_before_anything_happens)
 
 Test(versions, stats_are_filled_only_for_a_known_version)
 {
-	oc_events *hub = oc_events_new(8);
+	oc_events *hub;
+	cr_assert_eq(oc_events_new(8, &hub), 0);
 	oc_event ev;
 	oc_event_init(&ev, OC_EVENT_DECISION, OC_EVENT_LAYER_DNS);
 	oc_events_emit(hub, &ev);

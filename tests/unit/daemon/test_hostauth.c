@@ -31,7 +31,7 @@ static void setup(void)
 	chmod(dir, 0755);
 	snprintf(sock_path, sizeof(sock_path), "%s/host.sock", dir);
 	memset(&d, 0, sizeof(d));
-	loop = oc_loop_new();
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	oc_api_limits lim;
 	oc_api_limits_init(&lim);
 	cr_assert_eq(oc_api_server_new(loop, &lim, oc_hostapi_handle, &d, &srv), 0);

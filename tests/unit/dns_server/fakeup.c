@@ -278,8 +278,7 @@ struct fakeup *fu_start(const struct fu_name *names, size_t n)
 	fu->names = names;
 	fu->n = n;
 	pthread_mutex_init(&fu->lock, NULL);
-	fu->loop = oc_loop_new();
-	if (!fu->loop)
+	if (oc_loop_new(&fu->loop) != 0)
 		die("oc_loop_new");
 	const char *ips[2] = { FU_UP0, FU_UP1 };
 	for (int i = 0; i < 2; i++) {

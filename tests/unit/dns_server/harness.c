@@ -196,14 +196,14 @@ void h_start(const struct h_opts *o)
 	oc_ruleset *rs;
 	cr_assert_eq(oc_ruleset_load_string("test.yaml", rules_yaml, sizeof(rules_yaml) - 1, NULL,
 		&rs, NULL), 0, "%s", oc_error_last()->message);
-	H.live = oc_live_new();
+	cr_assert_eq(oc_live_new(&H.live), 0);
 	oc_live_publish(H.live, rs);
 	oc_ruleset_unref(rs);
 	cr_assert_eq(oc_registry_new(&H.reg), 0);
 	static const oc_kv blue[] = { { "team", "blue" } };
 	add_container("coder-1", AGENT, blue, 1);
 	add_container("other-7", OTHER, NULL, 0);
-	H.events = oc_events_new(64);
+	cr_assert_eq(oc_events_new(64, &H.events), 0);
 	H.sub = oc_events_subscribe(H.events, on_event, NULL);
 	cr_assert_eq(oc_addr_policy_new(NULL, &H.priv), 0);
 	if (o && o->firewall) {
@@ -215,7 +215,7 @@ void h_start(const struct h_opts *o)
 		.firewall = H.fw, .private_ranges = H.priv };
 	oc_dns_config cfg;
 	h_config(&cfg);
-	H.loop = oc_loop_new();
+	cr_assert_eq(oc_loop_new(&H.loop), 0);
 	cr_assert_eq(oc_dns_server_new(H.loop, o && o->cfg ? o->cfg : &cfg, &svc, &H.srv), 0,
 		"%s", oc_error_last()->message);
 	cr_assert_eq(oc_dns_server_listen(H.srv, GW ":53"), 0, "%s", oc_error_last()->message);

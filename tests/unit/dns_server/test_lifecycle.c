@@ -18,9 +18,9 @@ struct svc {
 
 static void svc_init(struct svc *v)
 {
-	v->live = oc_live_new();
+	cr_assert_eq(oc_live_new(&v->live), 0);
 	cr_assert_eq(oc_registry_new(&v->reg), 0);
-	v->events = oc_events_new(16);
+	cr_assert_eq(oc_events_new(16, &v->events), 0);
 	cr_assert_eq(oc_addr_policy_new(NULL, &v->priv), 0);
 	v->s = (oc_services){ .rules = v->live, .registry = v->reg, .events = v->events,
 		.private_ranges = v->priv };
@@ -38,7 +38,8 @@ Test(lifecycle, bad_configuration_is_refused_with_the_reason)
 {
 	struct svc v;
 	svc_init(&v);
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	oc_dns_server *s = NULL;
 	oc_dns_config cfg;
 	oc_dns_config_init(&cfg, OC_DNS_CONFIG_VERSION);

@@ -51,7 +51,7 @@ struct world {
 static void up(struct world *w, fake_answer_fn answer, void *arg, unsigned timeout_ms)
 {
 	fake_start(&w->fake, answer, arg);
-	w->loop = oc_loop_new();
+	cr_assert_eq(oc_loop_new(&w->loop), 0);
 	oc_docker_options o;
 	oc_docker_options_init(&o);
 	o.socket = w->fake.path;
@@ -233,7 +233,8 @@ Test(docker_client, version_range)
 
 Test(docker_client, unreachable_socket)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	oc_docker_options o;
 	oc_docker_options_init(&o);
 	o.socket = "/nonexistent/outcall-test/docker.sock";

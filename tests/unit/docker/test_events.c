@@ -107,7 +107,8 @@ Test(docker_events, follow_and_reconnect)
 		strlen(EVENT_START), EVENT_START, strlen(EVENT_DIE), EVENT_DIE);
 	struct fake f;
 	fake_start(&f, engine, NULL);
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	oc_docker *d = client(loop, f.path);
 	struct seen s = { .want_synced = 1, .want_events = 2 };
 	const char *types[] = { "container", "network", NULL };
@@ -151,7 +152,8 @@ Test(docker_events, follow_and_reconnect)
 
 Test(docker_events, backoff_while_the_engine_is_away)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	oc_docker *d = client(loop, "/nonexistent/outcall-test/docker.sock");
 	struct seen s = { .want_lost = 4 };
 	oc_docker_watch *w;

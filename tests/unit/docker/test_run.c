@@ -76,7 +76,7 @@ static void up_with(struct world *w, const char *const *dirs)
 {
 	fake_start(&w->fake, engine, NULL);
 	make_tree(&w->t);
-	w->loop = oc_loop_new();
+	cr_assert_eq(oc_loop_new(&w->loop), 0);
 	oc_docker_options o;
 	oc_docker_options_init(&o);
 	o.socket = w->fake.path;

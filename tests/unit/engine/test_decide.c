@@ -200,7 +200,7 @@ static oc_ruleset *generation(int g)
 
 Test(decide, reload_is_atomic_for_readers)
 {
-	live = oc_live_new();
+	cr_assert_eq(oc_live_new(&live), 0);
 	oc_ruleset *first = generation(0);
 	cr_assert_eq(oc_live_publish(live, first), 1);
 	oc_ruleset_unref(first);

@@ -79,7 +79,8 @@ Test(judge, no_rule_set_is_the_default_block_everywhere)
 	cr_assert_eq(oc_context_for_dns(&ctx, buf, "web.test", "A"), 0);
 	oc_judge(NULL, NULL, c, &ctx, false, &j);
 	cr_assert_str_eq(j.d.rule_id, "default", "the DNS filter judges alike");
-	oc_live *live = oc_live_new();
+	oc_live *live;
+	cr_assert_eq(oc_live_new(&live), 0);
 	uint64_t gen = 7;
 	oc_ruleset *held = oc_judge_live(live, NULL, c, &ctx, false, &j, &gen);
 	cr_assert_null(held);

@@ -47,7 +47,8 @@ static void collect(const oc_event *ev, void *arg)
 
 Test(events, ids_are_unique_and_time_is_set)
 {
-	oc_events *h = oc_events_new(8);
+	oc_events *h;
+	cr_assert_eq(oc_events_new(8, &h), 0);
 	uint64_t a = emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r");
 	uint64_t b = emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r");
 	uint64_t pre = oc_events_next_id(h);
@@ -67,7 +68,8 @@ Test(events, ids_are_unique_and_time_is_set)
 
 Test(events, ring_keeps_the_last_n_and_reads_continue)
 {
-	oc_events *h = oc_events_new(4);
+	oc_events *h;
+	cr_assert_eq(oc_events_new(4, &h), 0);
 	for (int i = 0; i < 10; i++) {
 		oc_event ev;
 		oc_event_init(&ev, OC_EVENT_DECISION, OC_EVENT_LAYER_HTTP);
@@ -98,7 +100,8 @@ Test(events, ring_keeps_the_last_n_and_reads_continue)
 
 Test(events, filters)
 {
-	oc_events *h = oc_events_new(16);
+	oc_events *h;
+	cr_assert_eq(oc_events_new(16, &h), 0);
 	emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r1");
 	emit(h, OC_EVENT_LAYER_HTTP, "b", OC_EVENT_VERDICT_BLOCK, "default");
 	emit(h, OC_EVENT_LAYER_HTTP, "a", OC_EVENT_VERDICT_BLOCK, "r2");
@@ -119,7 +122,8 @@ Test(events, filters)
 
 Test(events, long_strings_are_truncated_in_the_ring)
 {
-	oc_events *h = oc_events_new(4);
+	oc_events *h;
+	cr_assert_eq(oc_events_new(4, &h), 0);
 	char big[1000];
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
@@ -168,7 +172,8 @@ Test(events, log_file_and_reopen_after_rotation)
 	char path[512], moved[512];
 	snprintf(path, sizeof(path), "%s/decisions.log", d);
 	snprintf(moved, sizeof(moved), "%s/decisions.log.1", d);
-	oc_events *h = oc_events_new(4);
+	oc_events *h;
+	cr_assert_eq(oc_events_new(4, &h), 0);
 	cr_assert_eq(oc_events_set_log_file(h, path), 0);
 	emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r1");
 	cr_assert_eq(rename(path, moved), 0);
@@ -213,7 +218,8 @@ Test(events, log_rotates_by_size_and_keeps_n_files)
 	snprintf(p1, sizeof(p1), "%s.1", path);
 	snprintf(p2, sizeof(p2), "%s.2", path);
 	snprintf(p3, sizeof(p3), "%s.3", path);
-	oc_events *h = oc_events_new(4);
+	oc_events *h;
+	cr_assert_eq(oc_events_new(4, &h), 0);
 	cr_assert_eq(oc_events_set_log_file(h, path), 0);
 	oc_events_set_log_rotation(h, 4096, 2);
 	for (int i = 0; i < 2000; i++)
@@ -245,7 +251,8 @@ Test(events, log_rotation_with_keep_zero_empties_the_file)
 	char path[400], p1[512];
 	snprintf(path, sizeof(path), "%s/decisions.log", d);
 	snprintf(p1, sizeof(p1), "%s.1", path);
-	oc_events *h = oc_events_new(4);
+	oc_events *h;
+	cr_assert_eq(oc_events_new(4, &h), 0);
 	cr_assert_eq(oc_events_set_log_file(h, path), 0);
 	oc_events_set_log_rotation(h, 2048, 0);
 	for (int i = 0; i < 500; i++)
@@ -263,7 +270,8 @@ static void count_sub(const oc_event *ev, void *arg)
 
 Test(events, subscribers)
 {
-	oc_events *h = oc_events_new(4);
+	oc_events *h;
+	cr_assert_eq(oc_events_new(4, &h), 0);
 	int n = 0;
 	uint64_t s = oc_events_subscribe(h, count_sub, &n);
 	cr_assert_neq(s, 0);
@@ -290,7 +298,8 @@ static void hit(const char *rule, uint64_t n, void *arg)
 
 Test(events, counters_by_layer_verdict_and_rule)
 {
-	oc_events *h = oc_events_new(4);
+	oc_events *h;
+	cr_assert_eq(oc_events_new(4, &h), 0);
 	for (int i = 0; i < 5; i++)
 		emit(h, OC_EVENT_LAYER_DNS, "a", OC_EVENT_VERDICT_ALLOW, "r1");
 	emit(h, OC_EVENT_LAYER_HTTP, "a", OC_EVENT_VERDICT_BLOCK, "default");

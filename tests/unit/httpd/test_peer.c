@@ -59,7 +59,7 @@ static bool admit(int fd, pid_t pid, void *arg)
 static void setup(void)
 {
 	snprintf(sock_path, sizeof(sock_path), "%s/api.sock", tmp_dir());
-	loop = oc_loop_new();
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	cr_assert_eq(oc_api_server_new(loop, NULL, handler, NULL, &srv), 0);
 	cr_assert_eq(oc_api_server_listen(srv, sock_path, 0600, (uid_t)-1, (gid_t)-1, NULL, &lst),
 		0, "%s", oc_error_last()->message);

@@ -59,7 +59,7 @@ static void setup(void)
 {
 	const char *d = tmp_dir();
 	snprintf(sock_path, sizeof(sock_path), "%s/api.sock", d);
-	loop = oc_loop_new();
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	oc_api_limits lim;
 	oc_api_limits_init(&lim);
 	lim.max_body = 64;

@@ -18,7 +18,8 @@ static void set(void *arg, bool on)
 
 Test(accept_gate, errors_that_consume_nothing_pause_then_resume)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	oc_accept_gate g = { .loop = loop, .set = set };
 	ons = offs = 0;
 	cr_assert(oc_accept_failed(&g, EINTR), "EINTR: try again");

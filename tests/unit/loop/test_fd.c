@@ -25,7 +25,8 @@ static void make_pipe(int p[2])
 
 Test(loop_fd, readable_pipe_calls_back_with_read)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	cr_assert_not_null(loop);
 	int p[2];
 	make_pipe(p);
@@ -45,7 +46,8 @@ Test(loop_fd, readable_pipe_calls_back_with_read)
 
 Test(loop_fd, level_triggered_repeats_until_read)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	int p[2];
 	make_pipe(p);
 	struct rec r = { 0 };
@@ -65,7 +67,8 @@ Test(loop_fd, level_triggered_repeats_until_read)
 
 Test(loop_fd, edge_triggered_reports_once_per_arrival)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	int p[2];
 	make_pipe(p);
 	struct rec r = { 0 };
@@ -84,7 +87,8 @@ Test(loop_fd, edge_triggered_reports_once_per_arrival)
 
 Test(loop_fd, modify_switches_interest)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	int p[2];
 	make_pipe(p);
 	struct rec r = { 0 };
@@ -106,7 +110,8 @@ Test(loop_fd, modify_switches_interest)
 
 Test(loop_fd, hangup_is_reported_without_interest)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	int p[2];
 	make_pipe(p);
 	struct rec r = { 0 };
@@ -122,7 +127,8 @@ Test(loop_fd, hangup_is_reported_without_interest)
 
 Test(loop_fd, bad_calls_are_refused)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	int p[2];
 	make_pipe(p);
 	struct rec r = { 0 };
@@ -184,7 +190,8 @@ static void on_pair(oc_loop *loop, int fd, unsigned events, void *arg)
 
 Test(loop_fd, removal_inside_another_callback_drops_fetched_event)
 {
-	struct pair p = { .loop = oc_loop_new() };
+	struct pair p = { 0 };
+	cr_assert_eq(oc_loop_new(&p.loop), 0);
 	int a[2], b[2];
 	make_pipe(a);
 	make_pipe(b);
@@ -211,7 +218,8 @@ Test(loop_fd, removal_inside_another_callback_drops_fetched_event)
 
 Test(loop_fd, embedding_polls_the_epoll_fd)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	int p[2];
 	make_pipe(p);
 	struct rec r = { 0 };
@@ -230,7 +238,8 @@ Test(loop_fd, embedding_polls_the_epoll_fd)
 
 Test(loop_fd, run_once_waits_for_its_timeout)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	uint64_t t0 = oc_loop_clock_ms();
 	cr_assert_eq(oc_loop_run_once(loop, 30), 0);
 	uint64_t took = oc_loop_clock_ms() - t0;

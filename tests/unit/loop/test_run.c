@@ -19,7 +19,8 @@ static void on_deferred(oc_loop *loop, void *arg)
 
 Test(loop_run, deferred_calls_run_next_iteration_once_each)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct deferred d = { .requeue = 2 };
 	cr_assert_eq(oc_loop_defer(loop, on_deferred, &d), 0);
 	cr_assert_eq(d.calls, 0);
@@ -45,7 +46,8 @@ static void stop_now(oc_loop *loop, void *arg)
 
 Test(loop_run, stop_from_a_callback_ends_run)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	int calls = 0;
 	oc_loop_defer(loop, stop_now, &calls);
 	cr_assert_eq(oc_loop_run(loop), 0);
@@ -59,7 +61,8 @@ Test(loop_run, stop_from_a_callback_ends_run)
 
 Test(loop_run, stop_before_run_returns_after_one_iteration)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	oc_loop_stop(loop);
 	cr_assert_eq(oc_loop_run(loop), 0);
 	oc_loop_free(loop);
@@ -101,7 +104,8 @@ static void *post_many(void *arg)
 
 Test(loop_run, posts_from_other_threads_run_on_the_loop_thread)
 {
-	struct poster p = { .loop = oc_loop_new(), .loop_thread = pthread_self(), .count = 10000 };
+	struct poster p = { .loop_thread = pthread_self(), .count = 10000 };
+	cr_assert_eq(oc_loop_new(&p.loop), 0);
 	pthread_t t;
 	cr_assert_eq(pthread_create(&t, NULL, post_many, &p), 0);
 	uint64_t id;
@@ -126,7 +130,8 @@ static void *stop_later(void *arg)
 
 Test(loop_run, stop_from_another_thread_wakes_a_blocked_wait)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	pthread_t t;
 	uint64_t id;
 	bool barked = false;
@@ -161,7 +166,8 @@ static bool blocked(int signo)
 
 Test(loop_signal, delivered_as_an_event_and_unblocked_on_removal)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct sig s = { 0 };
 	cr_assert(!blocked(SIGUSR1));
 	cr_assert_eq(oc_loop_add_signal(loop, SIGUSR1, on_sig, &s), 0);
@@ -179,7 +185,8 @@ Test(loop_signal, delivered_as_an_event_and_unblocked_on_removal)
 
 Test(loop_signal, two_signals_share_the_signalfd)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct sig a = { 0 }, b = { 0 };
 	cr_assert_eq(oc_loop_add_signal(loop, SIGUSR1, on_sig, &a), 0);
 	cr_assert_eq(oc_loop_add_signal(loop, SIGUSR2, on_sig, &b), 0);
@@ -200,7 +207,8 @@ Test(loop_signal, already_blocked_signal_stays_blocked)
 	sigemptyset(&one);
 	sigaddset(&one, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &one, NULL);
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct sig s = { 0 };
 	cr_assert_eq(oc_loop_add_signal(loop, SIGUSR2, on_sig, &s), 0);
 	oc_loop_free(loop);
@@ -210,7 +218,8 @@ Test(loop_signal, already_blocked_signal_stays_blocked)
 
 Test(loop_signal, unusable_signals_are_refused)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct sig s = { 0 };
 	cr_assert_eq(oc_loop_add_signal(loop, SIGKILL, on_sig, &s), OC_EINVAL);
 	cr_assert_eq(oc_loop_add_signal(loop, SIGSTOP, on_sig, &s), OC_EINVAL);

@@ -20,7 +20,8 @@ static void on_timer(oc_loop *loop, uint64_t id, void *arg)
 
 Test(loop_timer, fires_once_after_its_delay)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct fired f = { 0 };
 	uint64_t id = 0, t0 = oc_loop_now(loop); /* timers count from the loop's clock */
 	cr_assert_eq(oc_loop_timer_add(loop, 20, on_timer, &f, &id), 0);
@@ -40,7 +41,8 @@ Test(loop_timer, fires_once_after_its_delay)
 
 Test(loop_timer, cancel_prevents_firing_and_is_idempotent)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct fired f = { 0 }, g = { 0 };
 	uint64_t a, b;
 	oc_loop_timer_add(loop, 0, on_timer, &f, &a);
@@ -56,7 +58,8 @@ Test(loop_timer, cancel_prevents_firing_and_is_idempotent)
 
 Test(loop_timer, stale_id_does_not_reach_the_slot_reuser)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct fired f = { 0 };
 	uint64_t a, b;
 	oc_loop_timer_add(loop, 1000, on_timer, &f, &a);
@@ -73,7 +76,8 @@ Test(loop_timer, stale_id_does_not_reach_the_slot_reuser)
 
 Test(loop_timer, rearm_later_postpones)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct fired f = { 0 };
 	uint64_t id, t0 = oc_loop_now(loop); /* timers count from the loop's clock */
 	oc_loop_timer_add(loop, 10, on_timer, &f, &id);
@@ -86,7 +90,8 @@ Test(loop_timer, rearm_later_postpones)
 
 Test(loop_timer, rearm_earlier_advances)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct fired f = { 0 };
 	uint64_t id, t0 = oc_loop_now(loop); /* timers count from the loop's clock */
 	oc_loop_timer_add(loop, 60000, on_timer, &f, &id);
@@ -123,7 +128,8 @@ static void on_ordered(oc_loop *loop, uint64_t id, void *arg)
 
 Test(loop_timer, fires_in_deadline_order)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	static struct order o = { .sorted = true, .total = 512 };
 	srand(7);
 	for (int i = 0; i < o.total; i++) {
@@ -167,7 +173,8 @@ static void on_self(oc_loop *loop, uint64_t id, void *arg)
 
 Test(loop_timer, callbacks_may_cancel_and_rearm_within_a_batch)
 {
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct batch b = { 0 };
 	uint64_t self;
 	/* Same deadline; the heap pops the earlier-armed first. */
@@ -202,7 +209,8 @@ static void on_many(oc_loop *loop, uint64_t id, void *arg)
 Test(loop_timer, fifty_thousand_timers)
 {
 	enum { N = 50000 };
-	oc_loop *loop = oc_loop_new();
+	oc_loop *loop;
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	struct many m = { .state = calloc(N, 1) };
 	uint64_t *ids = calloc(N, sizeof(*ids));
 	srand(11);

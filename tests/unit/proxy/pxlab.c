@@ -87,9 +87,9 @@ void pxlab_start(const char *yaml, void (*tune)(oc_proxy_config *cfg))
 {
 	world();
 	memset(&lab, 0, sizeof(lab));
-	lab.loop = oc_loop_new();
-	lab.live = oc_live_new();
-	lab.events = oc_events_new(256);
+	cr_assert_eq(oc_loop_new(&lab.loop), 0);
+	cr_assert_eq(oc_live_new(&lab.live), 0);
+	cr_assert_eq(oc_events_new(256, &lab.events), 0);
 	cr_assert(lab.loop && lab.live && lab.events);
 	pxlab_rules(yaml);
 	cr_assert_eq(oc_registry_new(&lab.reg), 0);

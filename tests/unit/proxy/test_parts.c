@@ -106,9 +106,9 @@ static void judge_setup(void)
 		"http.method == \"PUT\" && http.path == \"/x?y=1\" && http.headers[\"x-k\"] == \"1, 2\" "
 		"&& http.headers[\"accept\"] == \"*/*\"'\n"
 		"    action: allow\n";
-	loop = oc_loop_new();
-	live = oc_live_new();
-	events = oc_events_new(64);
+	cr_assert_eq(oc_loop_new(&loop), 0);
+	cr_assert_eq(oc_live_new(&live), 0);
+	cr_assert_eq(oc_events_new(64, &events), 0);
 	oc_ruleset *rs;
 	cr_assert_eq(oc_ruleset_load_string("t.yaml", yaml, strlen(yaml), NULL, &rs, NULL), 0,
 		"%s", oc_error_last()->message);

@@ -67,8 +67,8 @@ static void setup(void)
 	rules = strdup(tmp_dir());
 	tmp_write(rules, "base.yaml", "version: \"1\"\nrules:\n  - id: base\n"
 		"    condition: network.hostname == \"base.example\"\n    action: allow\n");
-	loop = oc_loop_new();
-	events = oc_events_new(64);
+	cr_assert_eq(oc_loop_new(&loop), 0);
+	cr_assert_eq(oc_events_new(64, &events), 0);
 	reloads = reload_fail = changes = 0;
 	loaded_rules = 0;
 	last_changed[0] = '\0';

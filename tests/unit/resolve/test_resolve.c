@@ -38,7 +38,7 @@ static void run_until(const bool *flag, int max_ms)
 static void setup_with(uint32_t attempt_ms, uint32_t ttl_max)
 {
 	nstest_enter();
-	loop = oc_loop_new();
+	cr_assert_eq(oc_loop_new(&loop), 0);
 	cr_assert_not_null(loop);
 	dns1 = fakedns_new(loop, "127.0.0.1:53");
 	dns2 = fakedns_new(loop, "127.0.0.2:53");
