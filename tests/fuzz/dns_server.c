@@ -65,7 +65,7 @@ static void capture_send(struct oc_dns_sink *sink, const oc_sockaddr *peer, cons
 
 static void on_event(const oc_event *ev, void *arg)
 {
-	if (strcmp(ev->layer, "dns") != 0 || !ev->verdict)
+	if (ev->layer != OC_EVENT_LAYER_DNS || ev->verdict == OC_EVENT_VERDICT_NONE)
 		abort();
 	events_seen++;
 }
