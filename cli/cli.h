@@ -6,8 +6,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* Exit codes (PRODUCT.md §8). */
-enum { EXIT_OK = 0, EXIT_ERR = 1, EXIT_USAGE = 2, EXIT_UNREACHABLE = 3 };
+#include "core/exitcode.h"
+
+#define CLI_DEFAULT_SOCKET "/run/outcall/host.sock"
 
 #define CLI_MAX_OPTS 16
 
@@ -73,8 +74,11 @@ int cli_run_doctor(const cli_cmd *cmd, cli_args *a);
 /* The value of option `name` of cmd, or NULL when not given. */
 const char *cli_opt_value(const cli_cmd *cmd, const cli_args *args, const char *name);
 bool cli_opt_set(const cli_cmd *cmd, const cli_args *args, const char *name);
-/* Prints "outcall: <message>" and a pointer to --help; returns EXIT_USAGE. */
+/* Prints "outcall: <message>" and a pointer to --help; returns OC_EXIT_USAGE. */
 int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int cli_print_completion(const cli_cmd *root);
+/* The completion script of shell ("bash", "zsh", "fish"); -1 for others. */
+int cli_print_completion(const char *shell);
+/* `outcall __complete WORDS...`: the candidates for the last word. */
+int cli_complete(const cli_cmd *root, const cli_opt *globals, int n, char **words);
 
 #endif

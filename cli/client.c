@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/errcode.h"
 #include "core/text.h"
 #include "http/client.h"
 
@@ -13,6 +14,7 @@
  * nothing listens. */
 static int unreachable(int rc)
 {
+	cli_json_error(oc_errcode_of(rc)->id, oc_error_last()->message, NULL);
 	if (rc == OC_EPERM)
 		fprintf(stderr, "outcall: %s.\n"
 			"The host socket is for root and the operator group (outcalld "
@@ -25,7 +27,7 @@ static int unreachable(int rc)
 			"(or $OUTCALL_SOCKET) at its host socket.\n", oc_error_last()->message);
 	else
 		fprintf(stderr, "outcall: %s\n", oc_error_last()->message);
-	return EXIT_UNREACHABLE;
+	return OC_EXIT_UNREACHABLE;
 }
 
 static oc_http_call request(const cli_args *a, const char *method, const char *path,
@@ -58,17 +60,23 @@ int cli_call(const cli_args *a, const char *method, const char *path, json_t *bo
 	else if (text)
 		*text = payload, payload = NULL;
 	free(payload);
-	return EXIT_OK;
+	return OC_EXIT_OK;
 }
 
 static int api_error(int status, json_t *answer)
 {
 	json_t *err = json_object_get(answer, "error");
 	const char *msg = cli_jstr(err, "message");
+	const char *code = cli_jstr(err, "code");
 	fprintf(stderr, "outcall: %s (HTTP %d)\n", msg ? msg : "the daemon refused the request",
 		status);
+	/* The daemon's own error object, its details (file, line, rule) kept. */
+	json_t *extra = json_is_object(err) ? json_deep_copy(err) : json_object();
+	json_object_set_new(extra, "status", json_integer(status));
+	cli_json_error(code ? code : cli_code_of_status(status),
+		msg ? msg : "the daemon refused the request", extra);
 	json_decref(answer);
-	return EXIT_ERR;
+	return OC_EXIT_ERROR;
 }
 
 /* A stream of JSON lines, each handed to fn as it completes. */
@@ -108,16 +116,15 @@ int cli_stream(const cli_args *a, const char *path, int (*fn)(json_t *line, void
 	int rc = oc_http_call_stream(&c, &status, on_stream, &l);
 	oc_buf_free(&l.line);
 	if (rc && status == 200) {
-		fprintf(stderr, "outcall: the daemon closed the stream\n");
-		return EXIT_UNREACHABLE;
+		cli_fail(oc_errcode_of(OC_EUNREACHABLE)->id, "the daemon closed the stream");
+		return OC_EXIT_UNREACHABLE;
 	}
 	if (rc)
 		return unreachable(rc);
-	if (status != 200) {
-		fprintf(stderr, "outcall: the daemon did not start a stream (HTTP %d)\n", status);
-		return EXIT_ERR;
-	}
-	return EXIT_OK;
+	if (status != 200)
+		return cli_fail(cli_code_of_status(status), "the daemon did not start a stream "
+			"(HTTP %d)", status);
+	return OC_EXIT_OK;
 }
 
 void cli_print_json(json_t *j)
@@ -137,7 +144,7 @@ int cli_fetch(const cli_args *a, const char *method, const char *path, json_t *b
 {
 	int status;
 	int rc = cli_call(a, method, path, body, &status, out, text);
-	if (rc != EXIT_OK || status < 400)
+	if (rc != OC_EXIT_OK || status < 400)
 		return rc;
 	if (text) {
 		free(*text);
@@ -154,12 +161,12 @@ int cli_show(cli_args *a, const char *method, const char *path, json_t *body,
 	json_t *j = NULL;
 	char *text = NULL;
 	int rc = cli_fetch(a, method, path, body, &j, &text);
-	if (rc != EXIT_OK)
+	if (rc != OC_EXIT_OK)
 		return rc;
 	if (!j) {
 		cli_put(text ? text : "", true);
 		free(text);
-		return EXIT_OK;
+		return OC_EXIT_OK;
 	}
 	if (a->json || !human)
 		cli_print_json(j);
@@ -167,7 +174,7 @@ int cli_show(cli_args *a, const char *method, const char *path, json_t *body,
 		human(j);
 		json_decref(j);
 	}
-	return EXIT_OK;
+	return OC_EXIT_OK;
 }
 
 /* The escaped text replaces the original in o, so it lives as long as o

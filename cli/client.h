@@ -7,15 +7,15 @@
 #include "cli.h"
 
 /* Sends METHOD path with an optional JSON body (stolen). On success
- * returns EXIT_OK with *status and *out (the parsed answer; NULL for a
+ * returns OC_EXIT_OK with *status and *out (the parsed answer; NULL for a
  * non-JSON body, whose text is in *text when text is not NULL). When the
  * daemon cannot be reached, prints how to start it and returns
- * EXIT_UNREACHABLE. */
+ * OC_EXIT_UNREACHABLE. */
 int cli_call(const cli_args *a, const char *method, const char *path, json_t *body,
 	int *status, json_t **out, char **text);
 
 /* cli_call for callers that want a success: an answer >= 400 prints its
- * message and returns EXIT_ERR (nothing to free). */
+ * message and returns OC_EXIT_ERROR (nothing to free). */
 int cli_fetch(const cli_args *a, const char *method, const char *path, json_t *body,
 	json_t **out, char **text);
 
@@ -27,7 +27,7 @@ int cli_stream(const cli_args *a, const char *path, int (*fn)(json_t *line, void
 void cli_print_json(json_t *j);
 
 /* Calls the API: prints the JSON answer with --json, else hands it to
- * `human` (NULL: as JSON); API errors print their message (EXIT_ERR). */
+ * `human` (NULL: as JSON); API errors print their message (OC_EXIT_ERROR). */
 int cli_show(cli_args *a, const char *method, const char *path, json_t *body,
 	void (*human)(json_t *j));
 /* Every string the daemon sends may carry what an agent, a container or
@@ -40,6 +40,17 @@ const char *cli_jtext(json_t *o, const char *k);
 /* Prints s escaped the same way. */
 void cli_put(const char *s, bool lines);
 long long cli_jint(json_t *o, const char *k);
+/* Set by main when --json is among the arguments: every failure is then
+ * also one JSON line on stdout (errors.c). */
+extern bool cli_json_errors;
+/* With --json, prints {"error": {"code": code, "message": message, ...}};
+ * extra (stolen, may be NULL) is the error object to add them to. */
+void cli_json_error(const char *code, const char *message, json_t *extra);
+/* Prints "outcall: <message>" (and the JSON error); returns OC_EXIT_ERROR. */
+int cli_fail(const char *code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The code of the table that the daemon answers with this HTTP status. */
+const char *cli_code_of_status(int status);
+int cli_print_error_codes(void);
 /* The LOCKDOWN lines of a status or lockdown answer (incident.c). */
 void cli_print_lockdowns(json_t *j);
 

@@ -87,7 +87,7 @@ static int run_nft_show(const cli_cmd *cmd, cli_args *a)
 	json_t *j = NULL;
 	char *text = NULL;
 	int rc = cli_fetch(a, "GET", "/v1/nft", NULL, &j, &text);
-	if (rc != EXIT_OK)
+	if (rc != OC_EXIT_OK)
 		return rc;
 	if (a->json)
 		cli_print_json(json_pack("{s:s}", "nft", text ? text : ""));
@@ -95,7 +95,7 @@ static int run_nft_show(const cli_cmd *cmd, cli_args *a)
 		cli_put(text ? text : "", true);
 	free(text);
 	json_decref(j);
-	return EXIT_OK;
+	return OC_EXIT_OK;
 }
 
 static void human_grants(json_t *j)

@@ -123,7 +123,7 @@ int cli_run_run(const cli_cmd *cmd, cli_args *a)
 			if (!v) {
 				json_decref(list);
 				json_decref(body);
-				return EXIT_USAGE;
+				return OC_EXIT_USAGE;
 			}
 			json_array_append_new(list, v);
 		}

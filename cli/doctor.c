@@ -299,7 +299,7 @@ static void check_daemon_docker(struct report *r, cli_args *a)
 {
 	int status;
 	json_t *j = NULL;
-	if (cli_call(a, "GET", "/v1/status", NULL, &status, &j, NULL) != EXIT_OK || status != 200) {
+	if (cli_call(a, "GET", "/v1/status", NULL, &status, &j, NULL) != OC_EXIT_OK || status != 200) {
 		say(r, FAIL, "outcalld", "the host API did not answer GET /v1/status (HTTP %d)", status);
 		json_decref(j);
 		return;
@@ -336,5 +336,5 @@ int cli_run_doctor(const cli_cmd *cmd, cli_args *a)
 		printf("%d failed, %d warnings\n", r.fails, r.warns);
 		json_decref(r.items);
 	}
-	return r.fails ? EXIT_ERR : EXIT_OK;
+	return r.fails ? OC_EXIT_ERROR : OC_EXIT_OK;
 }

@@ -32,7 +32,7 @@ static int add_target(const cli_cmd *cmd, cli_args *a, json_t *body)
 		json_object_set_new(body, "all", json_true());
 		given++;
 	}
-	return given == 1 ? EXIT_OK : cli_usage_error(cmd, "name exactly one target: %s",
+	return given == 1 ? OC_EXIT_OK : cli_usage_error(cmd, "name exactly one target: %s",
 		cmd->usage);
 }
 
@@ -76,7 +76,7 @@ static int post_target(const cli_cmd *cmd, cli_args *a, const char *path,
 		return cli_usage_error(cmd, "give the target as an option: %s", cmd->usage);
 	json_t *body = json_object();
 	int rc = add_target(cmd, a, body);
-	if (rc != EXIT_OK) {
+	if (rc != OC_EXIT_OK) {
 		json_decref(body);
 		return rc;
 	}

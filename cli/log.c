@@ -81,11 +81,11 @@ int cli_run_log(const cli_cmd *cmd, cli_args *a)
 		return cli_stream(a, path, follow_line, a);
 	json_t *j = NULL;
 	int rc = cli_fetch(a, "GET", path, NULL, &j, NULL);
-	if (rc != EXIT_OK)
+	if (rc != OC_EXIT_OK)
 		return rc;
 	if (a->json) {
 		cli_print_json(j);
-		return EXIT_OK;
+		return OC_EXIT_OK;
 	}
 	size_t i;
 	json_t *e;
@@ -95,5 +95,5 @@ int cli_run_log(const cli_cmd *cmd, cli_args *a)
 		printf(agent || layer || cli_opt_set(cmd, a, "blocked") ?
 			"no decisions match these filters\n" : "no decisions recorded yet\n");
 	json_decref(j);
-	return EXIT_OK;
+	return OC_EXIT_OK;
 }

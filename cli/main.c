@@ -7,13 +7,12 @@
 #include <outcall/outcall.h>
 
 #include "cli.h"
+#include "client.h"
 #include "core/similar.h"
-
-#define DEFAULT_SOCKET "/run/outcall/host.sock"
 
 static const cli_opt global_opts[] = {
 	{ "json", NULL, "print machine-readable JSON instead of text" },
-	{ "socket", "PATH", "the daemon's host socket (default " DEFAULT_SOCKET ")" },
+	{ "socket", "PATH", "the daemon's host socket (default " CLI_DEFAULT_SOCKET ")" },
 	{ "help", NULL, "show help for the command" },
 	{ NULL },
 };
@@ -25,14 +24,17 @@ static int run_version(const cli_cmd *cmd, cli_args *args)
 		printf("{\"version\":\"%s\"}\n", oc_version());
 	else
 		printf("outcall %s\n", oc_version());
-	return EXIT_OK;
+	return OC_EXIT_OK;
 }
 
 static int run_completion(const cli_cmd *cmd, cli_args *args)
 {
-	if (args->npos > 1 || (args->npos == 1 && strcmp(args->pos[0], "bash") != 0))
-		return cli_usage_error(cmd, "only a bash completion exists: outcall completion bash");
-	return cli_print_completion(&cli_root);
+	if (args->npos != 1)
+		return cli_usage_error(cmd, "name the shell: outcall completion bash|zsh|fish");
+	if (cli_print_completion(args->pos[0]) != 0)
+		return cli_usage_error(cmd, "no completion for '%s': there are bash, zsh and fish",
+			args->pos[0]);
+	return OC_EXIT_OK;
 }
 
 static const cli_cmd root_subs[] = {
@@ -77,8 +79,13 @@ static const cli_cmd root_subs[] = {
 		"most 24h; longer access belongs in a rule file.", cli_grant_opts, cli_run_grant,
 		NULL },
 	{ "version", "print the version", "", NULL, NULL, run_version, NULL },
-	{ "completion", "print the bash completion script", "bash",
-		"Load it with: source <(outcall completion bash)", NULL, run_completion, NULL },
+	{ "completion", "print the completion script of a shell", "bash|zsh|fish",
+		"`meson install` installs all three. To load one by hand:\n"
+		"  bash: source <(outcall completion bash)\n"
+		"  zsh:  source <(outcall completion zsh)   (after compinit)\n"
+		"  fish: outcall completion fish | source\n"
+		"Rule ids, requests, containers, agents and networks are completed from outcalld when "
+		"it answers.", NULL, run_completion, NULL },
 	{ NULL },
 };
 
@@ -133,13 +140,15 @@ static const char *usage_path;
 int cli_usage_error(const cli_cmd *cmd, const char *fmt, ...)
 {
 	(void)cmd;
+	char msg[1024];
 	va_list ap;
-	fprintf(stderr, "outcall: ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nRun '%s --help' for usage.\n", usage_path ? usage_path : "outcall");
-	return EXIT_USAGE;
+	fprintf(stderr, "outcall: %s\nRun '%s --help' for usage.\n", msg,
+		usage_path ? usage_path : "outcall");
+	cli_json_error("usage", msg, NULL);
+	return OC_EXIT_USAGE;
 }
 
 /* "; did you mean '--NAME'?" for the option of cmd (or a global one)
@@ -255,7 +264,7 @@ static int parse(const cli_cmd *cmd, int argc, char **argv, cli_args *a, bool *h
 		a->values[k] = grown;
 		a->values[k][a->nvalues[k]++] = val;
 	}
-	return EXIT_OK;
+	return OC_EXIT_OK;
 }
 
 static void free_args(cli_args *a)
@@ -270,6 +279,14 @@ int main(int argc, char **argv)
 	const cli_cmd *cmd = &cli_root;
 	static char path[256] = "outcall";
 	int i = 1;
+	for (int k = 1; k < argc && strcmp(argv[k], "--") != 0; k++)
+		if (strcmp(argv[k], "--json") == 0)
+			cli_json_errors = true;
+	/* Hidden: what the shell completions and the man page ask. */
+	if (argc > 1 && strcmp(argv[1], "__complete") == 0)
+		return cli_complete(&cli_root, global_opts, argc - 2, argv + 2);
+	if (argc > 1 && strcmp(argv[1], "__error-codes") == 0)
+		return cli_print_error_codes();
 	/* Global options may come before the command: keep them aside. */
 	char *lead[8];
 	int nlead = 0;
@@ -277,7 +294,7 @@ int main(int argc, char **argv)
 	for (; i < argc && cmd->subs; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
 			printf("outcall %s\n", oc_version());
-			return EXIT_OK;
+			return OC_EXIT_OK;
 		}
 		if (nlead < 6 && strcmp(argv[i], "--json") == 0) {
 			lead[nlead++] = argv[i];
@@ -316,19 +333,22 @@ int main(int argc, char **argv)
 		return cli_usage_error(cmd, "internal: too many options");
 	cli_args args = { .socket = getenv("OUTCALL_SOCKET") };
 	if (!args.socket)
-		args.socket = DEFAULT_SOCKET;
+		args.socket = CLI_DEFAULT_SOCKET;
 	bool help = false;
 	/* The leading global options and the command's own arguments. */
 	char **rest = calloc((size_t)(argc - i + nlead + 1), sizeof(char *));
 	if (!rest)
-		return EXIT_ERR;
+		return OC_EXIT_ERROR;
 	memcpy(rest, lead, (size_t)nlead * sizeof(char *));
 	memcpy(rest + nlead, argv + i, (size_t)(argc - i) * sizeof(char *));
 	int rc = parse(cmd, argc - i + nlead, rest, &args, &help);
-	if (rc == EXIT_OK) {
+	if (rc == OC_EXIT_OK) {
 		if (help || !cmd->run) {
 			print_help(cmd, path);
-			rc = help ? EXIT_OK : EXIT_USAGE;
+			rc = help ? OC_EXIT_OK : OC_EXIT_USAGE;
+		} else if (cmd->usage && !*cmd->usage && args.npos) {
+			/* `rules list allow-x` meant `rules show`: say so, list nothing. */
+			rc = cli_usage_error(cmd, "'%s' takes no arguments, not '%s'", path, args.pos[0]);
 		} else {
 			rc = cmd->run(cmd, &args);
 		}

@@ -40,7 +40,7 @@ static void human_network(json_t *n)
 static int run_network_create(const cli_cmd *cmd, cli_args *a)
 {
 	if (a->npos != 1)
-		return cli_usage_error(cmd, "give one network name");
+		return cli_usage_error(cmd, "give one network name (see `outcall network list`)");
 	return cli_show(a, "POST", "/v1/networks", json_pack("{s:s}", "name", a->pos[0]),
 		human_network);
 }
@@ -55,7 +55,7 @@ static void human_deleted(json_t *j)
 static int run_network_rm(const cli_cmd *cmd, cli_args *a)
 {
 	if (a->npos != 1)
-		return cli_usage_error(cmd, "give one network name");
+		return cli_usage_error(cmd, "give one network name (see `outcall network list`)");
 	char path[512];
 	snprintf(path, sizeof(path), "/v1/networks/%s", a->pos[0]);
 	return cli_show(a, "DELETE", path, NULL, human_deleted);
@@ -119,7 +119,7 @@ int cli_run_attach(const cli_cmd *cmd, cli_args *a)
 int cli_run_detach(const cli_cmd *cmd, cli_args *a)
 {
 	if (a->npos != 1)
-		return cli_usage_error(cmd, "give one container name");
+		return cli_usage_error(cmd, "give one container name (see `outcall containers`)");
 	char path[512];
 	snprintf(path, sizeof(path), "/v1/containers/%s", a->pos[0]);
 	return cli_show(a, "DELETE", path, NULL, human_deleted);

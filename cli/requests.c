@@ -11,6 +11,7 @@
 
 #include "client.h"
 #include "core/buf.h"
+#include "core/errcode.h"
 #include "core/text.h"
 #include "requests/duration.h"
 #include "table.h"
@@ -244,20 +245,20 @@ static int edit_rule(cli_args *a, const char *id, const char *scope, char **out)
 		scope ? scope : "");
 	json_t *j = NULL;
 	int rc = cli_fetch(a, "GET", path, NULL, &j, NULL);
-	if (rc != EXIT_OK)
+	if (rc != OC_EXIT_OK)
 		return rc;
 	const char *proposed = cli_jtext(j, "proposed_rule");
 	if (!proposed) {
-		fprintf(stderr, "outcall: request %s has no rule to edit (it is %s)\n", id,
+		rc = cli_fail("conflict", "request %s has no rule to edit (it is %s)", id,
 			cli_jstr(j, "status") ? cli_jstr(j, "status") : "not pending");
 		json_decref(j);
-		return EXIT_ERR;
+		return rc;
 	}
 	char file[] = "/tmp/outcall-request-XXXXXX.yaml";
 	int fd = mkstemps(file, 5);
-	rc = EXIT_ERR;
+	rc = OC_EXIT_ERROR;
 	if (fd < 0 || write(fd, proposed, strlen(proposed)) != (ssize_t)strlen(proposed)) {
-		fprintf(stderr, "outcall: cannot write %s: %s\n", file, strerror(errno));
+		cli_fail("internal", "cannot write %s: %s", file, strerror(errno));
 	} else {
 		close(fd);
 		fd = -1;
@@ -266,16 +267,16 @@ static int edit_rule(cli_args *a, const char *id, const char *scope, char **out)
 		char *text = er == 0 ? slurp(file) : NULL;
 		oc_ruleset *rs = NULL;
 		if (er != 0)
-			fprintf(stderr, "outcall: the editor (%s) failed; nothing was approved\n", editor);
+			cli_fail("internal", "the editor (%s) failed; nothing was approved", editor);
 		else if (!text)
-			fprintf(stderr, "outcall: cannot read %s back\n", file);
+			cli_fail("internal", "cannot read %s back", file);
 		else if (oc_ruleset_load_string(file, text, strlen(text), NULL, &rs, NULL) != 0)
-			fprintf(stderr, "outcall: the edited rule file does not load, nothing was "
-				"approved: %s\n", oc_error_last()->message);
+			cli_fail(oc_errcode_of(oc_error_last()->code)->id, "the edited rule file does "
+				"not load, nothing was approved: %s", oc_error_last()->message);
 		else {
 			*out = text;
 			text = NULL;
-			rc = EXIT_OK;
+			rc = OC_EXIT_OK;
 		}
 		oc_ruleset_unref(rs);
 		free(text);
@@ -302,7 +303,7 @@ static int run_approve(const cli_cmd *cmd, cli_args *a)
 	char *edited = NULL;
 	if (cli_opt_set(cmd, a, "edit")) {
 		int rc = edit_rule(a, id, scope, &edited);
-		if (rc != EXIT_OK)
+		if (rc != OC_EXIT_OK)
 			return rc;
 	}
 	json_t *body = json_object();

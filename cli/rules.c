@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "core/errcode.h"
 #include "table.h"
 
 #define DEFAULT_RULES "/etc/outcall/rules.d"
@@ -26,7 +27,7 @@ static void print_json(json_t *j)
 
 static json_t *error_json(const oc_error *e)
 {
-	json_t *j = json_pack("{s:s, s:s}", "code", oc_strerror(e->code), "message", e->message);
+	json_t *j = json_pack("{s:s, s:s}", "code", oc_errcode_of(e->code)->id, "message", e->message);
 	if (e->file)
 		json_object_set_new(j, "file", json_string(e->file));
 	if (e->line)
@@ -52,6 +53,31 @@ static json_t *warnings_json(const oc_warnings *w)
 	return arr;
 }
 
+/* An allow rule that names its hosts only by http.host or tls.sni is
+ * right for the proxy, but the DNS filter never sees those fields, so an
+ * agent that resolves the name itself gets NXDOMAIN (the product page's
+ * own example did this). */
+static void warn_proxy_only(const oc_ruleset *rs, json_t *warnings)
+{
+	const uint32_t proxy = OC_FIELD_BIT(OC_FIELD_HTTP_HOST) | OC_FIELD_BIT(OC_FIELD_TLS_SNI);
+	const uint32_t dns = OC_FIELD_BIT(OC_FIELD_NETWORK_HOSTNAME) |
+		OC_FIELD_BIT(OC_FIELD_DNS_QUERY);
+	for (size_t i = 0; i < oc_ruleset_count(rs); i++) {
+		const oc_rule *r = oc_ruleset_rule(rs, i);
+		uint32_t f = oc_rule_fields(r);
+		if (oc_rule_action(r) != OC_ACTION_ALLOW || !(f & proxy) || (f & dns))
+			continue;
+		char msg[1024];
+		snprintf(msg, sizeof(msg), "%s:%d: rule '%s' names its hosts only by %s, which "
+			"only the proxy sees: agents that resolve names themselves will get NXDOMAIN; "
+			"also test dns.query or use network.hostname (outcall-rules(5))",
+			oc_rule_file(r), oc_rule_line(r), oc_rule_id(r),
+			f & OC_FIELD_BIT(OC_FIELD_HTTP_HOST) ? "http.host" : "tls.sni");
+		json_array_append_new(warnings, json_pack("{s:s, s:s, s:i, s:s}", "message", msg,
+			"file", oc_rule_file(r), "line", oc_rule_line(r), "rule", oc_rule_id(r)));
+	}
+}
+
 /* Loads the paths given (or the default directory). */
 static int load(char **paths, int npaths, oc_ruleset **rs, oc_warnings **w)
 {
@@ -67,6 +93,9 @@ static int run_validate(const cli_cmd *cmd, cli_args *a)
 	oc_ruleset *rs = NULL;
 	oc_warnings *w = NULL;
 	int rc = load(a->pos, a->npos, &rs, &w);
+	json_t *warnings = rc ? NULL : warnings_json(w);
+	if (!rc)
+		warn_proxy_only(rs, warnings);
 	if (a->json) {
 		json_t *j = json_object();
 		json_object_set_new(j, "valid", json_boolean(rc == 0));
@@ -78,19 +107,22 @@ static int run_validate(const cli_cmd *cmd, cli_args *a)
 				json_array_append_new(files, json_string(oc_ruleset_file(rs, i)));
 			json_object_set_new(j, "files", files);
 			json_object_set_new(j, "rules", json_integer((json_int_t)oc_ruleset_count(rs)));
-			json_object_set_new(j, "warnings", warnings_json(w));
+			json_object_set_new(j, "warnings", json_incref(warnings));
 		}
 		print_json(j);
 	} else if (rc) {
 		fprintf(stderr, "error: %s\n", oc_error_last()->message);
 	} else {
-		for (size_t i = 0; i < oc_warnings_count(w); i++)
-			fprintf(stderr, "warning: %s\n", oc_warnings_get(w, i)->message);
+		size_t i;
+		json_t *x;
+		json_array_foreach(warnings, i, x)
+			fprintf(stderr, "warning: %s\n", cli_jstr(x, "message"));
 		printf("ok: %zu rules in %zu files\n", oc_ruleset_count(rs), oc_ruleset_file_count(rs));
 	}
+	json_decref(warnings);
 	oc_warnings_free(w);
 	oc_ruleset_unref(rs);
-	return rc ? EXIT_ERR : EXIT_OK;
+	return rc ? OC_EXIT_ERROR : OC_EXIT_OK;
 }
 
 /* The flags describe a sample request; the library builds and judges it
@@ -123,7 +155,7 @@ static int sample_from_flags(const cli_cmd *cmd, cli_args *a, oc_sample **out)
 	free(text);
 	if (rc)
 		return cli_usage_error(cmd, "%s", oc_error_last()->message);
-	return EXIT_OK;
+	return OC_EXIT_OK;
 }
 
 static const char *tri_name(int v)
@@ -146,11 +178,17 @@ static void print_decision(const cli_args *a, const oc_context *ctx, const oc_de
 		printf("  %-7s %s (%s:%d): %s\n", tri_name(s->result), oc_rule_id(s->rule),
 			oc_rule_file(s->rule), oc_rule_line(s->rule), s->why);
 	}
-	if (d->rule)
-		printf("%s by rule '%s' (%s:%d) at the %s layer\n", oc_action_name(d->verdict),
-			d->rule_id, d->file, d->line, oc_layer_name(ctx->layer));
+	/* A --context has every field at once, which no single layer sees. */
+	char where[64];
+	if (ctx->layer == OC_LAYER_ALL)
+		snprintf(where, sizeof(where), "for the --context given");
 	else
-		printf("block by default: no rule matched at the %s layer\n", oc_layer_name(ctx->layer));
+		snprintf(where, sizeof(where), "at the %s layer", oc_layer_name(ctx->layer));
+	if (d->rule)
+		printf("%s by rule '%s' (%s:%d) %s\n", oc_action_name(d->verdict), d->rule_id,
+			d->file, d->line, where);
+	else
+		printf("block by default: no rule matched %s\n", where);
 }
 
 static int run_test(const cli_cmd *cmd, cli_args *a)
@@ -159,15 +197,17 @@ static int run_test(const cli_cmd *cmd, cli_args *a)
 		return cli_usage_error(cmd, "unexpected argument '%s'", a->pos[0]);
 	oc_sample *sample = NULL;
 	int rc = sample_from_flags(cmd, a, &sample);
-	if (rc != EXIT_OK)
+	if (rc != OC_EXIT_OK)
 		return rc;
 	const char *dir = cli_opt_value(cmd, a, "rules");
 	const char *paths[] = { dir ? dir : DEFAULT_RULES };
 	oc_ruleset *rs = NULL;
 	if (oc_ruleset_load(paths, 1, NULL, &rs, NULL) != 0) {
-		fprintf(stderr, "error: %s\n", oc_error_last()->message);
+		const oc_error *e = oc_error_last();
+		fprintf(stderr, "error: %s\n", e->message);
+		cli_json_error(oc_errcode_of(e->code)->id, e->message, error_json(e));
 		oc_sample_free(sample);
-		return EXIT_ERR;
+		return OC_EXIT_ERROR;
 	}
 	const oc_context *ctx = oc_sample_context(sample);
 	oc_decision d;
@@ -177,7 +217,7 @@ static int run_test(const cli_cmd *cmd, cli_args *a)
 	else
 		oc_engine_decide(rs, ctx, &d);
 	print_decision(a, ctx, &d, trace);
-	rc = d.verdict == OC_ACTION_ALLOW ? EXIT_OK : EXIT_ERR;
+	rc = d.verdict == OC_ACTION_ALLOW ? OC_EXIT_OK : OC_EXIT_ERROR;
 	oc_trace_free(trace);
 	oc_ruleset_unref(rs);
 	oc_sample_free(sample);
@@ -213,7 +253,7 @@ static int run_rules_list(const cli_cmd *cmd, cli_args *a)
 static int run_rules_show(const cli_cmd *cmd, cli_args *a)
 {
 	if (a->npos != 1)
-		return cli_usage_error(cmd, "give one rule id");
+		return cli_usage_error(cmd, "give one rule id (see `outcall rules list`)");
 	char path[512];
 	snprintf(path, sizeof(path), "/v1/rules/%s", a->pos[0]);
 	return cli_show(a, "GET", path, NULL, cli_human_flat);

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -14,12 +15,33 @@
 #include <outcall/outcall.h>
 #include <outcall/daemon.h>
 
+#include "core/exitcode.h"
+
 static int json_logs;
+/* Under systemd, stderr is the journal: each line then starts with its
+ * syslog priority, "<3>" for an error, which journald reads as the
+ * entry's priority (SyslogLevelPrefix, on by default). */
+static int journal;
 
 static const char *level_name(oc_log_level l)
 {
 	static const char *const names[] = { "error", "warn", "info", "debug" };
 	return names[l];
+}
+
+/* syslog(3)'s LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG by oc_log_level. */
+static const int priority[] = { 3, 4, 6, 7 };
+
+/* $JOURNAL_STREAM names the device and inode of the journal's stream;
+ * it is inherited, so it counts only while stderr is still that stream. */
+static int stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+	if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) != 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
 
 static void put_json_string(FILE *f, const char *s)
@@ -36,21 +58,40 @@ static void put_json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void log_stderr(oc_log_level level, const char *msg, void *arg)
+/* One line on stderr; about (may be NULL) adds the fields of a JSON line. */
+static void log_line(oc_log_level level, const char *msg, const oc_log_about *about)
 {
-	(void)arg;
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (journal)
+		fprintf(stderr, "<%d>", (int)priority[level]);
 	if (json_logs) {
 		fprintf(stderr, "{\"time\":\"%s\",\"level\":\"%s\",\"msg\":", stamp, level_name(level));
 		put_json_string(stderr, msg);
+		const char *const keys[] = { "rule", "container", "network", "file" };
+		const char *const vals[] = { about ? about->rule : NULL, about ? about->container : NULL,
+			about ? about->network : NULL, about ? about->file : NULL };
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			if (!vals[i])
+				continue;
+			fprintf(stderr, ",\"%s\":", keys[i]);
+			put_json_string(stderr, vals[i]);
+		}
+		if (about && about->file && about->line)
+			fprintf(stderr, ",\"line\":%d", about->line);
 		fputs("}\n", stderr);
 	} else {
 		fprintf(stderr, "%s outcalld %s: %s\n", stamp, level_name(level), msg);
 	}
+}
+
+static void log_record(oc_log_level level, const char *msg, const oc_log_about *about, void *arg)
+{
+	(void)arg;
+	log_line(level, msg, about);
 }
 
 static void usage(FILE *f)
@@ -60,7 +101,7 @@ static void usage(FILE *f)
 		"       outcalld --check-state | --reset-state [--state-dir DIR]\n\n"
 		"The Outcall daemon: nftables default-deny, a DNS filter, an HTTP/HTTPS proxy and\n"
 		"the host and agent APIs for containers on the Outcall bridges, from one rule set.\n\n"
-		"Options (each is also a key of --config FILE, written 'name: value'):\n");
+		"Options, each also a key of --config FILE ('name: value'), and no other keys:\n");
 	size_t n;
 	const oc_daemon_option *o = oc_daemon_options(&n);
 	for (size_t i = 0; i < n; i++) {
@@ -69,16 +110,20 @@ static void usage(FILE *f)
 		fprintf(f, "  %-32s %s\n", left, o[i].help);
 	}
 	fprintf(f,
-		"  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n\n",
+		"\nOn the command line only:\n"
+		"  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n\n",
 		"--config FILE", "read options from FILE first; flags given override it",
-		"--log-format FORMAT", "human (default) or json lines on stderr",
 		"--check-state", "check the state file and exit (0 good, 1 corrupt)",
 		"--reset-state", "move a corrupt state file aside and exit",
 		"--help", "show this help", "--version", "print the version");
 	fprintf(f,
+		"Exit status: 0 after a clean stop (or --help, --version, a good --check-state),\n"
+		"1 when starting failed (or a corrupt state), 2 for a usage error: the scheme of\n"
+		"outcall and outcall-shim too.\n");
+	fprintf(f,
 		"Signals: SIGHUP reloads the rules, SIGTERM/SIGINT stop (the kernel tables stay:\n"
 		"containers stay isolated), SIGUSR1 reopens the decision log.\n"
-		"See outcalld(8).\n");
+		"See outcalld(8) and outcalld.conf(5).\n");
 }
 
 /* --check-state / --reset-state: the documented recovery for a corrupt
@@ -90,23 +135,23 @@ static int state_command(const oc_daemon_config *cfg, bool reset)
 	int rc = oc_daemon_check_state(cfg);
 	if (rc == 0) {
 		printf("%s: good\n", path);
-		return 0;
+		return OC_EXIT_OK;
 	}
 	fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
 	if (!reset)
-		return 1;
+		return OC_EXIT_ERROR;
 	snprintf(aside, sizeof(aside), "%s.corrupt-%ld", path, (long)time(NULL));
 	if (rename(path, aside) != 0) {
 		fprintf(stderr, "outcalld: cannot move %s aside: %s\n", path, strerror(errno));
-		return 1;
+		return OC_EXIT_ERROR;
 	}
 	printf("moved %s to %s; start outcalld and re-attach containers that are not in the "
 		"kernel tables any more\n", path, aside);
-	return 0;
+	return OC_EXIT_OK;
 }
 
 /* Flags and --config into f. Returns -1 to go on, or the exit code:
- * 0 after --help/--version, 2 for a usage error. */
+ * OC_EXIT_OK after --help/--version, OC_EXIT_USAGE for a usage error. */
 static int parse_args(int argc, char **argv, oc_daemon_flags *f, int *check, int *reset)
 {
 	/* --config first, so flags override the file whatever their order. */
@@ -118,18 +163,18 @@ static int parse_args(int argc, char **argv, oc_daemon_flags *f, int *check, int
 			v = argv[i] + 9;
 		if (v && oc_daemon_flags_load(f, v) != 0) {
 			fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
-			return 2;
+			return OC_EXIT_USAGE;
 		}
 	}
 	for (int i = 1; i < argc; i++) {
 		char *a = argv[i];
 		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			usage(stdout);
-			return 0;
+			return OC_EXIT_OK;
 		}
 		if (strcmp(a, "--version") == 0) {
 			printf("outcalld %s\n", oc_version());
-			return 0;
+			return OC_EXIT_OK;
 		}
 		if (strcmp(a, "--check-state") == 0 || strcmp(a, "--reset-state") == 0) {
 			*(a[2] == 'c' ? check : reset) = 1;
@@ -137,7 +182,7 @@ static int parse_args(int argc, char **argv, oc_daemon_flags *f, int *check, int
 		}
 		if (strncmp(a, "--", 2) != 0) {
 			fprintf(stderr, "outcalld: unexpected argument '%s' (see outcalld --help)\n", a);
-			return 2;
+			return OC_EXIT_USAGE;
 		}
 		char *name = a + 2, *eq = strchr(name, '='), *val;
 		if (eq) {
@@ -147,23 +192,17 @@ static int parse_args(int argc, char **argv, oc_daemon_flags *f, int *check, int
 			val = argv[++i];
 		} else {
 			fprintf(stderr, "outcalld: --%s needs a value (see outcalld --help)\n", name);
-			return 2;
+			return OC_EXIT_USAGE;
 		}
 		if (strcmp(name, "config") == 0)
 			continue;
-		if (strcmp(name, "log-format") == 0) {
-			if (strcmp(val, "json") != 0 && strcmp(val, "human") != 0) {
-				fprintf(stderr, "outcalld: --log-format: '%s' is not human or json\n", val);
-				return 2;
-			}
-			json_logs = strcmp(val, "json") == 0;
-			continue;
-		}
 		if (oc_daemon_flags_set(f, name, val) != 0) {
 			fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
-			return 2;
+			return OC_EXIT_USAGE;
 		}
 	}
+	const char *format = oc_daemon_flags_value(f, "log-format");
+	json_logs = format && strcmp(format, "json") == 0;
 	return -1;
 }
 
@@ -210,7 +249,7 @@ static void raise_fd_limit(void)
 	else
 		snprintf(msg, sizeof(msg), "descriptor limit stays %llu: cannot raise it to %llu: %s",
 			(unsigned long long)was, (unsigned long long)rl.rlim_max, strerror(errno));
-	log_stderr(OC_LOG_INFO, msg, NULL);
+	log_line(OC_LOG_INFO, msg, NULL);
 }
 
 /* Runs the daemon until it stops; the exit code. */
@@ -229,20 +268,24 @@ static int serve(const oc_daemon_config *cfg)
 
 	oc_daemon *d = NULL;
 	int rc = oc_daemon_new(cfg, &d);
-	if (!rc)
+	if (!rc) {
+		oc_daemon_set_log_record(d, log_record, NULL);
 		rc = oc_daemon_handle_signals(d);
+	}
 	if (!rc)
 		rc = oc_daemon_start(d);
 	if (rc) {
-		log_stderr(OC_LOG_ERROR, oc_error_last()->message, NULL);
+		const oc_error *e = oc_error_last();
+		oc_log_about about = { .rule = e->rule_id, .file = e->file, .line = e->line };
+		log_line(OC_LOG_ERROR, e->message, &about);
 		oc_daemon_free(d);
-		return 1;
+		return OC_EXIT_ERROR;
 	}
 	notify_ready();
 	rc = oc_daemon_run(d);
 	oc_daemon_free(d);
-	log_stderr(OC_LOG_INFO, "stopped; kernel tables stay in place", NULL);
-	return rc ? 1 : 0;
+	log_line(OC_LOG_INFO, "stopped; kernel tables stay in place", NULL);
+	return rc ? OC_EXIT_ERROR : OC_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -250,10 +293,10 @@ int main(int argc, char **argv)
 	oc_daemon_flags *f;
 	if (oc_daemon_flags_new(&f) != 0) {
 		fprintf(stderr, "outcalld: %s\n", oc_error_last()->message);
-		return 1;
+		return OC_EXIT_ERROR;
 	}
+	journal = stderr_is_journal();
 	oc_daemon_config *cfg = oc_daemon_flags_config(f);
-	cfg->log = log_stderr;
 	int check = 0, reset = 0;
 	int rc = parse_args(argc, argv, f, &check, &reset);
 	if (rc < 0)

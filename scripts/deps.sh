@@ -11,9 +11,10 @@ build_pkgs="meson ninja-build pkg-config gcc libc6-dev libnftnl-dev libmnl-dev
 # The demo runs in the same network-namespace lab as the e2e tests.
 run_pkgs="nftables iproute2 dnsmasq-base nginx-light openssl ca-certificates curl procps
   dnsutils tcpdump python3 util-linux"
-# mbedTLS: the TLS unit test's real client; abigail-tools: the ABI check.
+# mbedTLS: the TLS unit test's real client; abigail-tools: the ABI check;
+# zsh and fish: the syntax check of their completion scripts.
 test_pkgs="libcriterion-dev libmbedtls-dev abigail-tools clang libclang-rt-14-dev wget socat
-  busybox-static python3 jq docker.io"
+  busybox-static python3 jq docker.io zsh fish"
 # Building and checking the Debian package (dpkg-buildpackage, lintian).
 package_pkgs="build-essential debhelper dpkg-dev fakeroot lintian"
 bench_pkgs="dnsperf dnsmasq-base unbound squid tinyproxy wrk hyperfine"

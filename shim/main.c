@@ -4,12 +4,19 @@
  * (busybox, Alpine, distroless); it needs nothing but the socket.
  */
 #include <jansson.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <outcall/version.h>
+
+#include "core/errcode.h"
+#include "core/error.h"
+#include "core/exitcode.h"
+#include "core/similar.h"
 #include "http.h"
 
 #define DEFAULT_SOCKET "/run/outcall/agent.sock"
@@ -17,14 +24,6 @@
 #define WAIT_STEP_S 300   /* the daemon's longest single long-poll */
 #define REPLY_SLACK_S 15  /* beyond the wait, for the answer to arrive */
 
-enum {
-	X_OK = 0,          /* allowed, approved, submitted */
-	X_NO = 1,          /* blocked, rejected, expired */
-	X_USAGE = 2,       /* bad arguments (also when the daemon says so: HTTP 400) */
-	X_PENDING = 3,     /* still pending when the wait ran out */
-	X_REFUSED = 4,     /* the daemon refused: rate limit, queue full, unknown id */
-	X_UNREACHABLE = 5, /* no daemon at the socket */
-};
 
 static const char usage[] =
 	"Usage: outcall-shim [--json] COMMAND [ARGS]\n"
@@ -44,13 +43,15 @@ static const char usage[] =
 	"  env                                  shell exports for the proxy:\n"
 	"                                       eval \"$(outcall-shim env)\"\n"
 	"\n"
-	"Options: --json prints the daemon's JSON answer; --help prints this.\n"
+	"Options: --json prints the daemon's JSON answer (and errors as JSON); --help\n"
+	"prints this; --version prints the version.\n"
 	"Durations: 30s, 10m, 2h, 1d.\n"
 	"The socket is $OUTCALL_AGENT_SOCKET, default " DEFAULT_SOCKET ".\n"
 	"\n"
-	"Exit codes: 0 allowed / approved / submitted, 1 blocked / rejected / expired,\n"
-	"2 usage, 3 still pending, 4 refused by the daemon (rate limit, queue full,\n"
-	"unknown request), 5 daemon unreachable.\n";
+	"Exit codes (the same scheme as outcall and outcalld): 0 allowed / approved /\n"
+	"submitted, 1 blocked / rejected / expired, 2 usage, 3 daemon unreachable,\n"
+	"4 refused by the daemon (rate limit, queue full, unknown request), 5 still\n"
+	"pending. See outcall-shim(1).\n";
 
 struct args {
 	bool json;
@@ -60,12 +61,33 @@ struct args {
 	const char *socket;
 };
 
-static int usage_error(const char *fmt, const char *what)
+/* --json anywhere: errors are then also one JSON line on stdout, in the
+ * daemon's shape, with a code of the one table (core/errcode.h). */
+static bool json_errors;
+
+static void json_error(const char *code, const char *message)
 {
-	fprintf(stderr, "outcall-shim: ");
-	fprintf(stderr, fmt, what);
-	fprintf(stderr, "\nRun 'outcall-shim --help' for usage.\n");
-	return X_USAGE;
+	if (!json_errors)
+		return;
+	json_t *j = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message);
+	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	if (t)
+		puts(t);
+	free(t);
+	json_decref(j);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "outcall-shim: %s\nRun 'outcall-shim --help' for usage.\n", msg);
+	json_error("usage", msg);
+	return OC_EXIT_USAGE;
 }
 
 /* Options a command accepts, as " name name ". */
@@ -99,8 +121,19 @@ static int parse(int argc, char **argv, const char *allowed, struct args *a)
 		while (k < sizeof(opts) / sizeof(opts[0]) &&
 		       (strlen(opts[k].name) != len || strncmp(opts[k].name, name, len) != 0))
 			k++;
-		if (k == sizeof(opts) / sizeof(opts[0]) || !strstr(allowed, key))
+		if (k == sizeof(opts) / sizeof(opts[0]) || !strstr(allowed, key)) {
+			oc_similar near;
+			oc_similar_init(&near, name, len);
+			for (size_t j = 0; j < sizeof(opts) / sizeof(opts[0]); j++) {
+				snprintf(key, sizeof(key), " %s ", opts[j].name);
+				if (strstr(allowed, key))
+					oc_similar_offer(&near, opts[j].name);
+			}
+			if (near.best)
+				return usage_error("unknown option '%s' for this command; did you mean "
+					"'--%s'?", arg, near.best);
 			return usage_error("unknown option '%s' for this command", arg);
+		}
 		if (eq)
 			*opts[k].slot = eq + 1;
 		else if (i + 1 < argc)
@@ -108,7 +141,7 @@ static int parse(int argc, char **argv, const char *allowed, struct args *a)
 		else
 			return usage_error("%s needs a value", arg);
 	}
-	return X_OK;
+	return OC_EXIT_OK;
 }
 
 /* A whole number of seconds, or -1. */
@@ -125,7 +158,7 @@ static void print_json(const char *body)
 		putchar('\n');
 }
 
-/* One call; prints the daemon's error for >= 400. Returns X_OK with *out
+/* One call; prints the daemon's error for >= 400. Returns OC_EXIT_OK with *out
  * set, or the exit code. */
 static int call(const struct args *a, const char *method, const char *target, json_t *body,
 	unsigned timeout_s, json_t **out)
@@ -140,7 +173,8 @@ static int call(const struct args *a, const char *method, const char *target, js
 		fprintf(stderr, "outcall-shim: %s\nIs this container attached to Outcall, with its "
 			"socket directory mounted at /run/outcall? OUTCALL_AGENT_SOCKET overrides the "
 			"path.\n", err);
-		return X_UNREACHABLE;
+		json_error(oc_errcode_of(oc_error_last()->code)->id, err);
+		return OC_EXIT_UNREACHABLE;
 	}
 	json_t *j = json_loads(r.body, 0, NULL);
 	if (r.status >= 400) {
@@ -152,15 +186,16 @@ static int call(const struct args *a, const char *method, const char *target, js
 			fprintf(stderr, "outcall-shim: %s (HTTP %d)\n", msg ? msg : "refused", r.status);
 		json_decref(j);
 		free(r.body);
-		return r.status == 400 ? X_USAGE : X_REFUSED;
+		return r.status == 400 ? OC_EXIT_USAGE : OC_EXIT_REFUSED;
 	}
 	free(r.body);
 	if (!j) {
 		fprintf(stderr, "outcall-shim: the daemon's answer is not JSON\n");
-		return X_REFUSED;
+		json_error(oc_errcode_of(OC_EPARSE)->id, "the daemon's answer is not JSON");
+		return OC_EXIT_REFUSED;
 	}
 	*out = j;
-	return X_OK;
+	return OC_EXIT_OK;
 }
 
 static const char *str(json_t *o, const char *key)
@@ -186,7 +221,7 @@ static void show_time(const char *label, json_t *o, const char *key)
 static int request_code(json_t *r)
 {
 	const char *s = str(r, "status");
-	return strcmp(s, "approved") == 0 ? X_OK : strcmp(s, "pending") == 0 ? X_PENDING : X_NO;
+	return strcmp(s, "approved") == 0 ? OC_EXIT_OK : strcmp(s, "pending") == 0 ? OC_EXIT_PENDING : OC_EXIT_ERROR;
 }
 
 static void show_request(const struct args *a, json_t *r)
@@ -239,8 +274,8 @@ static int wait_for(const struct args *a, const char *id, long total_s, json_t *
 		}
 		json_decref(*out);
 		*out = r;
-		if (request_code(r) != X_PENDING || time(NULL) >= deadline)
-			return X_OK;
+		if (request_code(r) != OC_EXIT_PENDING || time(NULL) >= deadline)
+			return OC_EXIT_OK;
 	}
 }
 
@@ -263,7 +298,7 @@ static int finish_request(const struct args *a, json_t *r, const char *wait, boo
 	show_request(a, r);
 	int code = request_code(r);
 	json_decref(r);
-	return submitted && !wait && code == X_PENDING ? X_OK : code;
+	return submitted && !wait && code == OC_EXIT_PENDING ? OC_EXIT_OK : code;
 }
 
 static int cmd_check(const struct args *a)
@@ -302,7 +337,7 @@ static int cmd_check(const struct args *a)
 			str(j, "reason"), str(j, "layer"), str(j, "rule"), str(j, "decision_id"));
 	}
 	json_decref(j);
-	return allowed ? X_OK : X_NO;
+	return allowed ? OC_EXIT_OK : OC_EXIT_ERROR;
 }
 
 static char *read_file(const char *path)
@@ -443,9 +478,9 @@ static int cmd_whoami(const struct args *a, bool env)
 	json_decref(j);
 	if (missing) {
 		fprintf(stderr, "outcall-shim: the daemon did not name a proxy for this container\n");
-		return X_REFUSED;
+		return OC_EXIT_REFUSED;
 	}
-	return X_OK;
+	return OC_EXIT_OK;
 }
 
 int main(int argc, char **argv)
@@ -453,6 +488,8 @@ int main(int argc, char **argv)
 	struct args a = { .socket = getenv("OUTCALL_AGENT_SOCKET") };
 	if (!a.socket || !*a.socket)
 		a.socket = DEFAULT_SOCKET;
+	for (int i = 1; i < argc; i++)
+		json_errors = json_errors || strcmp(argv[i], "--json") == 0;
 	int first = 1;
 	while (first < argc && strcmp(argv[first], "--json") == 0) {
 		a.json = true;
@@ -461,11 +498,15 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			fputs(usage, stdout);
-			return X_OK;
+			return OC_EXIT_OK;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("outcall-shim %s\n", OC_VERSION_STRING);
+			return OC_EXIT_OK;
 		}
 	}
 	if (first >= argc)
-		return usage_error("%s", "no command given");
+		return usage_error("%s", "no command given: check, request, status, wait, whoami or env");
 	const char *cmd = argv[first];
 	static const struct {
 		const char *name, *opts;
@@ -476,8 +517,15 @@ int main(int argc, char **argv)
 	size_t k = 0;
 	while (k < sizeof(cmds) / sizeof(cmds[0]) && strcmp(cmds[k].name, cmd) != 0)
 		k++;
-	if (k == sizeof(cmds) / sizeof(cmds[0]))
-		return usage_error("unknown command '%s'", cmd);
+	if (k == sizeof(cmds) / sizeof(cmds[0])) {
+		oc_similar near;
+		oc_similar_init(&near, cmd, strlen(cmd));
+		for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			oc_similar_offer(&near, cmds[i].name);
+		if (near.best)
+			return usage_error("unknown command '%s'; did you mean '%s'?", cmd, near.best);
+		return usage_error("unknown command '%s' (see outcall-shim --help)", cmd);
+	}
 	int rc = parse(argc - first - 1, argv + first + 1, cmds[k].opts, &a);
 	if (rc)
 		return rc;

@@ -43,6 +43,19 @@ typedef enum oc_log_level { OC_LOG_ERROR, OC_LOG_WARN, OC_LOG_INFO, OC_LOG_DEBUG
  * bodies or tokens). NULL: nowhere. */
 typedef void (*oc_log_fn)(oc_log_level level, const char *message, void *arg);
 
+/* What a message is about, for structured logs (outcalld --log-format
+ * json); each field NULL (line 0) when it does not apply. The message
+ * names them too. Borrowed for the call. */
+typedef struct oc_log_about {
+	const char *rule;       /* a rule id */
+	const char *container;  /* a container's name */
+	const char *network;    /* an Outcall network's name */
+	const char *file;       /* a rule file or the state file */
+	int line;               /* in file */
+} oc_log_about;
+typedef void (*oc_log_record_fn)(oc_log_level level, const char *message,
+	const oc_log_about *about, void *arg);
+
 typedef struct oc_daemon_config {
 	unsigned int version;        /* OC_DAEMON_CONFIG_VERSION */
 	const char *rules_dir;       /* [/etc/outcall/rules.d] */
@@ -119,6 +132,10 @@ OC_API int oc_daemon_flags_set(oc_daemon_flags *f, const char *name, const char 
 /* Reads "name: value" lines (a flat YAML mapping; '#' comments) and sets
  * each; errors name file and line. */
 OC_API int oc_daemon_flags_load(oc_daemon_flags *f, const char *path);
+/* The value set for an option that the program reads itself rather than
+ * the library ("log-format": how outcalld writes its own log lines), or
+ * NULL when it was not set. It is checked like every other option. */
+OC_API const char *oc_daemon_flags_value(const oc_daemon_flags *f, const char *name);
 OC_API void oc_daemon_flags_free(oc_daemon_flags *f);
 
 /* The options, for --help and the man page: name, argument, default, help. */
@@ -143,6 +160,10 @@ OC_API int oc_daemon_start(oc_daemon *d);
  * signals: oc_daemon_handle_signals). Returns 0 after a clean stop. */
 OC_API int oc_daemon_run(oc_daemon *d);
 OC_API void oc_daemon_stop(oc_daemon *d);
+/* Sends the daemon's messages to fn, with what each is about, instead of
+ * to the config's log (its log_level still applies); NULL goes back to
+ * it. Call it before oc_daemon_start to see every message. */
+OC_API void oc_daemon_set_log_record(oc_daemon *d, oc_log_record_fn fn, void *arg);
 /* SIGHUP: reload, SIGTERM/SIGINT: stop, SIGUSR1: reopen the decision log.
  * The caller must have blocked these signals in every thread. */
 OC_API int oc_daemon_handle_signals(oc_daemon *d);

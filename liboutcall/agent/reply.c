@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/errcode.h"
 #include "core/text.h"
 
 void oc_agent_reply_error(oc_agent_call *k, int status, const char *code, const char *fmt, ...)
@@ -22,20 +23,8 @@ void oc_agent_reply_error(oc_agent_call *k, int status, const char *code, const 
 void oc_agent_reply_failure(oc_agent_call *k)
 {
 	const oc_error *e = oc_error_last();
-	switch (e->code) {
-	case OC_EINVAL: case OC_EPARSE:
-		oc_agent_reply_error(k, 400, "invalid", "%s", e->message);
-		break;
-	case OC_ENOTFOUND:
-		oc_agent_reply_error(k, 404, "not_found", "%s", e->message);
-		break;
-	case OC_ELIMIT:
-		oc_agent_reply_error(k, 429, "limit", "%s", e->message);
-		break;
-	default:
-		oc_agent_reply_error(k, 500, "internal", "%s", e->message);
-		break;
-	}
+	const oc_errcode *c = oc_errcode_of(e->code);
+	oc_agent_reply_error(k, c->status, c->id, "%s", e->message);
 }
 
 void oc_agent_reply_rate_limited(oc_agent_call *k, const char *what, double per_second)

@@ -18,16 +18,41 @@
 #include "daemon/incident.h"
 #include "state/state.h"
 
-void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...)
+static void log_v(oc_daemon *d, oc_log_level level, const oc_log_about *about, const char *fmt,
+	va_list ap)
 {
-	if (!d->cfg.log || level > d->cfg.log_level)
+	if ((!d->cfg.log && !d->log_record) || level > d->cfg.log_level)
 		return;
 	char msg[2048];
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	static const oc_log_about nothing;
+	if (d->log_record)
+		d->log_record(level, msg, about ? about : &nothing, d->log_record_arg);
+	else
+		d->cfg.log(level, msg, d->cfg.log_arg);
+}
+
+void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...)
+{
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	log_v(d, level, NULL, fmt, ap);
 	va_end(ap);
-	d->cfg.log(level, msg, d->cfg.log_arg);
+}
+
+void oc_daemon_log_about(oc_daemon *d, oc_log_level level, const oc_log_about *about,
+	const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	log_v(d, level, about, fmt, ap);
+	va_end(ap);
+}
+
+void oc_daemon_set_log_record(oc_daemon *d, oc_log_record_fn fn, void *arg)
+{
+	d->log_record = fn;
+	d->log_record_arg = arg;
 }
 
 int oc_daemon_new(const oc_daemon_config *cfg, oc_daemon **out)
@@ -99,12 +124,15 @@ int oc_daemon_check_state(const oc_daemon_config *cfg)
 }
 
 /* Each start step names itself in its error, so "outcalld: kernel: ..."
- * says which step failed. */
+ * says which step failed; the error keeps its file, line and rule. */
 static int step_failed(const char *step)
 {
-	char msg[1024];
-	snprintf(msg, sizeof(msg), "%s", oc_error_last()->message);
-	return oc_error_set(oc_error_last()->code, "%s: %s", step, msg);
+	oc_error_saved e;
+	oc_error_save(&e);
+	char msg[sizeof(e.message)];
+	snprintf(msg, sizeof(msg), "%s: %s", step, e.pub.message);
+	memcpy(e.message, msg, sizeof(msg));
+	return oc_error_restore(&e.pub);
 }
 
 static int start_state(oc_daemon *d, oc_state *st)
@@ -114,8 +142,9 @@ static int start_state(oc_daemon *d, oc_state *st)
 		rc = oc_mkdir_p(d->cfg.run_dir, 0755);
 	if (!rc)
 		rc = oc_state_load(d->state_path, st);
+	oc_log_about about = { .file = d->state_path };
 	for (size_t i = 0; !rc && i < st->nwarnings; i++)
-		oc_daemon_log(d, OC_LOG_WARN, "%s", st->warnings[i]);
+		oc_daemon_log_about(d, OC_LOG_WARN, &about, "%s", st->warnings[i]);
 	return rc ? step_failed("state") : 0;
 }
 

@@ -227,8 +227,9 @@ static int check_caps(oc_daemon *d, const oc_docker_container *c, bool accept, u
 			"forge frames or change its own network. Recreate it with --cap-drop ALL (or "
 			"drop those), or attach it with --accept-caps (label %s=true) to accept that",
 			c->name, names, OC_DOCKER_LABEL_ACCEPT_CAPS);
-	oc_daemon_log(d, OC_LOG_WARN, "docker: container %s keeps %s, accepted by the operator; "
-		"Outcall's layer-2 and kernel rules still judge every frame it sends", c->name, names);
+	oc_daemon_log_about(d, OC_LOG_WARN, &(oc_log_about){ .container = c->name },
+		"docker: container %s keeps %s, accepted by the operator; Outcall's layer-2 and "
+		"kernel rules still judge every frame it sends", c->name, names);
 	return 0;
 }
 
@@ -278,14 +279,16 @@ int oc_dk_adopt(oc_daemon *d, const oc_docker_container *c, const char *network,
 	};
 	/* Whatever Docker holds, a record keeps what its state can load back. */
 	if (o.labels.count > OC_CONTAINER_MAX_LABELS) {
-		oc_daemon_log(d, OC_LOG_WARN, "docker: container %s has %zu labels; Outcall keeps "
-			"the first %d (container.labels in rules sees only those)", c->name,
-			o.labels.count, OC_CONTAINER_MAX_LABELS);
+		oc_daemon_log_about(d, OC_LOG_WARN, &(oc_log_about){ .container = c->name },
+			"docker: container %s has %zu labels; Outcall keeps the first %d "
+			"(container.labels in rules sees only those)", c->name, o.labels.count,
+			OC_CONTAINER_MAX_LABELS);
 		o.labels.count = OC_CONTAINER_MAX_LABELS;
 	}
 	rc = oc_daemon_attach(d, &o, out);
 	if (!rc)
-		oc_daemon_log(d, OC_LOG_INFO, "docker: attached container %s (%.12s, pid %d)",
+		oc_daemon_log_about(d, OC_LOG_INFO, &(oc_log_about){ .container = c->name,
+			.network = network }, "docker: attached container %s (%.12s, pid %d)",
 			c->name, c->id, (int)c->pid);
 	return rc;
 }
@@ -300,8 +303,8 @@ static void let_go(oc_daemon *d, const char *id, const char *why)
 	snprintf(name, sizeof(name), "%s", oc_container_name(c));
 	oc_container_unref(c);
 	if (oc_daemon_detach(d, name) == 0)
-		oc_daemon_log(d, OC_LOG_INFO, "docker: detached container %s (%.12s): %s", name, id,
-			why);
+		oc_daemon_log_about(d, OC_LOG_INFO, &(oc_log_about){ .container = name },
+			"docker: detached container %s (%.12s): %s", name, id, why);
 	else
 		remember_error(d, "detaching a container Docker reported gone");
 }
@@ -377,8 +380,9 @@ static void network_event(oc_daemon *d, const oc_docker_event *ev)
 		oc_network_info info;
 		char gw[INET_ADDRSTRLEN];
 		if (oc_network_create(d->nets, nets[i].name, &info) == 0)
-			oc_daemon_log(d, OC_LOG_INFO, "docker: network %s was removed from Docker; "
-				"gateway %s kept on bridge %s", ev->name,
+			oc_daemon_log_about(d, OC_LOG_INFO, &(oc_log_about){ .network = nets[i].name },
+				"docker: network %s was removed from Docker; gateway %s kept on bridge %s",
+				ev->name,
 				inet_ntop(AF_INET, &info.gateway, gw, sizeof(gw)), info.bridge);
 		else
 			remember_error(d, "restoring a bridge's gateway address");
@@ -487,8 +491,8 @@ static void ensure_created(int rc, const oc_docker_result *res, void *arg)
 {
 	struct ensure *e = arg;
 	if (!rc)
-		oc_daemon_log(e->d, OC_LOG_INFO, "docker: created network %.12s on bridge %s",
-			res->id, e->net.bridge);
+		oc_daemon_log_about(e->d, OC_LOG_INFO, &(oc_log_about){ .network = e->net.name },
+			"docker: created network %.12s on bridge %s", res->id, e->net.bridge);
 	ensure_done(e, rc, res);
 }
 

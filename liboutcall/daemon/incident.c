@@ -85,7 +85,9 @@ int oc_daemon_lockdown_open(oc_daemon *d)
 		rc = oc_registry_set_locks(registry(d), d->locks.v, d->locks.n);
 	for (size_t i = 0; !rc && i < d->locks.n; i++) {
 		const struct oc_lock *k = &d->locks.v[i];
-		oc_daemon_log(d, OC_LOG_WARN, "LOCKDOWN in force for %s %s (since %lld, by %s): %s",
+		oc_log_about about = { .network = k->scope == OC_LOCK_NETWORK ? k->name : NULL };
+		oc_daemon_log_about(d, OC_LOG_WARN, &about, "LOCKDOWN in force for %s %s (since %lld, "
+			"by %s): %s",
 			k->scope == OC_LOCK_AGENT ? "agent" : k->scope == OC_LOCK_NETWORK ? "network" :
 			"every container", k->name, (long long)k->since, k->by, k->reason);
 	}

@@ -16,6 +16,8 @@
 struct oc_daemon {
 	oc_daemon_config cfg;        /* a copy: its strings live in cfg_storage */
 	void *cfg_storage;
+	oc_log_record_fn log_record; /* instead of cfg.log when set */
+	void *log_record_arg;
 	oc_loop *loop;
 	oc_live *live;
 	oc_events *events;
@@ -57,6 +59,9 @@ struct oc_daemon {
 };
 
 void oc_daemon_log(oc_daemon *d, oc_log_level level, const char *fmt, ...) OC_PRINTF(3, 4);
+/* The same, saying what the message is about (structured logs). */
+void oc_daemon_log_about(oc_daemon *d, oc_log_level level, const oc_log_about *about,
+	const char *fmt, ...) OC_PRINTF(4, 5);
 
 /* Copies `in` into *out with every string and array it points to in one
  * allocation (*storage, free() it); checks the versions of the config and

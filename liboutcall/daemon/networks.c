@@ -146,11 +146,14 @@ int oc_daemon_attach(oc_daemon *d, const oc_attach_options *o, oc_container **ou
 	int rc = oc_network_attach(d->nets, o, &c);
 	if (rc)
 		return rc;
-	oc_daemon_log(d, OC_LOG_INFO, "attached container '%s' (agent '%s') to network '%s'",
-		oc_container_name(c), oc_container_agent_name(c), oc_container_network(c));
+	oc_log_about about = { .container = oc_container_name(c),
+		.network = oc_container_network(c) };
+	oc_daemon_log_about(d, OC_LOG_INFO, &about, "attached container '%s' (agent '%s') to "
+		"network '%s'", oc_container_name(c), oc_container_agent_name(c),
+		oc_container_network(c));
 	if (d->agents && oc_agents_attach(d->agents, oc_container_name(c)) != 0)
-		oc_daemon_log(d, OC_LOG_ERROR, "container '%s' is attached without its agent socket: "
-			"%s", oc_container_name(c), oc_error_last()->message);
+		oc_daemon_log_about(d, OC_LOG_ERROR, &about, "container '%s' is attached without its "
+			"agent socket: %s", oc_container_name(c), oc_error_last()->message);
 	oc_daemon_save_state(d);
 	if (out)
 		*out = c;
@@ -169,7 +172,8 @@ int oc_daemon_detach(oc_daemon *d, const char *name)
 		return rc;
 	if (d->dns)
 		oc_dns_server_forget(d->dns, ip);
-	oc_daemon_log(d, OC_LOG_INFO, "detached container '%s'", name);
+	oc_daemon_log_about(d, OC_LOG_INFO, &(oc_log_about){ .container = name },
+		"detached container '%s'", name);
 	if (d->agents)
 		oc_agents_detach(d->agents, name);
 	return oc_daemon_save_state(d);
@@ -212,7 +216,8 @@ int oc_daemon_restore_identity(oc_daemon *d, const oc_state *st)
 		if (bad == OC_ENOMEM)
 			rc = bad;
 		else if (bad)
-			oc_daemon_log(d, OC_LOG_WARN, "state: container %s keeps only what the kernel "
+			oc_daemon_log_about(d, OC_LOG_WARN, &(oc_log_about){ .container = sc->name,
+				.file = d->state_path }, "state: container %s keeps only what the kernel "
 				"tables know (name, address, port): %s; attach it again for the rest",
 				sc->name, oc_error_last()->message);
 		oc_container_unref(full);

@@ -15,7 +15,10 @@
 #include "core/version.h"
 #include "daemon/options_layers.inc"
 
-enum opt_type { T_STR, T_U16, T_U32, T_SIZE, T_BOOL, T_LEVEL, T_DOUBLE };
+/* T_LOGFMT is read by outcalld itself, not by the library: kept as text
+ * (oc_daemon_flags_value), so it is a key of --config files like every
+ * other option. */
+enum opt_type { T_STR, T_U16, T_U32, T_SIZE, T_BOOL, T_LEVEL, T_DOUBLE, T_LOGFMT };
 
 /* How a value is parsed and where it lands in oc_daemon_config. */
 struct opt_field {
@@ -54,6 +57,7 @@ struct opt_field {
 	OPT("ip-forward", "BOOL", "turn on net.ipv4.ip_forward, which direct_ip flows need [true]", T_BOOL, ip_forward) \
 	OPT("drain-ms", "MS", "on SIGTERM, time for answers in flight [3000]", T_U32, drain_ms) \
 	OPT("log-level", "LEVEL", "error, warn, info or debug [info]", T_LEVEL, log_level) \
+	OPT("log-format", "FORMAT", "outcalld's own log lines on stderr: human, or json (one object a line, with the rule, container, network and file a message is about); under systemd each line starts with its syslog priority [human]", T_LOGFMT, version /* no field: kept as text */) \
 	OPT("docker-socket", "PATH", "the Docker Engine API socket; empty turns Docker off [/var/run/docker.sock]", T_STR, docker_socket) \
 	OPT("docker-shim", "PATH", "outcall-shim, mounted read-only into `outcall run` containers; empty: none [" OC_DEFAULT_SHIM_PATH "]", T_STR, docker_shim) \
 	OPT("docker-image", "IMAGE", "image of `outcall run` without --image [busybox:latest]", T_STR, docker_image) \
@@ -78,6 +82,7 @@ struct owned {
 struct oc_daemon_flags {
 	oc_daemon_config cfg;
 	struct owned *strings;
+	const char *text[NOPTS]; /* T_LOGFMT values as set */
 };
 
 OC_DEFINE_STRUCT_INIT_V2(oc_daemon_config, OC_DAEMON_CONFIG, run_bind_dirs)
@@ -148,12 +153,24 @@ static char *keep(oc_daemon_flags *f, const char *value)
 	return o->text;
 }
 
+static int find(const char *name)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strcmp(pub_opts[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *oc_daemon_flags_value(const oc_daemon_flags *f, const char *name)
+{
+	int i = find(name);
+	return i < 0 ? NULL : f->text[i];
+}
+
 int oc_daemon_flags_set(oc_daemon_flags *f, const char *name, const char *value)
 {
-	const struct opt_field *o = NULL;
-	for (size_t i = 0; i < NOPTS && !o; i++)
-		if (strcmp(pub_opts[i].name, name) == 0)
-			o = &opt_fields[i];
+	int idx = find(name);
+	const struct opt_field *o = idx < 0 ? NULL : &opt_fields[idx];
 	if (!o) {
 		oc_similar s;
 		oc_similar_init(&s, name, strlen(name));
@@ -215,6 +232,12 @@ int oc_daemon_flags_set(oc_daemon_flags *f, const char *name, const char *value)
 		}
 		return bad(name, value, "one of error, warn, info, debug");
 	}
+	case T_LOGFMT:
+		if (strcmp(value, "human") != 0 && strcmp(value, "json") != 0)
+			return bad(name, value, "human or json");
+		if (!(f->text[idx] = keep(f, value)))
+			return oc_error_nomem();
+		return 0;
 	}
 	return oc_error_set(OC_EINVAL, "--%s: internal option type", name);
 }

@@ -19,8 +19,11 @@ int oc_daemon_load_rules(oc_daemon *d, oc_ruleset **out)
 	const char *paths[] = { d->cfg.rules_dir };
 	oc_warnings *w = NULL;
 	int rc = oc_ruleset_load(paths, 1, NULL, out, &w);
-	for (size_t i = 0; !rc && i < oc_warnings_count(w); i++)
-		oc_daemon_log(d, OC_LOG_WARN, "%s", oc_warnings_get(w, i)->message);
+	for (size_t i = 0; !rc && i < oc_warnings_count(w); i++) {
+		const oc_warning *x = oc_warnings_get(w, i);
+		oc_log_about about = { .rule = x->rule_id, .file = x->file, .line = x->line };
+		oc_daemon_log_about(d, OC_LOG_WARN, &about, "%s", x->message);
+	}
 	oc_warnings_free(w);
 	return rc;
 }
@@ -147,8 +150,10 @@ static int reload_finished(oc_daemon *d, int rc)
 		d->reloads_failed++;
 		snprintf(d->last_reload_error, sizeof(d->last_reload_error), "%s",
 			oc_error_last()->message);
-		oc_daemon_log(d, OC_LOG_ERROR, "reload failed, the previous rules stay live: %s",
-			d->last_reload_error);
+		const oc_error *e = oc_error_last();
+		oc_log_about about = { .rule = e->rule_id, .file = e->file, .line = e->line };
+		oc_daemon_log_about(d, OC_LOG_ERROR, &about, "reload failed, the previous rules stay "
+			"live: %s", d->last_reload_error);
 		/* Keep the error (with its location) for the caller across the
 		 * event, which may set errors of its own. */
 		oc_error_saved saved;

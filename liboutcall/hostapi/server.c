@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/errcode.h"
+
 struct route {
 	const char *method;
 	const char *path;    /* a '*' stands for one path segment, handed over as `name` */
@@ -197,18 +199,6 @@ void oc_hostapi_fail(oc_api_request *r)
 void oc_hostapi_fail_conn(oc_api_conn *conn)
 {
 	const oc_error *e = oc_error_last();
-	int status = 500;
-	const char *code = "internal";
-	switch (e->code) {
-	case OC_EINVAL: case OC_EPARSE: status = 400; code = "invalid"; break;
-	case OC_ENOTFOUND: status = 404; code = "not_found"; break;
-	case OC_EEXIST: case OC_ESTATE: status = 409; code = "conflict"; break;
-	case OC_EPERM: status = 403; code = "forbidden"; break;
-	case OC_ELIMIT: status = 429; code = "limit"; break;
-	case OC_EKERNEL: status = 500; code = "kernel"; break;
-	case OC_EUNREACHABLE: status = 503; code = "unavailable"; break;
-	case OC_ETIMEOUT: status = 504; code = "timeout"; break;
-	default: break;
-	}
-	oc_api_respond_error(conn, status, code, "%s", e->message);
+	const oc_errcode *c = oc_errcode_of(e->code);
+	oc_api_respond_error(conn, c->status, c->id, "%s", e->message);
 }

@@ -41,7 +41,7 @@ check "grant with a bad --for" 2 "$outcall" "${nosock[@]}" grant --agent a --hos
 check "grant without --host" 2 "$outcall" "${nosock[@]}" grant --agent a --for 5m
 check "grant with a bad port" 2 "$outcall" "${nosock[@]}" grant --agent a --host h --for 5m --port 70000
 check "grant without a daemon" 3 "$outcall" "${nosock[@]}" grant --agent a --host h --for 5m
-check "completion knows lockdown" 0 "$outcall" completion bash
+check "completion knows lockdown" 0 "$outcall" __complete lockdown on --
 contains "completion lists lockdown's flags" "$tmp/out" "--network"
 
 [ "$fails" = 0 ] && echo "ok: outcall incident commands" && exit 0

@@ -22,7 +22,7 @@ check "show without an id" 2 "$outcall" "${nosock[@]}" requests show
 check "list with a bad status" 2 "$outcall" "${nosock[@]}" requests list --status 'a b'
 check "no daemon" 3 "$outcall" "${nosock[@]}" requests list
 contains "no daemon says how to start it" "$tmp/err" "cannot reach outcalld"
-check "completion knows requests" 0 "$outcall" completion bash
+check "completion knows requests" 0 "$outcall" __complete requests approve --
 contains "completion lists approve's flags" "$tmp/out" "--all-agents"
 
 [ "$fails" = 0 ] && echo "ok: outcall requests" && exit 0

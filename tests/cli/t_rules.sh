@@ -18,9 +18,8 @@ check "no command is a usage error" 2 "$outcall"
 check "unknown command" 2 "$outcall" frobnicate
 contains "unknown command named" "$tmp/err" "unknown command 'frobnicate'"
 check "unknown option" 2 "$outcall" rules test --bogus
-check "completion" 0 "$outcall" completion bash
+check "completion" 0 "$outcall" __complete rules test --co
 contains "completion knows rules test flags" "$tmp/out" "--connect"
-bash -n "$tmp/out" || { echo "FAIL: completion is not valid bash"; fails=$((fails + 1)); }
 
 check "validate examples" 0 "$outcall" rules validate "$rules"
 contains "validate count" "$tmp/out" "ok: 8 rules in 4 files"
@@ -54,6 +53,23 @@ check "metadata blocked by rule" 1 "$outcall" rules test --rules "$rules" --http
 json "metadata rule" 'j["verdict"] == "block" and j["rule"] == "block-cloud-metadata" and j["line"] == 5'
 check "context" 0 "$outcall" rules test --rules "$rules" --context '{"network.hostname":"pypi.org"}' --json
 json "context layer" 'j["layer"] == "all" and j["rule"] == "allow-pypi"'
+check "context, in words" 0 "$outcall" rules test --rules "$rules" --context '{"network.hostname":"pypi.org"}'
+contains "context wording" "$tmp/out" "allow by rule 'allow-pypi' (${rules}/30-packages.yaml:13) for the --context given"
+if grep -q "the all layer" "$tmp/out"; then echo "FAIL: 'the all layer'"; fails=$((fails + 1)); fi
+check "context, blocked" 1 "$outcall" rules test --rules "$rules" --context '{"network.hostname":"x.test"}'
+contains "default wording" "$tmp/out" "block by default: no rule matched for the --context given"
+
+# An allow rule only the proxy can match (the seed example): a warning
+# that says what agents resolving names will see and what to write.
+check "seed: valid, with a warning" 0 "$outcall" rules validate "$src/examples/seed"
+contains "seed: the warning" "$tmp/err" "agent.yaml:7: rule 'allow-openai' names its hosts only by http.host, which only the proxy sees: agents that resolve names themselves will get NXDOMAIN; also test dns.query or use network.hostname"
+if grep -q "allow-github-clone" "$tmp/err"; then echo "FAIL: a rule that tests dns.query is warned about"; fails=$((fails + 1)); fi
+check "seed --json" 0 "$outcall" rules validate --json "$src/examples/seed"
+json "seed: the warning in JSON" '[w["rule"] for w in j["warnings"]] == ["allow-openai"] and j["warnings"][0]["line"] == 7'
+printf 'version: "1"\nrules:\n  - id: sni\n    condition: tls.sni == "a.test"\n    action: allow\n  - id: blk\n    condition: http.host == "b.test"\n    action: block\n' >"$tmp/sni.yaml"
+check "tls.sni only" 0 "$outcall" rules validate "$tmp/sni.yaml"
+contains "tls.sni named" "$tmp/err" "rule 'sni' names its hosts only by tls.sni"
+if grep -q "'blk'" "$tmp/err"; then echo "FAIL: a block rule is warned about"; fails=$((fails + 1)); fi
 check "two kinds is a usage error" 2 "$outcall" rules test --rules "$rules" --dns a --http http://b
 check "bad url is a usage error" 2 "$outcall" rules test --rules "$rules" --http ftp://x
 check "missing rules dir is an error" 1 "$outcall" rules test --rules "$tmp/none" --dns a

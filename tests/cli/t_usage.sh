@@ -56,14 +56,24 @@ else
 	echo "FAIL: needs root and setpriv for the refused-socket case"; fails=$((fails + 1))
 fi
 
+# A command without arguments refuses one (`rules list ID` meant `rules
+# show ID`) instead of ignoring it; a missing id says where ids are listed.
+check "rules list with an argument" 2 "$outcall" --socket "$tmp/none.sock" rules list allow-x
+contains "says it takes none" "$tmp/err" "'outcall rules list' takes no arguments, not 'allow-x'"
+check "status with an argument" 2 "$outcall" --socket "$tmp/none.sock" status now
+check "rules show without an id" 2 "$outcall" rules show
+contains "names the list" "$tmp/err" 'give one rule id (see `outcall rules list`)'
+check "network rm without a name" 2 "$outcall" network rm
+contains "names the list" "$tmp/err" 'give one network name (see `outcall network list`)'
+check "detach without a name" 2 "$outcall" detach
+contains "names the list" "$tmp/err" 'give one container name (see `outcall containers`)'
+
 # Filters and other commands' own values.
 check "log: an unknown layer" 2 "$outcall" --socket "$tmp/none.sock" log --layer bogus
 contains "names the layers" "$tmp/err" "use dns, http, tls or agent"
 check "log: a layer" 3 "$outcall" --socket "$tmp/none.sock" log --layer dns
-check "completion for another shell" 2 "$outcall" completion zsh
-contains "says which exists" "$tmp/err" "only a bash completion exists"
-check "completion bash" 0 "$outcall" completion bash
-contains "is the script" "$tmp/out" "complete -F"
+check "completion for another shell" 2 "$outcall" completion tcsh
+contains "says which exist" "$tmp/err" "there are bash, zsh and fish"
 check "nft show's help" 0 "$outcall" nft show --help
 contains "says what it prints" "$tmp/out" "the tables outcalld installs"
 

@@ -5,7 +5,7 @@
 # another agent stays blocked; a rejection's reason reaches the agent; an
 # approval --for 2s expires; the 403 page's and the EDE's commands work;
 # a restart keeps pending requests and the socket in a busybox chroot
-# works without remounting (and the shim there exits 5 while the daemon
+# works without remounting (and the shim there exits 3 while the daemon
 # is down); agents cannot see each other's requests; floods, malformed,
 # huge and slow clients hit their limits without touching other agents.
 set -u
@@ -188,7 +188,7 @@ pid5=$(id_in "$LAB_OUT")
 expect_status "a broken edit approves nothing" 1 lab_host env EDITOR="$LAB_DIR/bad-editor.sh" \
 	"$OC_OUTCALL" --socket "$OC_SOCK" requests approve "$pid5" --edit
 expect_match "and says why" "the edited rule file does not load" "$LAB_ERR"
-expect_status "still pending" 3 shim a1 coder-1 status "$pid5"
+expect_status "still pending" 5 shim a1 coder-1 status "$pid5"
 expect_ok "reject it" oc_cli requests reject "$pid5" --reason "e2e"
 
 # The counters start again with the daemon: read them before the restart.
@@ -219,10 +219,10 @@ expect_match "at the default socket path" "agent coder" "$LAB_OUT"
 expect_ok "a pending request" shim a1 coder-1 request --host restart.lab.test --why "e2e: across a restart"
 pid3=$(id_in "$LAB_OUT")
 lab_stop outcalld TERM
-expect_status "daemon down: the shim exits 5" 5 inbox check https://web.lab.test/
+expect_status "daemon down: the shim exits 3" 3 inbox check https://web.lab.test/
 expect_match "and says why" "cannot reach outcalld" "$LAB_ERR"
 oc_start --agent-request-rate 60 --agent-request-burst 10 --agent-max-pending 3
-expect_status "after the restart the mounted socket works: the request is still pending" 3 \
+expect_status "after the restart the mounted socket works: the request is still pending" 5 \
 	inbox status "$pid3"
 expect_match "pending" "request $pid3: pending" "$LAB_OUT"
 expect_ok "the operator sees it" oc_cli requests list --status pending
