@@ -122,15 +122,63 @@ OC_API void oc_agents_detach(oc_agents *a, const char *container);
 OC_API int oc_agents_dir(const oc_agents *a, const char *container, char *buf, size_t size);
 
 /*
- * The operator's side. Each answers with one JSON document in *json
- * (free() it) or returns an oc_err with the last error set:
+ * The operator's side. Each call returns 0 with its answer in *out (may be
+ * NULL when the caller does not want it; free it with oc_request_free or
+ * oc_request_list_free), or an oc_err with the last error set:
  * OC_ENOTFOUND (no such request), OC_ESTATE (already decided), OC_EINVAL
- * (bad duration, reason or edited rule), OC_EPARSE (the rule does not
- * load with the others).
+ * (bad status, duration, reason or edited rule), OC_EPARSE (the rule does
+ * not load with the others). The host API serves the same requests as
+ * JSON (docs/api.md); the fields below carry the same names.
  */
-/* {"requests": [...]} oldest first; status "pending", "approved",
- * "rejected", "expired", "revoked" or NULL for all. */
-OC_API int oc_agents_requests_json(oc_agents *a, const char *status, char **json);
+typedef struct oc_request oc_request;
+typedef struct oc_request_list oc_request_list;
+
+/* A container an approved rule reaches. */
+typedef struct oc_request_match {
+	const char *name;
+	const char *container_id;  /* "" for a container without one */
+	const char *agent;
+} oc_request_match;
+
+/* One access request as it stood when the call returned. Strings are
+ * borrowed from the oc_request (or list) and NULL when not set; times are
+ * Unix seconds, 0 when not set. Fields are only ever added at the end. */
+typedef struct oc_request_info {
+	const char *id;
+	const char *status;          /* "pending", "approved", "rejected", "expired", "revoked" */
+	const char *container, *container_id, *agent;
+	const char *justification;   /* the agent's words */
+	const char *host;            /* what it asked for: a host (and port, method, path) ... */
+	int port;
+	const char *method, *path_prefix;
+	const char *rule_file;       /* ... or a whole rule file */
+	int64_t duration_s;          /* how long it asked for; 0: no limit asked */
+	int64_t created_at, decided_at, expires_at, revoked_at;
+	const char *decided_by, *revoked_by;
+	const char *reason;          /* the operator's reason (reject, revoke) */
+	const char *rule;            /* the rule file an approval wrote */
+	const char *rule_id;         /* "req-<id>" */
+	const char *rule_path;       /* <rules_dir>/requests/<id>.yaml */
+	const char *note;            /* what the operator should know before approving */
+	const char *scope;           /* "container", "agent" or "all": whom the rule reaches */
+	const char *default_scope;
+	const char *proposed_rule;   /* pending: the exact rule file approval with `scope` adds */
+	const char *proposed_rule_error; /* pending: why none could be proposed */
+	const oc_request_match *matches; /* pending or approved (oc_agents_request and
+	                                  * decisions): whom the rule reaches now */
+	size_t nmatches;
+} oc_request_info;
+
+OC_API const oc_request_info *oc_request_get_info(const oc_request *r);
+OC_API void oc_request_free(oc_request *r);
+OC_API size_t oc_request_list_count(const oc_request_list *l);
+/* NULL past the end; valid until oc_request_list_free. */
+OC_API const oc_request_info *oc_request_list_get(const oc_request_list *l, size_t i);
+OC_API void oc_request_list_free(oc_request_list *l);
+
+/* Oldest first; status "pending", "approved", "rejected", "expired",
+ * "revoked" or NULL for all. */
+OC_API int oc_agents_requests(oc_agents *a, const char *status, oc_request_list **out);
 /*
  * Whom an approved rule reaches:
  * - CONTAINER: the container that asked (container.id == its id); only
@@ -139,8 +187,7 @@ OC_API int oc_agents_requests_json(oc_agents *a, const char *status, char **json
  *   trailing -<digits>: coder-1, coder-2...);
  * - ALL: every container.
  * DEFAULT is CONTAINER for a container whose name `outcall run` chose
- * (label OC_LABEL_NAME_GENERATED) and AGENT otherwise ("default_scope" in
- * the request's JSON).
+ * (label OC_LABEL_NAME_GENERATED) and AGENT otherwise (default_scope).
  */
 typedef enum oc_agents_scope {
 	OC_AGENTS_SCOPE_DEFAULT,
@@ -152,14 +199,11 @@ typedef enum oc_agents_scope {
 /* Set by `outcall run` on a container whose name it chose ("true"). */
 #define OC_LABEL_NAME_GENERATED "io.outcall.generated-name"
 
-/* One request with everything the operator needs to decide: the record,
- * "rule_id", "rule_path", "note", "default_scope", and while it is pending
- * "scope", "proposed_rule" (the exact rule file body approval with that
- * scope adds) and "matches": every attached container that rule reaches,
- * as [{"name", "container_id", "agent"}]. An approved request has its
- * "scope" and the "matches" of its rule. */
-OC_API int oc_agents_request_json(oc_agents *a, const char *id, oc_agents_scope scope,
-	char **json);
+/* One request with everything the operator needs to decide; while it is
+ * pending, with the scope `scope` (its proposed_rule and matches follow
+ * it). An approved request has its own scope and the matches of its rule. */
+OC_API int oc_agents_request(oc_agents *a, const char *id, oc_agents_scope scope,
+	oc_request **out);
 
 typedef struct oc_agents_approval {
 	const char *by;         /* who approves, for the record ("uid=0") */
@@ -169,22 +213,21 @@ typedef struct oc_agents_approval {
 } oc_agents_approval;
 
 /* Writes <rules_dir>/requests/<id>.yaml and reloads; the waiting agent
- * hears "approved". Answers with the request and its "matches" (for an
+ * hears "approved". Answers with the request and its matches (for an
  * edited rule: the containers its scope reaches; the edit's own
  * conditions are not analysed). */
 OC_API int oc_agents_approve(oc_agents *a, const char *id, const oc_agents_approval *ap,
-	char **json);
-/* The agent hears "rejected" and the reason. Answers with the request. */
+	oc_request **out);
+/* The agent hears "rejected" and the reason. */
 OC_API int oc_agents_reject(oc_agents *a, const char *id, const char *reason, const char *by,
-	char **json);
+	oc_request **out);
 
 /* Incident response. Revokes an approved request: its rule file is
  * removed and the rules reload (flows its direct_ip grants carried are
  * cut); the agent reads "revoked" and the reason in its request's status
- * and in its next check of that host. OC_ESTATE when it is not approved.
- * Answers with the request. */
+ * and in its next check of that host. OC_ESTATE when it is not approved. */
 OC_API int oc_agents_revoke(oc_agents *a, const char *id, const char *reason, const char *by,
-	char **json);
+	oc_request **out);
 
 /* A temporary grant by hand: an access request filed for the operator
  * (container "outcall.operator") and approved at once for `duration`, scoped to
@@ -199,7 +242,7 @@ typedef struct oc_agents_grant_spec {
 	uid_t uid;
 	gid_t gid;
 } oc_agents_grant_spec;
-OC_API int oc_agents_grant(oc_agents *a, const oc_agents_grant_spec *spec, char **json);
+OC_API int oc_agents_grant(oc_agents *a, const oc_agents_grant_spec *spec, oc_request **out);
 
 typedef struct oc_agents_stats {
 	unsigned int version;         /* OC_AGENTS_STATS_VERSION, set by the caller */

@@ -38,9 +38,7 @@
  *   end without a version. Large or live sequences (decisions, cache
  *   entries) are walked with a callback instead, which copies nothing.
  * - Not in these patterns yet (to be converted together, in one later
- *   ABI change): oc_registry_list and oc_networks_list return arrays; the operator's
- *   side of oc_agents answers JSON text (oc_agents_*_json, approve,
- *   reject).
+ *   ABI change): oc_registry_list and oc_networks_list return arrays.
  * - ABI: the exported ABI is checked against abi/liboutcall.abi by the
  *   abi test; docs/CONTRIBUTING.md says when and how the baseline moves.
  */

@@ -1,6 +1,7 @@
 /* The operator's incident commands on access requests, as JSON for the
  * host API: revoking an approval and granting by hand. */
 #include "agent/internal.h"
+#include "agent/operator.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,7 +9,7 @@
 #include "core/error.h"
 #include "requests/duration.h"
 
-int oc_agents_revoke(oc_agents *a, const char *id, const char *reason, const char *by,
+int oc_agents_revoke_json(oc_agents *a, const char *id, const char *reason, const char *by,
 	char **json)
 {
 	int rc = oc_agents_ready(a);
@@ -28,7 +29,7 @@ int oc_agents_revoke(oc_agents *a, const char *id, const char *reason, const cha
 	return drc;
 }
 
-int oc_agents_grant(oc_agents *a, const oc_agents_grant_spec *spec, char **json)
+int oc_agents_grant_json(oc_agents *a, const oc_agents_grant_spec *spec, char **json)
 {
 	int rc = oc_agents_ready(a);
 	oc_req_grant g = { .agent = spec->agent, .host = spec->host, .port = spec->port,

@@ -1,5 +1,6 @@
 /* The operator's side of access requests, as JSON for the host API. */
 #include "agent/internal.h"
+#include "agent/operator.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,7 +123,7 @@ static int approval_duration(const char *text, int64_t *for_s)
 	return oc_duration_parse(text, for_s);
 }
 
-int oc_agents_approve(oc_agents *a, const char *id, const oc_agents_approval *ap, char **json)
+int oc_agents_approve_json(oc_agents *a, const char *id, const oc_agents_approval *ap, char **json)
 {
 	int rc = oc_agents_ready(a);
 	oc_req_approval sa = { .by = ap->by, .rule_body = ap->rule_file };
@@ -140,7 +141,7 @@ int oc_agents_approve(oc_agents *a, const char *id, const oc_agents_approval *ap
 	return oc_agents_dump(o, json);
 }
 
-int oc_agents_reject(oc_agents *a, const char *id, const char *reason, const char *by,
+int oc_agents_reject_json(oc_agents *a, const char *id, const char *reason, const char *by,
 	char **json)
 {
 	int rc = oc_agents_ready(a);

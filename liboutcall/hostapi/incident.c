@@ -1,6 +1,7 @@
 /* Host API: incident response. Each command acts at once, answers with
  * what it took away, and leaves an audit record (incident/audit.h). */
 #include "hostapi/hostapi.h"
+#include "agent/operator.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,7 +61,7 @@ void oc_hostapi_requests_revoke(oc_daemon *d, oc_api_request *r, const char *nam
 		return;
 	}
 	oc_audit_who(r->uid, who);
-	rc = oc_agents_revoke(d->agents, name, reason[0] ? reason : NULL, who, &text);
+	rc = oc_agents_revoke_json(d->agents, name, reason[0] ? reason : NULL, who, &text);
 	oc_error_saved err;
 	oc_error_save(&err);
 	/* revoked even when the reload failed: audited either way */
@@ -211,7 +212,7 @@ void oc_hostapi_grant(oc_daemon *d, oc_api_request *r, const char *name)
 	if (!rc && (!g.agent || !g.host))
 		rc = oc_error_set(OC_EINVAL, "a grant needs \"agent\" and \"host\"");
 	if (!rc)
-		rc = oc_agents_grant(d->agents, &g, &text);
+		rc = oc_agents_grant_json(d->agents, &g, &text);
 	if (!rc) {
 		json_t *j = json_loads(text, 0, NULL);
 		char target[160], outcome[96];

@@ -1,6 +1,7 @@
 /* Host API: access requests (list, show, approve, reject), served by the
  * agent module (outcall/agents.h). The approver is the caller's uid. */
 #include "hostapi/hostapi.h"
+#include "agent/operator.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,7 +107,7 @@ void oc_hostapi_requests_approve(oc_daemon *d, oc_api_request *r, const char *na
 		char *text = NULL;
 		if (json_is_true(all))
 			ap.scope = OC_AGENTS_SCOPE_ALL;
-		int rc = oc_agents_approve(d->agents, name, &ap, &text);
+		int rc = oc_agents_approve_json(d->agents, name, &ap, &text);
 		oc_hostapi_answer_text(r, rc, text);
 	}
 	json_decref(body);
@@ -123,7 +124,7 @@ void oc_hostapi_requests_reject(oc_daemon *d, oc_api_request *r, const char *nam
 	const char *reason = NULL;
 	if (only_keys(r, body, keys) && opt_string(r, body, "reason", &reason)) {
 		char *text = NULL;
-		int rc = oc_agents_reject(d->agents, name, reason, by, &text);
+		int rc = oc_agents_reject_json(d->agents, name, reason, by, &text);
 		oc_hostapi_answer_text(r, rc, text);
 	}
 	json_decref(body);

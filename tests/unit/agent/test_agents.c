@@ -12,6 +12,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include "agent/operator.h"
 #include "harness.h"
 
 TestSuite(sockets, .init = h_setup, .fini = h_teardown, .timeout = 60);

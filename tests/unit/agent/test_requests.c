@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agent/operator.h"
 #include "harness.h"
 
 TestSuite(requests, .init = h_setup, .fini = h_teardown, .timeout = 60);
@@ -153,7 +154,7 @@ Test(requests, approval_reaches_the_waiting_agent_and_opens_the_way)
 	start_wait(&c, id);
 	char *text = NULL;
 	oc_agents_approval ap = { .by = "uid=0" };
-	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(oc_agents_approve_json(h_agents, id, &ap, &text), 0, "%s", oc_error_last()->message);
 	free(text);
 	h_call_finish(&c);
 	cr_assert_eq(c.status, 200);
@@ -181,7 +182,7 @@ Test(requests, all_agents_widens_the_rule)
 	cr_assert_null(strstr(text, "agent.name"), "%s", text);
 	free(text);
 	oc_agents_approval ap = { .by = "uid=0", .scope = OC_AGENTS_SCOPE_ALL, .duration = "never" };
-	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0);
+	cr_assert_eq(oc_agents_approve_json(h_agents, id, &ap, &text), 0);
 	free(text);
 	cr_assert(allowed("other-1", "https://api.example.com/"));
 }
@@ -206,7 +207,7 @@ static void approve(const char *id, oc_agents_scope scope, const char *matches)
 {
 	char *text = NULL;
 	oc_agents_approval ap = { .by = "uid=0", .scope = scope };
-	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0, "%s",
+	cr_assert_eq(oc_agents_approve_json(h_agents, id, &ap, &text), 0, "%s",
 		oc_error_last()->message);
 	json_t *j = json_loads(text, 0, NULL);
 	free(text);
@@ -270,7 +271,7 @@ Test(requests, agent_scope_reaches_every_container_of_the_agent)
 	cr_assert(strstr(h_str(v, "proposed_rule_error"), "has no container id"));
 	json_decref(v);
 	oc_agents_approval ap = { .by = "uid=0", .scope = OC_AGENTS_SCOPE_CONTAINER };
-	cr_assert_eq(oc_agents_approve(h_agents, other, &ap, &text), OC_EINVAL);
+	cr_assert_eq(oc_agents_approve_json(h_agents, other, &ap, &text), OC_EINVAL);
 	approve(id, OC_AGENTS_SCOPE_DEFAULT, "coder-1 coder-2");
 	cr_assert(allowed("coder-2", "https://api.example.com/"), "a same-agent sibling");
 	cr_assert_not(allowed("other-1", "https://api.example.com/"));
@@ -283,15 +284,15 @@ Test(requests, rejection_and_its_reason_reach_the_agent)
 	h_call c = { 0 };
 	start_wait(&c, id);
 	char *text = NULL;
-	cr_assert_eq(oc_agents_reject(h_agents, id, "use the mirror", "uid=0", &text), 0);
+	cr_assert_eq(oc_agents_reject_json(h_agents, id, "use the mirror", "uid=0", &text), 0);
 	free(text);
 	h_call_finish(&c);
 	cr_assert_str_eq(h_str(c.json, "status"), "rejected");
 	cr_assert_str_eq(h_str(c.json, "reason"), "use the mirror");
 	h_call_free(&c);
-	cr_assert_eq(oc_agents_reject(h_agents, id, "again", "uid=0", &text), OC_ESTATE);
+	cr_assert_eq(oc_agents_reject_json(h_agents, id, "again", "uid=0", &text), OC_ESTATE);
 	oc_agents_approval ap = { .by = "uid=0" };
-	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), OC_ESTATE);
+	cr_assert_eq(oc_agents_approve_json(h_agents, id, &ap, &text), OC_ESTATE);
 	cr_assert_not(allowed("coder-1", "https://api.example.com/"));
 }
 
@@ -313,7 +314,7 @@ Test(requests, operator_answers_are_json_for_every_kind_of_ask)
 		cr_assert_not_null(view, "%s", text);
 		json_decref(view);
 		free(text);
-		cr_assert_eq(oc_agents_reject(h_agents, id, "not now", "uid=0", &text), 0);
+		cr_assert_eq(oc_agents_reject_json(h_agents, id, "not now", "uid=0", &text), 0);
 		view = json_loads(text, 0, NULL);
 		cr_assert_not_null(view, "%s", text);
 		cr_assert_str_eq(h_str(view, "status"), "rejected");
@@ -351,7 +352,7 @@ Test(requests, an_approval_for_a_while_expires)
 	submit_id("coder-1", "api.example.com", id);
 	char *text = NULL;
 	oc_agents_approval ap = { .by = "uid=0", .duration = "1s" };
-	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0);
+	cr_assert_eq(oc_agents_approve_json(h_agents, id, &ap, &text), 0);
 	free(text);
 	cr_assert(allowed("coder-1", "https://api.example.com/"));
 	char path[512];
@@ -361,9 +362,9 @@ Test(requests, an_approval_for_a_while_expires)
 	json_t *op = operator_view(id);
 	cr_assert_str_eq(h_str(op, "status"), "expired");
 	json_decref(op);
-	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), OC_ESTATE);
+	cr_assert_eq(oc_agents_approve_json(h_agents, id, &ap, &text), OC_ESTATE);
 	ap.duration = "soon";
-	cr_assert_eq(oc_agents_approve(h_agents, "r-zzzzzz", &ap, &text), OC_EINVAL);
+	cr_assert_eq(oc_agents_approve_json(h_agents, "r-zzzzzz", &ap, &text), OC_EINVAL);
 }
 
 Test(requests, pending_requests_survive_a_restart)
@@ -379,7 +380,7 @@ Test(requests, pending_requests_survive_a_restart)
 	json_decref(j);
 	char *text = NULL;
 	oc_agents_approval ap = { .by = "uid=0" };
-	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0);
+	cr_assert_eq(oc_agents_approve_json(h_agents, id, &ap, &text), 0);
 	free(text);
 	cr_assert(allowed("coder-1", "https://api.example.com/"));
 }
@@ -390,7 +391,7 @@ Test(requests, operator_lists_by_status)
 	submit_id("coder-1", "a.example", a);
 	submit_id("other-1", "b.example", b);
 	char *text = NULL;
-	cr_assert_eq(oc_agents_reject(h_agents, b, "no", "uid=0", &text), 0);
+	cr_assert_eq(oc_agents_reject_json(h_agents, b, "no", "uid=0", &text), 0);
 	free(text);
 	cr_assert_eq(oc_agents_requests_json(h_agents, "pending", &text), 0);
 	json_t *j = json_loads(text, 0, NULL);
@@ -487,4 +488,66 @@ Test(requests, text_a_terminal_would_obey_is_refused)
 	/* plain text in any script still passes */
 	json_decref(submit("coder-1", "{\"host\": \"a.example\", \"justification\": \"für die "
 		"Doku, 日本語\"}", 201));
+}
+
+/* The typed calls of outcall/agents.h say what the host API's documents
+ * say: the same request, fields, proposal, matches and errors. */
+Test(requests, typed_calls_carry_the_documents_fields)
+{
+	char id[16], other[16];
+	submit_id("coder-1", "api.example.com", id);
+	submit_id("coder-1", "pkg.example.com", other);
+	oc_request_list *l = NULL;
+	cr_assert_eq(oc_agents_requests(h_agents, "pending", &l), 0);
+	cr_assert_eq(oc_request_list_count(l), 2);
+	const oc_request_info *first = oc_request_list_get(l, 0);
+	cr_assert_str_eq(first->id, id);
+	cr_assert_str_eq(first->status, "pending");
+	cr_assert_str_eq(first->agent, "coder");
+	cr_assert_str_eq(first->container, "coder-1");
+	cr_assert_str_eq(first->host, "api.example.com");
+	cr_assert_eq(first->port, 443);
+	cr_assert_str_eq(first->justification, "fetch the docs");
+	cr_assert_gt(first->created_at, 0);
+	cr_assert_null(oc_request_list_get(l, 2));
+	oc_request_list_free(l);
+
+	oc_request *r = NULL;
+	cr_assert_eq(oc_agents_request(h_agents, id, OC_AGENTS_SCOPE_ALL, &r), 0, "%s",
+		oc_error_last()->message);
+	const oc_request_info *i = oc_request_get_info(r);
+	cr_assert_str_eq(i->scope, "all");
+	cr_assert_not_null(i->proposed_rule);
+	cr_assert_null(strstr(i->proposed_rule, "agent.name"), "%s", i->proposed_rule);
+	json_t *doc = scoped_view(id, OC_AGENTS_SCOPE_ALL);
+	cr_assert_str_eq(i->proposed_rule, h_str(doc, "proposed_rule"));
+	cr_assert_eq(i->nmatches, json_array_size(json_object_get(doc, "matches")));
+	cr_assert_gt(i->nmatches, 0);
+	cr_assert_str_eq(i->matches[0].name, h_str(json_array_get(json_object_get(doc, "matches"), 0),
+		"name"));
+	json_decref(doc);
+	oc_request_free(r);
+
+	oc_agents_approval ap = { .by = "uid=0", .scope = OC_AGENTS_SCOPE_AGENT };
+	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &r), 0, "%s", oc_error_last()->message);
+	i = oc_request_get_info(r);
+	cr_assert_str_eq(i->status, "approved");
+	cr_assert_str_eq(i->decided_by, "uid=0");
+	cr_assert_str_eq(i->scope, "agent");
+	char rule_id[32];
+	snprintf(rule_id, sizeof(rule_id), "req-%s", id);
+	cr_assert_str_eq(i->rule_id, rule_id);
+	cr_assert_not_null(strstr(i->rule_path, "/requests/"));
+	oc_request_free(r);
+
+	cr_assert_eq(oc_agents_reject(h_agents, other, "use the mirror", "uid=0", NULL), 0,
+		"an answer nobody wants may be left out");
+	cr_assert_eq(oc_agents_reject(h_agents, other, "again", "uid=0", &r), OC_ESTATE);
+	cr_assert_eq(oc_agents_requests(h_agents, "bogus", &l), OC_EINVAL);
+	cr_assert_eq(oc_agents_request(h_agents, "r-zzzzzz", OC_AGENTS_SCOPE_DEFAULT, &r),
+		OC_ENOTFOUND);
+	cr_assert_eq(oc_agents_requests(h_agents, "rejected", &l), 0);
+	cr_assert_eq(oc_request_list_count(l), 1);
+	cr_assert_str_eq(oc_request_list_get(l, 0)->reason, "use the mirror");
+	oc_request_list_free(l);
 }

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "agent/operator.h"
 #include "httpd/server.h"
 #include "harness.h"
 
@@ -169,7 +170,7 @@ Test(shim, request_then_approval_while_waiting)
 		"requests"), 0), "id"));
 	char *text = NULL;
 	oc_agents_approval ap = { .by = "uid=0" };
-	cr_assert_eq(oc_agents_approve(h_agents, id, &ap, &text), 0);
+	cr_assert_eq(oc_agents_approve_json(h_agents, id, &ap, &text), 0);
 	free(text);
 	json_decref(j);
 	finish(&r);
@@ -190,7 +191,7 @@ Test(shim, request_status_and_rejection)
 	cr_assert_eq(shim(&r, "coder-1", ARGS("status", id, "--wait", "1")), 5, "still pending");
 	cr_assert_eq(shim(&r, "other-1", ARGS("status", id)), 4, "not another container's");
 	char *text = NULL;
-	cr_assert_eq(oc_agents_reject(h_agents, id, "use the mirror", "uid=0", &text), 0);
+	cr_assert_eq(oc_agents_reject_json(h_agents, id, "use the mirror", "uid=0", &text), 0);
 	free(text);
 	cr_assert_eq(shim(&r, "coder-1", ARGS("wait", id)), 1);
 	cr_assert(strstr(r.out, "reason: use the mirror"), "%s", r.out);
