@@ -3,9 +3,11 @@
 # shells, and `outcall __complete`, which all three call, completes
 # commands and options from the command table and rule ids, requests,
 # containers, agents and networks from the daemon; with no daemon it
-# answers nothing, at once and silently.
+# answers nothing, at once and silently; meson install puts the scripts
+# where the shells look.
 set -u
 outcall=$1
+build=$2
 # shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -26,6 +28,23 @@ if command -v fish >/dev/null; then
 	fish -n "$tmp/out" || { echo "FAIL: the fish script is not valid fish"; fails=$((fails + 1)); }
 else
 	echo "FAIL: fish is not installed (scripts/deps.sh test)"; fails=$((fails + 1))
+fi
+
+# The scripts at work in their shells, `outcall` found on PATH as usual.
+mkdir "$tmp/bin"
+ln -s "$(realpath "$outcall")" "$tmp/bin/outcall"
+got=$(PATH="$tmp/bin:$PATH" bash -c 'source <(outcall completion bash)
+	COMP_WORDS=(outcall rules sh); COMP_CWORD=2; _outcall; echo "${COMPREPLY[*]}"')
+[ "$got" = show ] || { echo "FAIL: bash completes 'rules sh' to '$got'"; fails=$((fails + 1)); }
+if command -v fish >/dev/null; then
+	got=$(PATH="$tmp/bin:$PATH" HOME=$tmp fish -c 'outcall completion fish | source
+		complete -C"outcall log --layer d"')
+	[ "$got" = dns ] || { echo "FAIL: fish completes 'log --layer d' to '$got'"; fails=$((fails + 1)); }
+fi
+if command -v zsh >/dev/null; then
+	got=$(PATH="$tmp/bin:$PATH" HOME=$tmp zsh -fc 'autoload -U compinit; compinit -u -d "$HOME/zc"
+		source <(outcall completion zsh); print -r -- $_comps[outcall]')
+	[ "$got" = _outcall ] || { echo "FAIL: zsh did not register _outcall: '$got'"; fails=$((fails + 1)); }
 fi
 
 lines() { # description, expected lines (sorted, space-separated)
@@ -100,6 +119,20 @@ for _ in $(seq 100); do [ -e "$tmp/mute.ready" ] && break; sleep 0.1; done
 check "a mute daemon" 0 timeout 30 "$outcall" __complete --socket "$tmp/mute.sock" rules show ""
 kill "$mute" 2>/dev/null
 wait "$mute" 2>/dev/null
+
+# meson install puts the three scripts, from the CLI itself, where their
+# shells look for them.
+python3 - "$build/meson-info/intro-installed.json" <<'PY' || fails=$((fails + 1))
+import json, re, sys
+installed = json.load(open(sys.argv[1]))
+want = {"outcall": r"/share/bash-completion/completions/outcall$",
+        "_outcall": r"/share/zsh/(site-functions|vendor-completions)/_outcall$",
+        "outcall.fish": r"/share/fish/vendor_completions\.d/outcall\.fish$"}
+for name, where in want.items():
+    got = [v for k, v in installed.items() if k.endswith("/dist/" + name)]
+    if len(got) != 1 or not re.search(where, got[0]):
+        sys.exit("FAIL: %s is installed to %s, not %s" % (name, got, where))
+PY
 
 echo "t_complete: $fails failed"
 [ "$fails" = 0 ]
