@@ -71,7 +71,14 @@ int cli_run_log(const cli_cmd *cmd, cli_args *a)
 	if (!known)
 		return cli_usage_error(cmd, "--layer '%s' is no layer: use dns, http, tls or agent",
 			layer);
-	/* Agent names and layers are [A-Za-z0-9._-]: no escaping needed. */
+	/* Both go into the query as they are: nothing but what they may hold. */
+	if (agent && (!*agent || strspn(agent, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789._-") != strlen(agent)))
+		return cli_usage_error(cmd, "--agent '%s' is no agent name: letters, digits, '.', '_' "
+			"and '-' (the AGENT column of `outcall containers`)", agent);
+	if (limit && (strspn(limit, "0123456789") != strlen(limit) || strlen(limit) > 9 ||
+	    atoi(limit) < 1))
+		return cli_usage_error(cmd, "--limit '%s' is not a whole number of 1 or more", limit);
 	snprintf(path, sizeof(path), "/v1/decisions%s?kind=decision%s%s%s%s%s%s%s",
 		follow ? "/follow" : "", agent ? "&agent=" : "", agent ? agent : "",
 		layer ? "&layer=" : "", layer ? layer : "",

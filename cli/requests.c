@@ -71,9 +71,14 @@ static int run_list(const cli_cmd *cmd, cli_args *a)
 	const char *status = cli_opt_value(cmd, a, "status");
 	char path[128] = "/v1/requests";
 	if (status) {
-		if (strspn(status, "abcdefghijklmnopqrstuvwxyz") != strlen(status))
-			return cli_usage_error(cmd, "--status is pending, approved, rejected, expired or "
-				"revoked");
+		static const char *const known[] = { "pending", "approved", "rejected", "expired",
+			"revoked" };
+		bool ok = false;
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			ok = ok || strcmp(status, known[i]) == 0;
+		if (!ok)
+			return cli_usage_error(cmd, "--status '%s' is none of pending, approved, rejected, "
+				"expired or revoked", status);
 		snprintf(path, sizeof(path), "/v1/requests?status=%s", status);
 	}
 	return cli_show(a, "GET", path, NULL, human_list);

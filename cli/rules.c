@@ -133,6 +133,13 @@ static int sample_from_flags(const cli_cmd *cmd, cli_args *a, oc_sample **out)
 		{ "dns", "dns" }, { "type", "type" }, { "http", "http" }, { "method", "method" },
 		{ "connect", "connect" }, { "sni", "sni" }, { "agent", "agent" },
 	};
+	static const char *const kinds[] = { "dns", "http", "connect", "context" };
+	size_t given = 0;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		given += cli_opt_set(cmd, a, kinds[i]);
+	if (given != 1)
+		return cli_usage_error(cmd, "give one sample request%s: --dns NAME, --http URL, "
+			"--connect HOST:PORT or --context JSON", given ? ", not several" : "");
 	json_t *j = json_object();
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const char *v = cli_opt_value(cmd, a, keys[i][0]);

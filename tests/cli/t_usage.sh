@@ -68,6 +68,20 @@ contains "names the list" "$tmp/err" 'give one network name (see `outcall networ
 check "detach without a name" 2 "$outcall" detach
 contains "names the list" "$tmp/err" 'give one container name (see `outcall containers`)'
 
+# Values checked before anything is sent (an agent name or a limit went
+# into the query as typed), naming what is allowed.
+check "log: an agent name with a query in it" 2 "$outcall" --socket "$tmp/none.sock" log --agent 'a&limit=1'
+contains "names what a name holds" "$tmp/err" "--agent 'a&limit=1' is no agent name"
+check "log: a bad limit" 2 "$outcall" --socket "$tmp/none.sock" log --limit abc
+contains "says what a limit is" "$tmp/err" "--limit 'abc' is not a whole number of 1 or more"
+check "log: a zero limit" 2 "$outcall" --socket "$tmp/none.sock" log --limit 0
+check "requests list: an unknown status" 2 "$outcall" --socket "$tmp/none.sock" requests list --status bogus
+contains "names the statuses" "$tmp/err" "--status 'bogus' is none of pending, approved, rejected, expired or revoked"
+check "rules test without a sample" 2 "$outcall" rules test
+contains "names the options" "$tmp/err" "give one sample request: --dns NAME, --http URL, --connect HOST:PORT or --context JSON"
+check "rules test with two" 2 "$outcall" rules test --dns a.test --http http://a.test/
+contains "says not several" "$tmp/err" "give one sample request, not several"
+
 # Filters and other commands' own values.
 check "log: an unknown layer" 2 "$outcall" --socket "$tmp/none.sock" log --layer bogus
 contains "names the layers" "$tmp/err" "use dns, http, tls or agent"
