@@ -214,6 +214,18 @@ void cli_put(const char *s, bool lines)
 	oc_buf_free(&b);
 }
 
+bool cli_request_id_ok(const char *id)
+{
+	return strlen(id) < 32 && strspn(id, "r-0123456789abcdefghjkmnpqrstvwxyz") == strlen(id);
+}
+
+bool cli_rule_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+	return n > 0 && n <= 128 && strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+		"0123456789._-") == n;
+}
+
 long long cli_jint(json_t *o, const char *k)
 {
 	return (long long)json_integer_value(json_object_get(o, k));

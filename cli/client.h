@@ -40,6 +40,13 @@ const char *cli_jtext(json_t *o, const char *k);
 /* Prints s escaped the same way. */
 void cli_put(const char *s, bool lines);
 long long cli_jint(json_t *o, const char *k);
+/* What goes into an API path or query as typed must be what the thing's
+ * name may hold, so it cannot add a segment or a parameter: a request id
+ * (r-...), a rule id ([A-Za-z0-9._-], 1 to 128). Names of containers,
+ * agents and networks: oc_name_valid (identity/names.h). */
+bool cli_request_id_ok(const char *id);
+bool cli_rule_id_ok(const char *id);
+
 /* Set by main when --json is among the arguments: every failure is then
  * also one JSON line on stdout (errors.c). */
 extern bool cli_json_errors;

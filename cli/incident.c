@@ -10,10 +10,6 @@
 #include "table.h"
 
 /* Ids are "r-" and base32; anything else never reaches a URL. */
-static bool id_ok(const char *id)
-{
-	return strlen(id) < 32 && strspn(id, "r-0123456789abcdefghjkmnpqrstvwxyz") == strlen(id);
-}
 
 /* Adds --agent/--network/--rule/--all (those cmd has) to body; exactly one
  * must be given. */
@@ -51,7 +47,7 @@ static void human_revoked(json_t *r)
 
 int cli_run_revoke(const cli_cmd *cmd, cli_args *a)
 {
-	if (a->npos != 1 || !id_ok(a->pos[0]))
+	if (a->npos != 1 || !cli_request_id_ok(a->pos[0]))
 		return cli_usage_error(cmd, "give one approved request id (see `outcall requests list "
 			"--status approved`)");
 	json_t *body = json_object();

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "identity/names.h"
 
 const cli_opt cli_log_opts[] = {
 	{ "follow", NULL, "keep printing decisions as they happen (also -f)", false, 'f' },
@@ -72,10 +73,9 @@ int cli_run_log(const cli_cmd *cmd, cli_args *a)
 		return cli_usage_error(cmd, "--layer '%s' is no layer: use dns, http, tls or agent",
 			layer);
 	/* Both go into the query as they are: nothing but what they may hold. */
-	if (agent && (!*agent || strspn(agent, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "0123456789._-") != strlen(agent)))
-		return cli_usage_error(cmd, "--agent '%s' is no agent name: letters, digits, '.', '_' "
-			"and '-' (the AGENT column of `outcall containers`)", agent);
+	if (agent && !oc_name_valid(agent))
+		return cli_usage_error(cmd, "--agent '%s' is no agent name: 1 to 64 letters, digits, "
+			"'.', '_' and '-' (the AGENT column of `outcall containers`)", agent);
 	if (limit && (strspn(limit, "0123456789") != strlen(limit) || strlen(limit) > 9 ||
 	    atoi(limit) < 1))
 		return cli_usage_error(cmd, "--limit '%s' is not a whole number of 1 or more", limit);

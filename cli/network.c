@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "client.h"
+#include "identity/names.h"
 #include "table.h"
 
 static void human_networks(json_t *j)
@@ -56,6 +57,9 @@ static int run_network_rm(const cli_cmd *cmd, cli_args *a)
 {
 	if (a->npos != 1)
 		return cli_usage_error(cmd, "give one network name (see `outcall network list`)");
+	if (!oc_name_valid(a->pos[0]))
+		return cli_usage_error(cmd, "'%s' is no network name: 1 to 64 letters, digits, '.', "
+			"'_' and '-' (see `outcall network list`)", a->pos[0]);
 	char path[512];
 	snprintf(path, sizeof(path), "/v1/networks/%s", a->pos[0]);
 	return cli_show(a, "DELETE", path, NULL, human_deleted);
@@ -120,6 +124,9 @@ int cli_run_detach(const cli_cmd *cmd, cli_args *a)
 {
 	if (a->npos != 1)
 		return cli_usage_error(cmd, "give one container name (see `outcall containers`)");
+	if (!oc_name_valid(a->pos[0]))
+		return cli_usage_error(cmd, "'%s' is no container name: 1 to 64 letters, digits, "
+			"'.', '_' and '-' (see `outcall containers`)", a->pos[0]);
 	char path[512];
 	snprintf(path, sizeof(path), "/v1/containers/%s", a->pos[0]);
 	return cli_show(a, "DELETE", path, NULL, human_deleted);

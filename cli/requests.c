@@ -145,10 +145,6 @@ static void human_request(json_t *r)
 }
 
 /* Ids are "r-" and base32; anything else never reaches a URL. */
-static bool id_ok(const char *id)
-{
-	return strlen(id) < 32 && strspn(id, "r-0123456789abcdefghjkmnpqrstvwxyz") == strlen(id);
-}
 
 /* --scope, or --all-agents (its older spelling); NULL: the request's
  * default. *bad when they are malformed or disagree. */
@@ -167,7 +163,7 @@ static int run_show(const cli_cmd *cmd, cli_args *a)
 {
 	bool bad;
 	const char *scope = scope_opt(cmd, a, &bad);
-	if (a->npos != 1 || !id_ok(a->pos[0]))
+	if (a->npos != 1 || !cli_request_id_ok(a->pos[0]))
 		return cli_usage_error(cmd, "give one request id (see `outcall requests list`)");
 	if (bad)
 		return cli_usage_error(cmd, SCOPE_USAGE);
@@ -295,7 +291,7 @@ static int edit_rule(cli_args *a, const char *id, const char *scope, char **out)
 
 static int run_approve(const cli_cmd *cmd, cli_args *a)
 {
-	if (a->npos != 1 || !id_ok(a->pos[0]))
+	if (a->npos != 1 || !cli_request_id_ok(a->pos[0]))
 		return cli_usage_error(cmd, "give one request id (see `outcall requests list`)");
 	const char *id = a->pos[0], *dur = cli_opt_value(cmd, a, "for");
 	bool bad;
@@ -327,7 +323,7 @@ static int run_approve(const cli_cmd *cmd, cli_args *a)
 static int run_reject(const cli_cmd *cmd, cli_args *a)
 {
 	const char *reason = cli_opt_value(cmd, a, "reason");
-	if (a->npos != 1 || !id_ok(a->pos[0]))
+	if (a->npos != 1 || !cli_request_id_ok(a->pos[0]))
 		return cli_usage_error(cmd, "give one request id (see `outcall requests list`)");
 	if (!reason || !reason[0])
 		return cli_usage_error(cmd, "--reason is required: the agent reads it");

@@ -261,6 +261,9 @@ static int run_rules_show(const cli_cmd *cmd, cli_args *a)
 {
 	if (a->npos != 1)
 		return cli_usage_error(cmd, "give one rule id (see `outcall rules list`)");
+	if (!cli_rule_id_ok(a->pos[0]))
+		return cli_usage_error(cmd, "'%s' is no rule id: 1 to 128 letters, digits, '.', '_' "
+			"and '-' (see `outcall rules list`)", a->pos[0]);
 	char path[512];
 	snprintf(path, sizeof(path), "/v1/rules/%s", a->pos[0]);
 	return cli_show(a, "GET", path, NULL, cli_human_flat);

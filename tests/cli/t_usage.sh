@@ -75,6 +75,13 @@ contains "names what a name holds" "$tmp/err" "--agent 'a&limit=1' is no agent n
 check "log: a bad limit" 2 "$outcall" --socket "$tmp/none.sock" log --limit abc
 contains "says what a limit is" "$tmp/err" "--limit 'abc' is not a whole number of 1 or more"
 check "log: a zero limit" 2 "$outcall" --socket "$tmp/none.sock" log --limit 0
+check "rules show: an id with a path in it" 2 "$outcall" --socket "$tmp/none.sock" rules show 'x/../../networks'
+contains "says what an id holds" "$tmp/err" "'x/../../networks' is no rule id: 1 to 128 letters, digits"
+check "detach: a name with a query in it" 2 "$outcall" --socket "$tmp/none.sock" detach 'a?b=1'
+contains "says what a name holds" "$tmp/err" "'a?b=1' is no container name"
+check "network rm: a name with a space" 2 "$outcall" --socket "$tmp/none.sock" network rm 'a b'
+contains "says what a name holds" "$tmp/err" "'a b' is no network name"
+check "a good name goes to the daemon" 3 "$outcall" --socket "$tmp/none.sock" detach coder-1
 check "requests list: an unknown status" 2 "$outcall" --socket "$tmp/none.sock" requests list --status bogus
 contains "names the statuses" "$tmp/err" "--status 'bogus' is none of pending, approved, rejected, expired or revoked"
 check "rules test without a sample" 2 "$outcall" rules test
