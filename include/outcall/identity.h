@@ -94,10 +94,14 @@ OC_API int oc_registry_remove(oc_registry *r, const char *name);
 OC_API oc_container *oc_registry_by_ip(oc_registry *r, struct in_addr ip);
 OC_API oc_container *oc_registry_by_name(oc_registry *r, const char *name);
 OC_API size_t oc_registry_count(oc_registry *r);
-/* References to every container, ordered by IP, as one snapshot. Release
- * with oc_container_list_free. */
-OC_API int oc_registry_list(oc_registry *r, oc_container ***out, size_t *n);
-OC_API void oc_container_list_free(oc_container **list, size_t n);
+/* Every container, ordered by IP, as one snapshot the caller owns. */
+typedef struct oc_container_list oc_container_list;
+OC_API int oc_registry_list(oc_registry *r, oc_container_list **out);
+OC_API size_t oc_container_list_count(const oc_container_list *l);
+/* Borrowed until oc_container_list_free (which drops the snapshot's
+ * references); NULL past the end. */
+OC_API oc_container *oc_container_list_get(const oc_container_list *l, size_t i);
+OC_API void oc_container_list_free(oc_container_list *l);
 
 #ifdef __cplusplus
 }

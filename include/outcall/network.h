@@ -64,8 +64,13 @@ typedef struct oc_network_info {
 OC_API int oc_network_create(oc_networks *n, const char *name, oc_network_info *out);
 /* OC_ENOTFOUND if there is no such network. */
 OC_API int oc_network_get(oc_networks *n, const char *name, oc_network_info *out);
-/* Every network, ordered by index; free(*out). */
-OC_API int oc_networks_list(oc_networks *n, oc_network_info **out, size_t *count);
+/* Every network, ordered by index, as a snapshot the caller owns. */
+typedef struct oc_network_list oc_network_list;
+OC_API int oc_networks_list(oc_networks *n, oc_network_list **out);
+OC_API size_t oc_network_list_count(const oc_network_list *l);
+/* Valid until oc_network_list_free; NULL past the end. */
+OC_API const oc_network_info *oc_network_list_get(const oc_network_list *l, size_t i);
+OC_API void oc_network_list_free(oc_network_list *l);
 /* Deletes the bridge and forgets the network; OC_ESTATE while containers
  * are attached to it. */
 OC_API int oc_network_delete(oc_networks *n, const char *name);

@@ -34,11 +34,10 @@
  * - Collections: an opaque oc_<item>_list the caller owns, read with
  *   oc_<item>_list_count and oc_<item>_list_get (items borrowed until
  *   oc_<item>_list_free; NULL past the end), e.g. oc_grant_list,
- *   oc_dns_upstream_list. Items the library allocates may grow at their
+ *   oc_dns_upstream_list, oc_container_list, oc_network_list,
+ *   oc_request_list. Items the library allocates may grow at their
  *   end without a version. Large or live sequences (decisions, cache
  *   entries) are walked with a callback instead, which copies nothing.
- * - Not in these patterns yet (to be converted together, in one later
- *   ABI change): oc_registry_list and oc_networks_list return arrays.
  * - ABI: the exported ABI is checked against abi/liboutcall.abi by the
  *   abi test; docs/CONTRIBUTING.md says when and how the baseline moves.
  */

@@ -1,5 +1,6 @@
 /* oc_agents: lifecycle, one socket per container, and routing. */
 #include "agent/internal.h"
+#include "identity/registry.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -323,7 +324,7 @@ int oc_agents_start(oc_agents *a)
 	oc_container **list = NULL;
 	size_t n = 0;
 	if (!rc)
-		rc = oc_registry_list(a->svc.registry, &list, &n);
+		rc = oc_registry_snapshot(a->svc.registry, &list, &n);
 	if (rc)
 		return rc;
 	/* One container's broken directory must not keep the daemon or the
@@ -340,7 +341,7 @@ int oc_agents_start(oc_agents *a)
 		ev.reason = oc_error_last()->message;
 		oc_events_emit(a->svc.events, &ev);
 	}
-	oc_container_list_free(list, n);
+	oc_containers_release(list, n);
 	return 0;
 }
 

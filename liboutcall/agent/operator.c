@@ -1,5 +1,6 @@
 /* The operator's side of access requests, as JSON for the host API. */
 #include "agent/internal.h"
+#include "identity/registry.h"
 #include "agent/operator.h"
 
 #include <stdio.h>
@@ -77,7 +78,7 @@ static void add_matches(oc_agents *a, json_t *o, const oc_req *r, oc_req_scope s
 	oc_container **l;
 	size_t n;
 	json_t *arr = json_array();
-	if (!o || !arr || oc_registry_list(a->svc.registry, &l, &n) != 0) {
+	if (!o || !arr || oc_registry_snapshot(a->svc.registry, &l, &n) != 0) {
 		json_decref(arr);
 		return;
 	}
@@ -86,7 +87,7 @@ static void add_matches(oc_agents *a, json_t *o, const oc_req *r, oc_req_scope s
 			json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "name",
 				oc_container_name(l[i]), "container_id", oc_container_id(l[i]),
 				"agent", oc_container_agent_name(l[i])));
-	oc_container_list_free(l, n);
+	oc_containers_release(l, n);
 	json_object_set_new(o, "scope", json_string(oc_req_scope_name(scope)));
 	json_object_set_new(o, "matches", arr);
 }

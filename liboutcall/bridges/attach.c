@@ -1,6 +1,7 @@
 /* Attaching containers: an address, a pinned MAC and a veth into their
  * network namespace; detaching them again. */
 #include "bridges/networks.h"
+#include "identity/registry.h"
 
 #include <arpa/inet.h>
 #include <linux/netlink.h>
@@ -101,13 +102,13 @@ static int not_attached(oc_networks *n, const char *name, const struct plan *p)
 		return oc_error_os("container '%s': the network namespace (%s)", name, p->netns);
 	oc_container **list = NULL;
 	size_t count = 0;
-	int rc = oc_registry_list(n->reg, &list, &count);
+	int rc = oc_registry_snapshot(n->reg, &list, &count);
 	for (size_t i = 0; !rc && i < count; i++)
 		if (oc_container_netns_ino(list[i]) == (uint64_t)st.st_ino &&
 		    oc_container_netns_dev(list[i]) == (uint64_t)st.st_dev)
 			rc = oc_error_set(OC_EEXIST, "the network namespace (%s) is attached already, "
 				"as container '%s'", p->netns, oc_container_name(list[i]));
-	oc_container_list_free(list, count);
+	oc_containers_release(list, count);
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 /* Networks: a bridge with the gateway address, carved from the pool. */
 #include "bridges/networks.h"
+#include "identity/registry.h"
 
 #include <arpa/inet.h>
 #include <linux/netlink.h>
@@ -255,7 +256,7 @@ static int by_index(const void *a, const void *b)
 	return x->index - y->index;
 }
 
-int oc_networks_list(oc_networks *n, oc_network_info **out, size_t *count)
+int oc_networks_snapshot(oc_networks *n, oc_network_info **out, size_t *count)
 {
 	pthread_mutex_lock(&n->lock);
 	struct oc_nft_net *nets = NULL;
@@ -279,15 +280,52 @@ int oc_networks_list(oc_networks *n, oc_network_info **out, size_t *count)
 	return 0;
 }
 
+struct oc_network_list {
+	oc_network_info *items;
+	size_t n;
+};
+
+int oc_networks_list(oc_networks *n, oc_network_list **out)
+{
+	oc_network_list *l = calloc(1, sizeof(*l));
+	if (!l)
+		return oc_error_nomem();
+	int rc = oc_networks_snapshot(n, &l->items, &l->n);
+	if (rc) {
+		free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+size_t oc_network_list_count(const oc_network_list *l)
+{
+	return l->n;
+}
+
+const oc_network_info *oc_network_list_get(const oc_network_list *l, size_t i)
+{
+	return i < l->n ? &l->items[i] : NULL;
+}
+
+void oc_network_list_free(oc_network_list *l)
+{
+	if (!l)
+		return;
+	free(l->items);
+	free(l);
+}
+
 static size_t attached_to(oc_networks *n, const char *name)
 {
 	oc_container **l;
 	size_t nl, count = 0;
-	if (oc_registry_list(n->reg, &l, &nl))
+	if (oc_registry_snapshot(n->reg, &l, &nl))
 		return 0;
 	for (size_t i = 0; i < nl; i++)
 		count += strcmp(oc_container_network(l[i]), name) == 0;
-	oc_container_list_free(l, nl);
+	oc_containers_release(l, nl);
 	return count;
 }
 

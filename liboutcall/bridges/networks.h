@@ -16,6 +16,10 @@ struct oc_networks {
 	struct oc_nl rt;        /* rtnetlink in the caller's namespace */
 };
 
+/* Every network, ordered by index, as a plain array: free(*out). The
+ * public oc_networks_list wraps it in an oc_network_list. */
+int oc_networks_snapshot(oc_networks *n, oc_network_info **out, size_t *count);
+
 /* The network of that name, from the firewall's record; OC_ENOTFOUND
  * (message set) when there is none. Caller holds n->lock. */
 int oc_net_find(oc_networks *n, const char *name, struct oc_nft_net *out);

@@ -1,5 +1,6 @@
 /* oc_daemon's life: new, start (in the documented order), run, stop, free. */
 #include "daemon/internal.h"
+#include "bridges/networks.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -210,7 +211,7 @@ static int start_layers(oc_daemon *d)
 	oc_network_info *nets = NULL;
 	size_t n = 0;
 	if (!rc)
-		rc = oc_networks_list(d->nets, &nets, &n);
+		rc = oc_networks_snapshot(d->nets, &nets, &n);
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = oc_daemon_listen_network(d, &nets[i]);
 	free(nets);
@@ -344,7 +345,7 @@ static void begin_stop(oc_loop *loop, void *arg)
 	oc_hostapi_free_jobs(d);
 	oc_network_info *nets = NULL;
 	size_t n = 0;
-	if (d->nets && oc_networks_list(d->nets, &nets, &n) == 0)
+	if (d->nets && oc_networks_snapshot(d->nets, &nets, &n) == 0)
 		for (size_t i = 0; i < n; i++)
 			oc_daemon_unlisten_network(d, &nets[i]);
 	free(nets);

@@ -12,6 +12,8 @@
  * while the daemon or the engine was away are made up for.
  */
 #include "daemon/docker.h"
+#include "identity/registry.h"
+#include "bridges/networks.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -189,12 +191,12 @@ static oc_container *record_of(oc_daemon *d, const char *id)
 	oc_container **l;
 	size_t n;
 	oc_container *found = NULL;
-	if (oc_registry_list(oc_networks_registry(d->nets), &l, &n) != 0)
+	if (oc_registry_snapshot(oc_networks_registry(d->nets), &l, &n) != 0)
 		return NULL;
 	for (size_t i = 0; i < n && !found; i++)
 		if (strcmp(oc_container_id(l[i]), id) == 0)
 			found = oc_container_ref(l[i]);
-	oc_container_list_free(l, n);
+	oc_containers_release(l, n);
 	return found;
 }
 
@@ -370,7 +372,7 @@ static void network_event(oc_daemon *d, const oc_docker_event *ev)
 		return;
 	oc_network_info *nets = NULL;
 	size_t n = 0;
-	if (oc_networks_list(d->nets, &nets, &n) != 0)
+	if (oc_networks_snapshot(d->nets, &nets, &n) != 0)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		char name[200];
@@ -446,16 +448,16 @@ static void synced(void *arg)
 	/* attached containers Docker may have stopped or removed meanwhile */
 	oc_container **l;
 	size_t n;
-	if (oc_registry_list(oc_networks_registry(d->nets), &l, &n) == 0) {
+	if (oc_registry_snapshot(oc_networks_registry(d->nets), &l, &n) == 0) {
 		for (size_t i = 0; i < n; i++)
 			if (oc_container_id(l[i])[0])
 				look_at(d, oc_container_id(l[i]));
-		oc_container_list_free(l, n);
+		oc_containers_release(l, n);
 	}
 	for (size_t i = 0; i < k->nfollowed; i++)
 		look_at(d, k->followed[i].id);
 	oc_network_info *nets = NULL;
-	if (oc_networks_list(d->nets, &nets, &n) == 0)
+	if (oc_networks_snapshot(d->nets, &nets, &n) == 0)
 		for (size_t i = 0; i < n; i++)
 			oc_dk_network_ensure(d, &nets[i], network_ensured, d);
 	free(nets);

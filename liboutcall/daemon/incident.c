@@ -2,6 +2,7 @@
  * layer, and direct_ip grants taken away with their flows. The commands'
  * API is hostapi/incident.c; the list and its file are incident/. */
 #include "daemon/incident.h"
+#include "identity/registry.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -63,7 +64,7 @@ int oc_daemon_lockdown_enforce(oc_daemon *d, struct oc_incident_cut *out)
 	oc_container **list = NULL;
 	size_t n = 0;
 	if (!rc)
-		rc = oc_registry_list(registry(d), &list, &n);
+		rc = oc_registry_snapshot(registry(d), &list, &n);
 	for (size_t i = 0; !rc && i < n; i++) {
 		if (!oc_registry_locked(registry(d), list[i], NULL))
 			continue;
@@ -72,7 +73,7 @@ int oc_daemon_lockdown_enforce(oc_daemon *d, struct oc_incident_cut *out)
 			out->conns += oc_proxy_close_peer(d->proxy, oc_container_ip(list[i]),
 				LOCKED_CLOSE_REASON);
 	}
-	oc_container_list_free(list, n);
+	oc_containers_release(list, n);
 	d->incident_flows_cut += out->flows;
 	return rc;
 }
@@ -156,10 +157,10 @@ size_t oc_daemon_locked_containers(oc_daemon *d)
 {
 	oc_container **list = NULL;
 	size_t n = 0, locked = 0;
-	if (oc_registry_list(registry(d), &list, &n) != 0)
+	if (oc_registry_snapshot(registry(d), &list, &n) != 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		locked += oc_registry_locked(registry(d), list[i], NULL);
-	oc_container_list_free(list, n);
+	oc_containers_release(list, n);
 	return locked;
 }

@@ -2,6 +2,8 @@
  * gets the DNS filter and proxy listeners, and every change is saved to
  * the state file. */
 #include "daemon/internal.h"
+#include "identity/registry.h"
+#include "bridges/networks.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -90,17 +92,17 @@ int oc_daemon_save_state(oc_daemon *d)
 	oc_state st = { 0 };
 	oc_network_info *nets = NULL;
 	size_t n = 0;
-	int rc = oc_networks_list(d->nets, &nets, &n);
+	int rc = oc_networks_snapshot(d->nets, &nets, &n);
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = oc_state_add_network(&st, nets[i].name, nets[i].index);
 	free(nets);
 	oc_container **cs = NULL;
 	size_t nc = 0;
 	if (!rc)
-		rc = oc_registry_list(oc_networks_registry(d->nets), &cs, &nc);
+		rc = oc_registry_snapshot(oc_networks_registry(d->nets), &cs, &nc);
 	for (size_t i = 0; !rc && i < nc; i++)
 		rc = add_container(&st, cs[i]);
-	oc_container_list_free(cs, nc);
+	oc_containers_release(cs, nc);
 	if (!rc)
 		rc = oc_state_save(d->state_path, &st);
 	oc_state_free(&st);

@@ -7,6 +7,7 @@
  *     Docker network of the Outcall network is made and removed with it.
  */
 #include "hostapi/hostapi.h"
+#include "identity/registry.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -364,11 +365,11 @@ static size_t attached_to(oc_daemon *d, const char *network)
 {
 	oc_container **l;
 	size_t n, count = 0;
-	if (oc_registry_list(oc_networks_registry(d->nets), &l, &n) != 0)
+	if (oc_registry_snapshot(oc_networks_registry(d->nets), &l, &n) != 0)
 		return 0;
 	for (size_t i = 0; i < n; i++)
 		count += strcmp(oc_container_network(l[i]), network) == 0;
-	oc_container_list_free(l, n);
+	oc_containers_release(l, n);
 	return count;
 }
 

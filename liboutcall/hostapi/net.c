@@ -1,5 +1,7 @@
 /* Host API: networks and containers. */
 #include "hostapi/hostapi.h"
+#include "identity/registry.h"
+#include "bridges/networks.h"
 
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -40,7 +42,7 @@ void oc_hostapi_networks_list(oc_daemon *d, oc_api_request *r, const char *name)
 	(void)name;
 	oc_network_info *nets = NULL;
 	size_t n = 0;
-	if (oc_networks_list(d->nets, &nets, &n) != 0) {
+	if (oc_networks_snapshot(d->nets, &nets, &n) != 0) {
 		oc_hostapi_fail(r);
 		return;
 	}
@@ -93,14 +95,14 @@ void oc_hostapi_containers_list(oc_daemon *d, oc_api_request *r, const char *nam
 	(void)name;
 	oc_container **cs = NULL;
 	size_t n = 0;
-	if (oc_registry_list(oc_networks_registry(d->nets), &cs, &n) != 0) {
+	if (oc_registry_snapshot(oc_networks_registry(d->nets), &cs, &n) != 0) {
 		oc_hostapi_fail(r);
 		return;
 	}
 	json_t *arr = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(arr, oc_hostapi_container_json(cs[i]));
-	oc_container_list_free(cs, n);
+	oc_containers_release(cs, n);
 	oc_api_respond_json(r->conn, 200, json_pack("{s:o}", "containers", arr));
 }
 

@@ -1,5 +1,6 @@
 /* Host API: status and rules. */
 #include "hostapi/hostapi.h"
+#include "bridges/networks.h"
 #include "daemon/docker.h"
 #include "daemon/incident.h"
 
@@ -14,7 +15,7 @@ void oc_hostapi_status(oc_daemon *d, oc_api_request *r, const char *name)
 	oc_ruleset *rs = oc_live_acquire(d->live, &gen);
 	oc_network_info *nets = NULL;
 	size_t n = 0;
-	oc_networks_list(d->nets, &nets, &n);
+	oc_networks_snapshot(d->nets, &nets, &n);
 	json_t *bridges = json_array();
 	for (size_t i = 0; i < n; i++)
 		json_array_append_new(bridges, oc_hostapi_network_json(&nets[i]));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "identity/registry.h"
 #include "identity/lockdown.h"
 
 struct oc_registry {
@@ -193,7 +194,7 @@ size_t oc_registry_count(oc_registry *r)
 	return n;
 }
 
-int oc_registry_list(oc_registry *r, oc_container ***out, size_t *n)
+int oc_registry_snapshot(oc_registry *r, oc_container ***out, size_t *n)
 {
 	pthread_rwlock_rdlock(&r->lock);
 	*n = r->n;
@@ -205,11 +206,48 @@ int oc_registry_list(oc_registry *r, oc_container ***out, size_t *n)
 	return *out ? 0 : oc_error_nomem();
 }
 
-void oc_container_list_free(oc_container **list, size_t n)
+void oc_containers_release(oc_container **list, size_t n)
 {
 	for (size_t i = 0; list && i < n; i++)
 		oc_container_unref(list[i]);
 	free(list);
+}
+
+struct oc_container_list {
+	oc_container **items;
+	size_t n;
+};
+
+int oc_registry_list(oc_registry *r, oc_container_list **out)
+{
+	oc_container_list *l = calloc(1, sizeof(*l));
+	if (!l)
+		return oc_error_nomem();
+	int rc = oc_registry_snapshot(r, &l->items, &l->n);
+	if (rc) {
+		free(l);
+		return rc;
+	}
+	*out = l;
+	return 0;
+}
+
+size_t oc_container_list_count(const oc_container_list *l)
+{
+	return l->n;
+}
+
+oc_container *oc_container_list_get(const oc_container_list *l, size_t i)
+{
+	return i < l->n ? l->items[i] : NULL;
+}
+
+void oc_container_list_free(oc_container_list *l)
+{
+	if (!l)
+		return;
+	oc_containers_release(l->items, l->n);
+	free(l);
 }
 
 bool oc_lock_covers(const struct oc_lock *l, const oc_container *c)

@@ -136,6 +136,13 @@ Test(network, the_gateway_keeps_its_mac_when_ports_come_and_go, .init = nstest_e
 		"the port's MAC became the gateway's");
 	sh_ok("the port leaves", out, sizeof(out), "ip link del x0");
 	cr_assert_str_eq(mac_of("outcall0", out, sizeof(out)), "02:00:0a:c8:00:01");
+	oc_network_list *l;
+	cr_assert_eq(oc_networks_list(n, &l), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(oc_network_list_count(l), 2);
+	cr_assert_str_eq(oc_network_list_get(l, 0)->name, "default", "ordered by index");
+	cr_assert_str_eq(oc_network_list_get(l, 1)->bridge, "outcall1");
+	cr_assert_null(oc_network_list_get(l, 2));
+	oc_network_list_free(l);
 	oc_networks_free(n);
 }
 

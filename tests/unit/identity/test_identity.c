@@ -112,13 +112,14 @@ Test(identity, list_is_ordered_by_ip)
 		cr_assert_eq(oc_registry_put(r, c), 0);
 		oc_container_unref(c);
 	}
-	oc_container **l;
-	size_t n;
-	cr_assert_eq(oc_registry_list(r, &l, &n), 0);
-	cr_assert_eq(n, 4);
-	for (size_t i = 1; i < n; i++)
-		cr_assert_lt(ntohl(oc_container_ip(l[i - 1]).s_addr), ntohl(oc_container_ip(l[i]).s_addr));
-	oc_container_list_free(l, n);
+	oc_container_list *l;
+	cr_assert_eq(oc_registry_list(r, &l), 0);
+	cr_assert_eq(oc_container_list_count(l), 4);
+	for (size_t i = 1; i < 4; i++)
+		cr_assert_lt(ntohl(oc_container_ip(oc_container_list_get(l, i - 1)).s_addr),
+			ntohl(oc_container_ip(oc_container_list_get(l, i)).s_addr));
+	cr_assert_null(oc_container_list_get(l, 4));
+	oc_container_list_free(l);
 	oc_registry_free(r);
 }
 
