@@ -58,7 +58,8 @@ typedef struct oc_dns_config {
 	uint32_t tcp_idle_ms;         /* [10000] each TCP query must arrive whole within this
 	                               * of the connection or the previous query; partial
 	                               * bytes do not extend it */
-	uint32_t upstream_timeout_ms; /* [1500] one attempt at one upstream */
+	uint32_t upstream_timeout_ms; /* [1500] one attempt at one upstream; the last
+	                               * one asked gets the rest of the total */
 	uint32_t upstream_total_ms;   /* [4000] all attempts of one query */
 	size_t max_tcp_clients;       /* [256] open TCP connections, all clients */
 	size_t max_pending;           /* [4096] queries waiting for upstreams, a quarter of

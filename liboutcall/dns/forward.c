@@ -13,7 +13,12 @@ static oc_dns_fwd_step send_attempt(oc_dns_forward *f, uint64_t now_ms)
 		return give_up(f, "no upstream answered in time");
 	if (oc_dns_upstream_id(&f->id) < 0)
 		return give_up(f, "no random query id (getrandom failed)");
-	f->deadline_ms = now_ms + f->attempt_ms < f->end_ms ? now_ms + f->attempt_ms : f->end_ms;
+	/* The last upstream gets what is left of the trip: giving up on it
+	 * after one attempt's time would turn a resolver that is slow but
+	 * answers (2 s, with 1.5 s attempts) into SERVFAIL for every name. */
+	bool last = f->index + 1 >= f->ups->count;
+	f->deadline_ms = !last && now_ms + f->attempt_ms < f->end_ms ? now_ms + f->attempt_ms
+		: f->end_ms;
 	f->attempts++;
 	return OC_DNS_FWD_SEND;
 }

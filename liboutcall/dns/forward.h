@@ -5,7 +5,8 @@
  *
  * Policy: upstreams in the configured order, each asked once over UDP and,
  * if it answers truncated, once more over TCP; an attempt lasts at most
- * attempt_ms and the whole trip at most total_ms; every attempt gets a
+ * attempt_ms, except at the last upstream, which is waited for until the
+ * trip's total_ms is up (a slow resolver is still a resolver); every attempt gets a
  * fresh random id (and from the server a fresh socket, hence a fresh
  * source port), so a late or forged answer to an earlier attempt never
  * matches. When no upstream is left or time is up, the client gets

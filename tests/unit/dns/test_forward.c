@@ -55,7 +55,7 @@ Test(forward, failover_then_servfail)
 	oc_dns_forward_start(&f, &ups, 1000, 5000, 0);
 	cr_assert_eq(oc_dns_forward_timeout(&f, 1000), OC_DNS_FWD_SEND);
 	cr_assert_eq(f.index, 1);
-	cr_assert_eq(f.deadline_ms, 2000);
+	cr_assert_eq(f.deadline_ms, 5000, "the last upstream gets the rest of the trip");
 	cr_assert_eq(oc_dns_forward_reply(&f, OC_DNS_REPLY_FAILED, 1500), OC_DNS_FWD_SERVFAIL);
 	cr_assert_str_eq(f.why, "every upstream answered with an error");
 
@@ -63,6 +63,25 @@ Test(forward, failover_then_servfail)
 	cr_assert_eq(oc_dns_forward_error(&f, 5), OC_DNS_FWD_SEND);
 	cr_assert_eq(oc_dns_forward_error(&f, 6), OC_DNS_FWD_SERVFAIL);
 	cr_assert_str_eq(f.why, "no upstream could be reached");
+}
+
+/* A lone upstream that answers in 2 s, with 1.5 s attempts and a 4 s trip:
+ * waited for, not given up on (t_faults_dns). */
+Test(forward, slow_last_upstream_is_waited_for)
+{
+	oc_dns_upstreams one;
+	cr_assert_eq(oc_dns_upstreams_parse("192.0.2.1", &one), 0);
+	oc_dns_forward f;
+	cr_assert_eq(oc_dns_forward_start(&f, &one, 1500, 4000, 0), OC_DNS_FWD_SEND);
+	cr_assert_eq(f.deadline_ms, 4000);
+	cr_assert_eq(oc_dns_forward_reply(&f, OC_DNS_REPLY_OK, 2000), OC_DNS_FWD_ANSWER);
+	/* truncated: the TCP attempt is the last one too */
+	oc_dns_forward_start(&f, &one, 1500, 4000, 0);
+	cr_assert_eq(oc_dns_forward_reply(&f, OC_DNS_REPLY_TRUNCATED, 100), OC_DNS_FWD_SEND);
+	cr_assert(f.tcp);
+	cr_assert_eq(f.deadline_ms, 4000);
+	cr_assert_eq(oc_dns_forward_timeout(&f, 4000), OC_DNS_FWD_SERVFAIL);
+	cr_assert_str_eq(f.why, "no upstream answered in time");
 }
 
 Test(forward, total_deadline_bounds_attempts)
