@@ -12,9 +12,10 @@ build_pkgs="meson ninja-build pkg-config gcc libc6-dev libnftnl-dev libmnl-dev
 run_pkgs="nftables iproute2 dnsmasq-base nginx-light openssl ca-certificates curl procps
   dnsutils tcpdump python3 util-linux"
 # mbedTLS: the TLS unit test's real client; abigail-tools: the ABI check;
-# zsh and fish: the syntax check of their completion scripts.
+# zsh and fish: the syntax check of their completion scripts; faketime:
+# t_faults_clock moves outcalld's wall clock (libfaketime).
 test_pkgs="libcriterion-dev libmbedtls-dev abigail-tools clang libclang-rt-14-dev wget socat
-  busybox-static python3 jq docker.io zsh fish"
+  busybox-static python3 jq docker.io zsh fish faketime"
 # Building and checking the Debian package (dpkg-buildpackage, lintian).
 package_pkgs="build-essential debhelper dpkg-dev fakeroot lintian"
 bench_pkgs="dnsperf dnsmasq-base unbound squid tinyproxy wrk hyperfine"

@@ -17,6 +17,7 @@
 #include "daemon/docker.h"
 #include "daemon/fdbudget.h"
 #include "daemon/incident.h"
+#include "requests/store.h"
 #include "state/state.h"
 
 static void log_v(oc_daemon *d, oc_log_level level, const oc_log_about *about, const char *fmt,
@@ -269,12 +270,21 @@ static int start_agents(oc_daemon *d)
 	return rc ? step_failed("agent sockets") : 0;
 }
 
+static void settled(const char *msg, void *arg)
+{
+	oc_daemon_log(arg, OC_LOG_WARN, "%s", msg);
+}
+
 int oc_daemon_start(oc_daemon *d)
 {
 	oc_state st;
 	int rc = start_state(d, &st);
 	if (rc)
 		return rc;
+	if (oc_req_settle(d->cfg.state_dir, d->cfg.rules_dir, settled, d) != 0) {
+		oc_state_free(&st);
+		return step_failed("requests");
+	}
 	oc_ruleset *rs = NULL;
 	rc = oc_daemon_load_rules(d, &rs);
 	if (rc)
@@ -297,10 +307,12 @@ int oc_daemon_start(oc_daemon *d)
 		rc = oc_daemon_watch_rules(d) ? step_failed("rules watch") : 0;
 	if (!rc)
 		rc = oc_dk_start(d) ? step_failed("docker") : 0;
-	if (!rc)
-		rc = oc_daemon_save_state(d) ? step_failed("state") : 0;
 	if (rc)
 		return rc;
+	/* A full or read-only state disk must not keep every container
+	 * without DNS and proxy: the state loaded is the state in force, and
+	 * the save is retried until it works (logged). */
+	oc_daemon_save_state(d);
 	d->started_at = time(NULL);
 	d->ready = true;
 	oc_daemon_log(d, OC_LOG_INFO, "serving: rules generation %llu, host API on %s",

@@ -35,6 +35,9 @@ struct oc_daemon {
 	bool has_operator_gid;
 	bool ready;
 	bool stopping;
+	bool state_unsaved;          /* the last save failed: retried by the watch */
+	uint64_t log_errors_seen;    /* decision log write errors reported (disks.c) */
+	time_t log_errors_told;
 	time_t started_at;
 	/* rules directory watch */
 	int inotify_fd;
@@ -99,8 +102,15 @@ void oc_daemon_unlisten_network(oc_daemon *d, const oc_network_info *net);
 struct oc_state;
 int oc_daemon_restore_identity(oc_daemon *d, const struct oc_state *st);
 
-/* Saves networks and containers to the state file. */
+/* Saves networks and containers to the state file; a failure is logged
+ * and the save retried by oc_daemon_state_retry. */
 int oc_daemon_save_state(oc_daemon *d);
+/* Saves again after a failed save, quietly until it works (the watch's
+ * timer). */
+void oc_daemon_state_retry(oc_daemon *d);
+/* Tells the operator's log when decision lines could not be written, and
+ * why (disks.c; the watch's timer). */
+void oc_daemon_log_check(oc_daemon *d);
 
 /* The host API's request handler (hostapi/server.c). */
 void oc_hostapi_handle(oc_api_request *req, void *arg);

@@ -46,6 +46,8 @@ static void on_timer(oc_loop *loop, uint64_t id, void *arg)
 	struct oc_kwatch *w = arg;
 	w->timer = 0;
 	check(w->d);
+	oc_daemon_state_retry(w->d);
+	oc_daemon_log_check(w->d);
 	if (oc_loop_timer_add(loop, KWATCH_MS, on_timer, w, &w->timer) != 0)
 		oc_daemon_log(w->d, OC_LOG_ERROR, "cannot re-arm the nftables watch timer: %s",
 			oc_error_last()->message);

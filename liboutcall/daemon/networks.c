@@ -87,7 +87,7 @@ static int add_container(oc_state *st, oc_container *c)
 	return rc;
 }
 
-int oc_daemon_save_state(oc_daemon *d)
+static int write_state(oc_daemon *d)
 {
 	oc_state st = { 0 };
 	oc_network_info *nets = NULL;
@@ -106,9 +106,36 @@ int oc_daemon_save_state(oc_daemon *d)
 	if (!rc)
 		rc = oc_state_save(d->state_path, &st);
 	oc_state_free(&st);
-	if (rc)
-		oc_daemon_log(d, OC_LOG_ERROR, "cannot save state: %s", oc_error_last()->message);
 	return rc;
+}
+
+int oc_daemon_save_state(oc_daemon *d)
+{
+	int rc = write_state(d);
+	d->state_unsaved = rc != 0;
+	if (rc)
+		oc_daemon_log(d, OC_LOG_ERROR, "cannot save state: %s (saved again once it can be)",
+			oc_error_last()->message);
+	return rc;
+}
+
+void oc_daemon_state_retry(oc_daemon *d)
+{
+	if (d->state_unsaved && write_state(d) == 0) {
+		d->state_unsaved = false;
+		oc_daemon_log(d, OC_LOG_INFO, "state saved to %s again", d->state_path);
+	}
+}
+
+static int forget(oc_daemon *d, const char *name);
+
+/* rc and the last error: why the state could not be saved. */
+static int undone(int rc, const char *what, const char *name)
+{
+	char msg[1024];
+	snprintf(msg, sizeof(msg), "%s", oc_error_last()->message);
+	return oc_error_set(rc, "%s '%s' was undone: the state could not be saved (%s); make room "
+		"and try again", what, name, msg);
 }
 
 int oc_daemon_network_create(oc_daemon *d, const char *name, oc_network_info *out)
@@ -120,8 +147,16 @@ int oc_daemon_network_create(oc_daemon *d, const char *name, oc_network_info *ou
 	int rc = oc_network_create(d->nets, name, &info);
 	if (!rc && d->ready)
 		rc = oc_daemon_listen_network(d, &info);
-	if (!rc)
-		rc = oc_daemon_save_state(d);
+	/* A network the state file does not hold is not re-created at the
+	 * next start: its bridge and containers would be orphans. */
+	if (!rc && (rc = oc_daemon_save_state(d)) != 0) {
+		rc = undone(rc, "creating network", name);
+		oc_error_saved saved;
+		oc_error_save(&saved);
+		oc_daemon_unlisten_network(d, &info);
+		oc_network_delete(d->nets, name);
+		oc_error_restore(&saved.pub);
+	}
 	if (!rc && out)
 		*out = info;
 	return rc;
@@ -156,7 +191,20 @@ int oc_daemon_attach(oc_daemon *d, const oc_attach_options *o, oc_container **ou
 	if (d->agents && oc_agents_attach(d->agents, oc_container_name(c)) != 0)
 		oc_daemon_log_about(d, OC_LOG_ERROR, &about, "container '%s' is attached without its "
 			"agent socket: %s", oc_container_name(c), oc_error_last()->message);
-	oc_daemon_save_state(d);
+	/* Its identity (Docker id, image, labels), which rules may test, comes
+	 * back after a restart only from the state file: not saved, not
+	 * attached. */
+	if ((rc = oc_daemon_save_state(d)) != 0) {
+		char name[256];
+		snprintf(name, sizeof(name), "%s", oc_container_name(c));
+		oc_container_unref(c);
+		rc = undone(rc, "attaching container", name);
+		oc_error_saved saved;
+		oc_error_save(&saved);
+		forget(d, name);
+		oc_error_restore(&saved.pub);
+		return rc;
+	}
 	if (out)
 		*out = c;
 	else
@@ -164,7 +212,8 @@ int oc_daemon_attach(oc_daemon *d, const oc_attach_options *o, oc_container **ou
 	return 0;
 }
 
-int oc_daemon_detach(oc_daemon *d, const char *name)
+/* Detaches without saving the state. */
+static int forget(oc_daemon *d, const char *name)
 {
 	oc_container *c = oc_registry_by_name(oc_networks_registry(d->nets), name);
 	struct in_addr ip = c ? oc_container_ip(c) : (struct in_addr){ 0 };
@@ -178,7 +227,18 @@ int oc_daemon_detach(oc_daemon *d, const char *name)
 		"detached container '%s'", name);
 	if (d->agents)
 		oc_agents_detach(d->agents, name);
-	return oc_daemon_save_state(d);
+	return 0;
+}
+
+/* Done once the kernel is: a state file that cannot be saved now is saved
+ * later (oc_daemon_state_retry), and a restart takes the containers from
+ * the tables, so the detached one stays detached either way. */
+int oc_daemon_detach(oc_daemon *d, const char *name)
+{
+	int rc = forget(d, name);
+	if (!rc)
+		oc_daemon_save_state(d);
+	return rc;
 }
 
 /* The tables give back a container's name, address and veth after a

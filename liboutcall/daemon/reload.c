@@ -14,6 +14,8 @@
 #include "engine/judge.h"
 #include "kernel/firewall.h"
 
+#define RELOAD_RETRY_MS 2000
+
 int oc_daemon_load_rules(oc_daemon *d, oc_ruleset **out)
 {
 	const char *paths[] = { d->cfg.rules_dir };
@@ -142,8 +144,33 @@ static void reload_event(oc_daemon *d, bool ok, const char *reason)
 	oc_events_emit(d->events, &ev);
 }
 
-/* Bookkeeping after a reload attempt; rc and the last error describe it. */
-static int reload_finished(oc_daemon *d, int rc)
+static void retry_reload(oc_loop *loop, uint64_t id, void *arg)
+{
+	(void)loop;
+	(void)id;
+	oc_daemon *d = arg;
+	d->reload_timer = 0;
+	oc_daemon_log(d, OC_LOG_INFO, "reloading again: the last rules loaded but were not applied");
+	oc_daemon_reload_async(d, NULL, NULL);
+}
+
+/* Rules that loaded but that the kernel did not take (a refused
+ * transaction) are what the files say the operator wants: a rule removed
+ * to end some access must not stay live for want of another change, so
+ * the reload is tried again until it goes through. (A file that does not
+ * load waits for its fix: the watch sees it.) */
+static void retry_later(oc_daemon *d)
+{
+	if (d->reload_timer || d->stopping || !d->loop)
+		return;
+	if (oc_loop_timer_add(d->loop, RELOAD_RETRY_MS, retry_reload, d, &d->reload_timer) == 0)
+		oc_daemon_log(d, OC_LOG_WARN, "the rules will be applied again in %d ms",
+			RELOAD_RETRY_MS);
+}
+
+/* Bookkeeping after a reload attempt; rc and the last error describe it,
+ * `loaded` says whether the files loaded (the failure was the apply). */
+static int reload_finished(oc_daemon *d, int rc, bool loaded)
 {
 	d->last_reload_at = time(NULL);
 	if (rc) {
@@ -159,6 +186,8 @@ static int reload_finished(oc_daemon *d, int rc)
 		oc_error_saved saved;
 		oc_error_save(&saved);
 		reload_event(d, false, saved.message);
+		if (loaded)
+			retry_later(d);
 		return oc_error_restore(&saved.pub);
 	}
 	d->reloads_ok++;
@@ -171,10 +200,11 @@ int oc_daemon_reload(oc_daemon *d)
 {
 	oc_ruleset *rs = NULL;
 	int rc = oc_daemon_load_rules(d, &rs);
-	if (!rc)
+	bool loaded = rc == 0;
+	if (loaded)
 		rc = oc_daemon_apply_rules(d, rs);
 	oc_ruleset_unref(rs);
-	return reload_finished(d, rc);
+	return reload_finished(d, rc, loaded);
 }
 
 /*
@@ -243,7 +273,7 @@ void oc_daemon_reload_collect(oc_loop *loop, void *arg)
 	}
 	int rc = job->rc ? oc_error_restore(&job->err.pub) : oc_daemon_apply_rules(d, job->rs);
 	oc_ruleset_unref(job->rs);
-	rc = reload_finished(d, rc);
+	rc = reload_finished(d, rc, job->rc == 0);
 	if (rc)
 		oc_error_save(&job->err);
 	for (struct oc_reload_waiter *w = job->waiters, *next; w; w = next) {

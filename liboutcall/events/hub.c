@@ -305,6 +305,12 @@ static void write_log(oc_events *h, const oc_event *ev)
 			while (w < 0 && errno == EINTR);
 			if (w != (ssize_t)len)
 				__atomic_add_fetch(&h->stats.log_write_errors, 1, __ATOMIC_RELAXED);
+			/* Half a line (the disk filled up in the middle) would glue
+			 * itself to the next line written: cut it off again. */
+			struct stat st;
+			if (w > 0 && w < (ssize_t)len && fstat(h->fd, &st) == 0 && st.st_size >= w &&
+			    ftruncate(h->fd, st.st_size - w) == 0)
+				w = 0;
 			if (w > 0)
 				h->log_size += (uint64_t)w;
 			if (h->log_max && h->log_size >= h->log_max)

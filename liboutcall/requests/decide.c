@@ -172,6 +172,21 @@ static int install(oc_req_store *s, const oc_req *r, const char *body)
 	return 0;
 }
 
+/* An approval whose record cannot be saved (a full or read-only disk) is
+ * undone: a restart would read the record as pending with the rule live,
+ * and the operator would have been told the approval failed. */
+static int not_saved(oc_req_store *s, const oc_req *r, int rc)
+{
+	char msg[1024], path[4096];
+	snprintf(msg, sizeof(msg), "%s", oc_error_last()->message);
+	oc_req_rule_path(s, r->id, path, sizeof(path));
+	unlink(path);
+	if (oc_req_store_reload(s) != 0)
+		oc_req_store_emit(s, r, NULL, "error", oc_error_last()->message);
+	return oc_error_set(rc, "request %s was not approved: its record could not be saved (%s); "
+		"the rule file is removed again: make room and approve it again", r->id, msg);
+}
+
 static void decided(oc_req_store *s, oc_req *r, const char *verdict, const char *reason)
 {
 	oc_req_store_emit(s, r, NULL, verdict, reason);
@@ -213,6 +228,13 @@ int oc_req_store_approve(oc_req_store *s, const char *id, const oc_req_approval 
 	}
 	r->status = OC_REQ_APPROVED;
 	r->rule = body;
+	if ((rc = oc_req_store_persist(s, r)) != 0) {
+		rc = not_saved(s, r, rc);
+		*r = before;
+		free(by);
+		free(body);
+		return rc;
+	}
 	s->stats.approved++;
 	char reason[300], whom[200], when[OC_TIME_TEXT_MAX] = "never";
 	if (r->expires_at)
@@ -221,10 +243,9 @@ int oc_req_store_approve(oc_req_store *s, const char *id, const oc_req_approval 
 	snprintf(reason, sizeof(reason), "for %s, expires %s", whom, when);
 	if (r->expires_at)
 		rc = oc_req_expiry_arm(s, r->id, r->expires_at);
-	int saved = oc_req_store_persist(s, r);
 	decided(s, r, "approved", reason);
 	*out = r;
-	return rc ? rc : saved;
+	return rc;
 }
 
 int oc_req_store_reject(oc_req_store *s, const char *id, const char *by, const char *reason,

@@ -1,6 +1,13 @@
 /* Approved rules with an expiry: one loop timer each. The rule file's
  * header is the authority (a file may outlive its record); records
- * re-arm what the files do not say. */
+ * re-arm what the files do not say.
+ *
+ * A rule ends at the first of its two ends: its duration on the monotonic
+ * clock (the loop's timers), which a wall clock set back cannot stretch,
+ * and its wall-clock expiry, which is what the operator was shown and what
+ * a restart arms, and which a clock set forward (or a suspend, which the
+ * monotonic clock sleeps through) reaches early. The timer wakes at least
+ * every WALL_CHECK_MS to look at the wall clock. */
 #include "requests/store_int.h"
 
 #include <dirent.h>
@@ -17,6 +24,7 @@
 #include "requests/rulegen.h"
 
 #define MAX_RULE_FILE_SIZE (1u << 20)
+#define WALL_CHECK_MS 1000
 
 static void unlink_expiry(oc_req_store *s, struct oc_req_expiry *e)
 {
@@ -66,12 +74,27 @@ static void expire(oc_req_store *s, const char *id)
 	oc_req_store_prune(s, r);
 }
 
+static void on_timer(oc_loop *loop, uint64_t timer, void *arg);
+
+/* Arms e's timer for its monotonic end or the next look at the wall
+ * clock, whichever comes first. */
+static int rearm(struct oc_req_expiry *e)
+{
+	oc_loop *loop = e->store->cfg.loop;
+	uint64_t now = oc_loop_now(loop);
+	uint64_t ms = e->mono_end > now ? e->mono_end - now : 0;
+	return oc_loop_timer_add(loop, ms < WALL_CHECK_MS ? ms : WALL_CHECK_MS, on_timer, e,
+		&e->timer);
+}
+
 static void on_timer(oc_loop *loop, uint64_t timer, void *arg)
 {
-	(void)loop;
 	(void)timer;
 	struct oc_req_expiry *e = arg;
 	oc_req_store *s = e->store;
+	e->timer = 0;
+	if (oc_loop_now(loop) < e->mono_end && (int64_t)time(NULL) < e->at && rearm(e) == 0)
+		return;
 	char id[OC_REQ_ID_LEN + 1];
 	memcpy(id, e->id, sizeof(id));
 	unlink_expiry(s, e);
@@ -95,8 +118,8 @@ int oc_req_expiry_arm(oc_req_store *s, const char *id, int64_t at)
 	e->timer = 0;
 	e->at = at;
 	int64_t now = (int64_t)time(NULL);
-	uint64_t ms = at > now ? (uint64_t)(at - now) * 1000 : 0;
-	int rc = oc_loop_timer_add(s->cfg.loop, ms, on_timer, e, &e->timer);
+	e->mono_end = oc_loop_now(s->cfg.loop) + (at > now ? (uint64_t)(at - now) * 1000 : 0);
+	int rc = rearm(e);
 	if (rc)
 		unlink_expiry(s, e);
 	return rc;
@@ -119,9 +142,7 @@ static int restore_from_files(oc_req_store *s)
 	struct dirent *de;
 	while (!rc && (de = readdir(d))) {
 		char id[OC_REQ_ID_LEN + 1], path[4096];
-		snprintf(id, sizeof(id), "%.*s", OC_REQ_ID_LEN, de->d_name);
-		if (strlen(de->d_name) != OC_REQ_ID_LEN + 5 || !oc_req_id_valid(id) ||
-		    strcmp(de->d_name + OC_REQ_ID_LEN, ".yaml") != 0)
+		if (!oc_req_file_id(de->d_name, ".yaml", id))
 			continue;
 		oc_req_rule_path(s, id, path, sizeof(path));
 		char *text = NULL;

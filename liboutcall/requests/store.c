@@ -13,10 +13,6 @@
 #include "policy/files.h"
 #include "requests/ask.h"
 
-/* A record holds at most a rule file the size of an agent's body, plus
- * its rewrite: far below this. */
-#define MAX_RECORD_SIZE (4u << 20)
-
 void oc_req_record_path(const oc_req_store *s, const char *id, char *buf, size_t size)
 {
 	snprintf(buf, size, "%s/%s.json", s->records_dir, id);
@@ -172,12 +168,17 @@ static void set_aside(oc_req_store *s, const char *path, const char *id)
 	oc_buf_free(&reason);
 }
 
+bool oc_req_file_id(const char *name, const char *suffix, char id[OC_REQ_ID_LEN + 1])
+{
+	snprintf(id, OC_REQ_ID_LEN + 1, "%.*s", OC_REQ_ID_LEN, name);
+	return strlen(name) == OC_REQ_ID_LEN + strlen(suffix) &&
+		strcmp(name + OC_REQ_ID_LEN, suffix) == 0 && oc_req_id_valid(id);
+}
+
 static int load_one(oc_req_store *s, const char *name)
 {
 	char id[OC_REQ_ID_LEN + 1], path[4096];
-	snprintf(id, sizeof(id), "%.*s", OC_REQ_ID_LEN, name);
-	if (strlen(name) != OC_REQ_ID_LEN + 5 || strcmp(name + OC_REQ_ID_LEN, ".json") != 0 ||
-	    !oc_req_id_valid(id))
+	if (!oc_req_file_id(name, ".json", id))
 		return 0; /* not ours: temp files, .corrupt */
 	oc_req_record_path(s, id, path, sizeof(path));
 	char *text = NULL;

@@ -44,6 +44,17 @@ typedef struct oc_req_store_config {
 	size_t max_records;  /* rejected and expired records beyond this are deleted, oldest first */
 } oc_req_store_config;
 
+/*
+ * Before the rules are first loaded: an approval that did not finish
+ * (outcalld stopped between writing <rules_dir>/requests/<id>.yaml and
+ * saving the record as approved) left a live rule with a pending record.
+ * Each such file is moved to <id>.yaml.unfinished, so no access stands that
+ * was never acknowledged; `report` is told (the request stays pending, to
+ * be approved again). OC_EOS if a file cannot be moved.
+ */
+int oc_req_settle(const char *state_dir, const char *rules_dir,
+	void (*report)(const char *msg, void *arg), void *arg);
+
 /* Reads every record (a corrupt one is moved aside to <id>.json.corrupt and
  * reported as an event), arms the expiry of approved rules from the rule
  * files' headers and the records, and expires at once (on the loop's next
@@ -91,8 +102,9 @@ typedef struct oc_req_approval {
 } oc_req_approval;
 
 /* Writes the rule file and reloads; the request is approved only if the
- * reload took it. OC_ENOTFOUND, OC_ESTATE (already decided), OC_EINVAL
- * (edited body does not load). */
+ * reload took it and its record was saved (else the file goes again).
+ * OC_ENOTFOUND, OC_ESTATE (already decided), OC_EINVAL (edited body does
+ * not load), OC_EOS (the file or the record could not be written). */
 int oc_req_store_approve(oc_req_store *s, const char *id, const oc_req_approval *a,
 	const oc_req **out);
 /* OC_ENOTFOUND, OC_ESTATE, OC_EINVAL (no reason). */

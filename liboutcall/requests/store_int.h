@@ -10,7 +10,8 @@
 struct oc_req_expiry {
 	oc_req_store *store;
 	char id[OC_REQ_ID_LEN + 1];
-	int64_t at;
+	int64_t at;             /* wall clock, seconds */
+	uint64_t mono_end;      /* the loop's clock, ms */
 	uint64_t timer;
 	struct oc_req_expiry *next;
 };
@@ -25,6 +26,12 @@ struct oc_req_store {
 	oc_req_stats stats;
 };
 
+/* A record holds at most a rule file the size of an agent's body, plus
+ * its rewrite: far below this. */
+#define MAX_RECORD_SIZE (4u << 20)
+
+/* Is the file `name` <id><suffix> for a valid id (copied to id)? */
+bool oc_req_file_id(const char *name, const char *suffix, char id[OC_REQ_ID_LEN + 1]);
 /* <records_dir>/<id>.json and <rules_dir>/<id>.yaml into buf. */
 void oc_req_record_path(const oc_req_store *s, const char *id, char *buf, size_t size);
 void oc_req_rule_path(const oc_req_store *s, const char *id, char *buf, size_t size);
