@@ -1,5 +1,6 @@
 /* outcalld: flags -> oc_daemon. Everything else is liboutcall. */
 #include <errno.h>
+#include <linux/capability.h>
 #include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
@@ -252,6 +253,22 @@ static void raise_fd_limit(void)
 	log_line(OC_LOG_INFO, msg, NULL);
 }
 
+/* Without CAP_NET_ADMIN the start fails deep in its kernel step with a
+ * bare "Permission denied"; say what is missing before anything is
+ * touched. True when /proc cannot tell (the start then says it). */
+static int may_admin_network(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	unsigned long long eff = ~0ull;
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return (eff >> CAP_NET_ADMIN) & 1;
+}
+
 /* Runs the daemon until it stops; the exit code. */
 static int serve(const oc_daemon_config *cfg)
 {
@@ -264,6 +281,11 @@ static int serve(const oc_daemon_config *cfg)
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (!may_admin_network()) {
+		log_line(OC_LOG_ERROR, "outcalld needs CAP_NET_ADMIN for its nftables tables, bridges "
+			"and sockets: run it as root (systemctl start outcalld, or sudo outcalld)", NULL);
+		return OC_EXIT_ERROR;
+	}
 	raise_fd_limit();
 
 	oc_daemon *d = NULL;

@@ -86,6 +86,18 @@ PY
 grep -q '^<' "$tmp/log" && fail "a priority prefix outside the journal: $(cat "$tmp/log")"
 grep -q "outcalld error: rules: $tmp/rules/r.yaml:4" "$tmp/log" || fail "human log line: $(cat "$tmp/log")"
 
+# Not root: says what it needs before touching anything (not a bare EPERM
+# from the kernel step).
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod -R a+rwX "$tmp"
+	setpriv --reuid 65534 --regid 65534 --clear-groups "$outcalld" --rules-dir "$tmp/rules" \
+		--state-dir "$tmp/st" --run-dir "$tmp/run" --docker-socket '' 2>"$tmp/err"
+	[ $? = 1 ] || fail "outcalld without CAP_NET_ADMIN exits 1"
+	grep -q "outcalld needs CAP_NET_ADMIN .*: run it as root" "$tmp/err" || fail "not root: $(cat "$tmp/err")"
+else
+	fail "needs root and setpriv for the not-root case"
+fi
+
 "$outcalld" --state-dir "$tmp/state" --check-state >/dev/null || fail "no state file is a good state"
 echo '{"version": 7}' >"$tmp/state/state.json"
 "$outcalld" --state-dir "$tmp/state" --check-state 2>"$tmp/err"
