@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "client.h"
 #include "core/similar.h"
+#include "core/wrap.h"
 
 static const cli_opt global_opts[] = {
 	{ "json", NULL, "print machine-readable JSON instead of text" },
@@ -103,24 +104,34 @@ static size_t opt_count(const cli_opt *o)
 	return n;
 }
 
+/* "  NAME   text" with the text wrapped under itself. */
+static void print_item(const char *name, int width, const char *text)
+{
+	int col = printf("  %-*s ", width, name);
+	oc_wrap_print(stdout, text, (size_t)width + 3, (size_t)col);
+}
+
 static void print_opts(const cli_opt *opts)
 {
 	for (size_t i = 0; opts && opts[i].name; i++) {
 		char left[64];
 		snprintf(left, sizeof(left), "--%s%s%s", opts[i].name, opts[i].arg ? " " : "",
 			opts[i].arg ? opts[i].arg : "");
-		printf("  %-28s %s\n", left, opts[i].help);
+		print_item(left, 28, opts[i].help);
 	}
 }
 
 static void print_help(const cli_cmd *cmd, const char *path)
 {
-	printf("Usage: %s %s\n", path, cmd->usage ? cmd->usage : "");
-	printf("\n%s.\n", cmd->summary);
+	int col = printf("Usage: %s ", path);
+	oc_wrap_print(stdout, cmd->usage ? cmd->usage : "", 4, (size_t)col);
+	char summary[512];
+	snprintf(summary, sizeof(summary), "\n%s.", cmd->summary);
+	oc_wrap_print(stdout, summary, 0, 0);
 	if (cmd->subs) {
 		printf("\nCommands:\n");
 		for (const cli_cmd *c = cmd->subs; c->name; c++)
-			printf("  %-14s %s\n", c->name, c->summary);
+			print_item(c->name, 14, c->summary);
 	}
 	if (cmd->opts && cmd->opts[0].name) {
 		printf("\nOptions:\n");
@@ -128,9 +139,11 @@ static void print_help(const cli_cmd *cmd, const char *path)
 	}
 	printf("\nGlobal options:\n");
 	print_opts(global_opts);
-	printf("  %-28s %s\n", "--version", "print the version");
-	if (cmd->help)
-		printf("\n%s\n", cmd->help);
+	print_item("--version", 28, "print the version");
+	if (cmd->help) {
+		putchar('\n');
+		oc_wrap_print(stdout, cmd->help, 0, 0);
+	}
 	if (cmd->subs)
 		printf("\nRun '%s COMMAND --help' for a command's options.\n", path);
 }

@@ -17,6 +17,7 @@
 #include <outcall/daemon.h>
 
 #include "core/exitcode.h"
+#include "core/wrap.h"
 
 static int json_logs;
 /* Under systemd, stderr is the journal: each line then starts with its
@@ -95,28 +96,36 @@ static void log_record(oc_log_level level, const char *msg, const oc_log_about *
 	log_line(level, msg, about);
 }
 
+/* "  --option ARG   text" with the text wrapped under itself. */
+static void usage_item(FILE *f, const char *left, const char *text)
+{
+	int col = fprintf(f, "  %-32s ", left);
+	oc_wrap_print(f, text, 35, (size_t)col);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: outcalld [--config FILE] [OPTION VALUE]...\n"
 		"       outcalld --check-state | --reset-state [--state-dir DIR]\n\n"
-		"The Outcall daemon: nftables default-deny, a DNS filter, an HTTP/HTTPS proxy and\n"
-		"the host and agent APIs for containers on the Outcall bridges, from one rule set.\n\n"
+		"The Outcall daemon: nftables default-deny, a DNS filter, an HTTP/HTTPS proxy\n"
+		"and the host and agent APIs for containers on the Outcall bridges, from one\n"
+		"rule set.\n\n"
 		"Options, each also a key of --config FILE ('name: value'), and no other keys:\n");
 	size_t n;
 	const oc_daemon_option *o = oc_daemon_options(&n);
 	for (size_t i = 0; i < n; i++) {
 		char left[64];
 		snprintf(left, sizeof(left), "--%s %s", o[i].name, o[i].arg ? o[i].arg : "");
-		fprintf(f, "  %-32s %s\n", left, o[i].help);
+		usage_item(f, left, o[i].help);
 	}
-	fprintf(f,
-		"\nOn the command line only:\n"
-		"  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n  %-32s %s\n\n",
-		"--config FILE", "read options from FILE first; flags given override it",
-		"--check-state", "check the state file and exit (0 good, 1 corrupt)",
-		"--reset-state", "move a corrupt state file aside and exit",
-		"--help", "show this help", "--version", "print the version");
+	fprintf(f, "\nOn the command line only:\n");
+	usage_item(f, "--config FILE", "read options from FILE first; flags given override it");
+	usage_item(f, "--check-state", "check the state file and exit (0 good, 1 corrupt)");
+	usage_item(f, "--reset-state", "move a corrupt state file aside and exit");
+	usage_item(f, "--help", "show this help");
+	usage_item(f, "--version", "print the version");
+	fputc('\n', f);
 	fprintf(f,
 		"Exit status: 0 after a clean stop (or --help, --version, a good --check-state),\n"
 		"1 when starting failed (or a corrupt state), 2 for a usage error: the scheme of\n"

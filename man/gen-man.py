@@ -60,7 +60,8 @@ def commands(text):
     i = lines.index("Commands:") + 1
     names = []
     while i < len(lines) and lines[i].startswith("  "):
-        names.append(lines[i].split()[0])
+        if lines[i][2] != " ":  # not a summary's wrapped line
+            names.append(lines[i].split()[0])
         i += 1
     return names
 
@@ -87,13 +88,16 @@ def options_of(program):
     """The entries of the "Options" list of PROGRAM --help."""
     lines = run([program, "--help"]).splitlines()
     start = next(i for i, l in enumerate(lines) if l.startswith("Options"))
-    out = ""
+    entries = []
     for l in lines[start + 1:]:
-        if not l.startswith("  --"):
+        if l.startswith("  --"):
+            entries.append(list(re.match(r"  --(\S+) (\S+)\s+(.*)", l).groups()))
+        elif l.startswith("   ") and entries:  # the text wrapped on
+            entries[-1][2] += " " + l.strip()
+        else:
             break
-        name, arg, text = re.match(r"  --(\S+) (\S+)\s+(.*)", l).groups()
-        out += ".TP\n.BR %s \": \" \\fI%s\\fR\n%s\n" % (esc(name), esc(arg), line_safe(text))
-    return out
+    return "".join(".TP\n.BR %s \": \" \\fI%s\\fR\n%s\n" % (esc(n), esc(a), line_safe(t))
+                   for n, a, t in entries)
 
 
 def exit_codes(header, wanted):

@@ -16,6 +16,8 @@ for p in "$outcall" "$outcalld" "$shim"; do
 	contains "$(basename "$p") --version prints it" "$tmp/out" "$(basename "$p") 0."
 	check "$(basename "$p") --help" 0 "$p" --help
 done
+"$shim" --help | awk 'length > 80 { bad = 1 } END { exit !bad }' &&
+	{ echo "FAIL: outcall-shim --help is wider than 80 columns"; fails=$((fails + 1)); }
 # 2: usage errors.
 check "outcall: an unknown command" 2 "$outcall" bogus
 check "outcalld: an unknown option" 2 "$outcalld" --bogus x

@@ -22,6 +22,23 @@ contains "did you mean" "$tmp/err" "did you mean '--limit'?"
 check "outcalld: a mistyped option" 2 "$outcalld" --rules-dri /nowhere
 contains "did you mean" "$tmp/err" "unknown option --rules-dri; did you mean --rules-dir?"
 
+# Every --help fits 80 columns (and so does the man page made from it).
+wide() { # description, command...
+	"${@:2}" --help >"$tmp/help" 2>&1
+	if awk 'length > 80 { bad = 1 } END { exit !bad }' "$tmp/help"; then
+		echo "FAIL: $1 --help is wider than 80 columns:"; awk 'length > 80' "$tmp/help"
+		fails=$((fails + 1))
+	fi
+}
+wide outcalld "$outcalld"
+wide outcall "$outcall"
+for c in $("$outcall" __complete ""); do
+	wide "outcall $c" "$outcall" "$c"
+	for s in $("$outcall" __complete "$c" ""); do
+		wide "outcall $c $s" "$outcall" "$c" "$s"
+	done
+done
+
 # Global options before the command, in both forms: without a daemon both
 # reach the socket they name (exit 3 naming it), never the help (exit 2).
 check "--socket=PATH before the command" 3 "$outcall" "--socket=$tmp/none.sock" status
