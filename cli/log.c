@@ -11,7 +11,7 @@ const cli_opt cli_log_opts[] = {
 	{ "agent", "NAME", "only this agent's decisions" },
 	{ "blocked", NULL, "only blocks" },
 	{ "layer", "LAYER", "only one layer's decisions: dns, http, tls or agent" },
-	{ "limit", "N", "the newest N (default 100)" },
+	{ "limit", "N", "the newest N (default 100; not with --follow)" },
 	{ NULL },
 };
 
@@ -79,11 +79,14 @@ int cli_run_log(const cli_cmd *cmd, cli_args *a)
 	if (limit && (strspn(limit, "0123456789") != strlen(limit) || strlen(limit) > 9 ||
 	    atoi(limit) < 1))
 		return cli_usage_error(cmd, "--limit '%s' is not a whole number of 1 or more", limit);
+	if (limit && follow)
+		return cli_usage_error(cmd, "--limit counts recent decisions; --follow prints new ones "
+			"as they come: give one of them");
 	snprintf(path, sizeof(path), "/v1/decisions%s?kind=decision%s%s%s%s%s%s%s",
 		follow ? "/follow" : "", agent ? "&agent=" : "", agent ? agent : "",
 		layer ? "&layer=" : "", layer ? layer : "",
 		cli_opt_set(cmd, a, "blocked") ? "&verdict=block" : "",
-		limit && !follow ? "&limit=" : "", limit && !follow ? limit : "");
+		limit ? "&limit=" : "", limit ? limit : "");
 	if (follow)
 		return cli_stream(a, path, follow_line, a);
 	json_t *j = NULL;

@@ -92,6 +92,8 @@ contains "names what a name holds" "$tmp/err" "--agent 'a&limit=1' is no agent n
 check "log: a bad limit" 2 "$outcall" --socket "$tmp/none.sock" log --limit abc
 contains "says what a limit is" "$tmp/err" "--limit 'abc' is not a whole number of 1 or more"
 check "log: a zero limit" 2 "$outcall" --socket "$tmp/none.sock" log --limit 0
+check "log: --limit with --follow (it was ignored)" 2 "$outcall" --socket "$tmp/none.sock" log -f --limit 5
+contains "says why" "$tmp/err" "--limit counts recent decisions; --follow prints new ones as they come"
 check "rules show: an id with a path in it" 2 "$outcall" --socket "$tmp/none.sock" rules show 'x/../../networks'
 contains "says what an id holds" "$tmp/err" "'x/../../networks' is no rule id: 1 to 128 letters, digits"
 check "detach: a name with a query in it" 2 "$outcall" --socket "$tmp/none.sock" detach 'a?b=1'
