@@ -32,8 +32,12 @@ check "outcalld --version runs" outcalld --version
 check "outcall-shim is static and runs" sh -c '/usr/lib/outcall/outcall-shim --help >/dev/null && ! ldd /usr/lib/outcall/outcall-shim'
 check "the unit is installed" test -f /usr/lib/systemd/system/outcalld.service
 check "the unit names installed programs" sh -c 'grep "^Exec" /usr/lib/systemd/system/outcalld.service | grep -v "/usr/local" | grep -q /usr/sbin/outcalld'
-check "the man pages are installed" test -f /usr/share/man/man8/outcalld.8.gz -a -f /usr/share/man/man1/outcall.1.gz
+check "the man pages are installed" test -f /usr/share/man/man8/outcalld.8.gz -a -f /usr/share/man/man1/outcall.1.gz \
+	-a -f /usr/share/man/man5/outcalld.conf.5.gz -a -f /usr/share/man/man5/outcall-rules.5.gz \
+	-a -f /usr/share/man/man1/outcall-shim.1.gz
 check "bash completion is installed" grep -q _outcall /usr/share/bash-completion/completions/outcall
+check "zsh completion is installed" grep -q "#compdef outcall" /usr/share/zsh/vendor-completions/_outcall
+check "fish completion is installed" grep -q "complete -c outcall" /usr/share/fish/vendor_completions.d/outcall.fish
 check "the starter rules validate" outcall rules validate /etc/outcall/rules.d
 check "the operator group comes from sysusers.d" grep -q '^g outcall' /usr/lib/sysusers.d/outcall.conf
 check "pkg-config finds liboutcall" pkg-config --modversion liboutcall
