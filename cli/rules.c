@@ -111,7 +111,7 @@ static int run_validate(const cli_cmd *cmd, cli_args *a)
 		}
 		print_json(j);
 	} else if (rc) {
-		fprintf(stderr, "error: %s\n", oc_error_last()->message);
+		fprintf(stderr, "outcall: %s\n", oc_error_last()->message);
 	} else {
 		size_t i;
 		json_t *x;
@@ -211,7 +211,7 @@ static int run_test(const cli_cmd *cmd, cli_args *a)
 	oc_ruleset *rs = NULL;
 	if (oc_ruleset_load(paths, 1, NULL, &rs, NULL) != 0) {
 		const oc_error *e = oc_error_last();
-		fprintf(stderr, "error: %s\n", e->message);
+		fprintf(stderr, "outcall: %s\n", e->message);
 		cli_json_error(oc_errcode_of(e->code)->id, e->message, error_json(e));
 		oc_sample_free(sample);
 		return OC_EXIT_ERROR;

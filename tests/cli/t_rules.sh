@@ -30,6 +30,7 @@ printf 'version: "1"\nrules:\n  - id: x\n    condition: "http.hots == 1"\n    ac
 check "validate bad" 1 "$outcall" rules validate "$tmp/bad.yaml"
 contains "error names file, line and rule" "$tmp/err" "bad.yaml:4:"
 contains "error names rule" "$tmp/err" "rule 'x'"
+contains "and the program, like every error of outcall" "$tmp/err" "outcall: $tmp/bad.yaml:4:"
 check "validate bad --json" 1 "$outcall" rules validate --json "$tmp/bad.yaml"
 json "error json" 'not j["valid"] and j["error"]["line"] == 4 and j["error"]["rule"] == "x"'
 printf 'version: "1"\ndefinitions:\n  spare: "true"\nrules: []\n' >"$tmp/warn.yaml"
