@@ -222,11 +222,13 @@ const cli_cmd cli_grants_cmds[] = {
 const cli_cmd cli_lockdown_cmds[] = {
 	{ "on", "cut agents off from everything, at every layer, until turned off",
 		"(--agent NAME | --network NAME | --all) [--reason TEXT]",
-		"Locked containers: the DNS filter, the proxy and the agent socket refuse everything "
-		"(rule \"lockdown\"),\ntheir direct_ip grants are revoked, their conntrack flows cut "
-		"and their proxy connections closed;\nthe agent socket answers \"locked down: "
-		"REASON\". A container attached later is covered at once.\nThe lockdown is kept in "
-		"<state-dir>/lockdown.json: it survives restarts, crashes and rule reloads.",
+		"Locked containers: the kernel forwards nothing of theirs (set \"locked\", "
+		"before any grant or flow),\nthe DNS filter, the proxy and the agent socket refuse "
+		"everything (rule \"lockdown\"),\ntheir direct_ip grants are revoked, their "
+		"conntrack flows cut and their proxy connections closed;\nthe agent socket answers "
+		"\"locked down: REASON\". A container attached later is covered at once.\nThe "
+		"lockdown is kept in <state-dir>/lockdown.json: it survives restarts, crashes and "
+		"rule reloads.",
 		lockdown_opts, run_lockdown_on, NULL },
 	{ "off", "lift a lockdown", "(--agent NAME | --network NAME | --all) [--reason TEXT]",
 		"Lifts the lockdown of exactly that target (--all: every lockdown). A container "

@@ -11,7 +11,9 @@
  * per direct_ip rule, elements `container IP . destination IP . port` with
  * timeouts), which are masqueraded; a frame from a container port must carry
  * the MAC and IP the container was given; containers never reach each
- * other; IPv6 from containers is dropped.
+ * other; IPv6 from containers is dropped; a container in set `locked`
+ * (under lockdown: outcalld keeps it) reaches only the DNS filter and the
+ * proxy, granted or not, and nothing is forwarded from or to it.
  *
  * Fail closed: the tables belong to no process. Freeing an oc_firewall, or
  * the process dying in any way, leaves them in the kernel; a new process

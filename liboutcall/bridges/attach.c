@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "identity/lockdown.h"
 #include "identity/names.h"
 #include "kernel/netns.h"
 #include "kernel/rtnl.h"
@@ -133,6 +134,10 @@ static int prepare(oc_networks *n, const oc_attach_options *o, struct plan *p)
 	if (rc)
 		return rc;
 	oc_copy(p->m.name, sizeof(p->m.name), o->name);
+	/* a lockdown that covers it holds in the kernel from its first packet */
+	char agent[OC_NAME_MAX];
+	oc_agent_name(o->name, agent, sizeof(agent));
+	p->m.locked = oc_registry_would_lock(n->reg, agent, p->net.name);
 	oc_net_mac_for(p->m.ip, p->m.mac);
 	oc_network_info info;
 	oc_net_info(cfg, &p->net, &info);

@@ -57,23 +57,54 @@ static bool of_locked(oc_daemon *d, const oc_grant_info *g, const void *arg)
 	return locked;
 }
 
+/* The addresses (host order) of the containers a lockdown covers now. */
+static int locked_ips(oc_daemon *d, uint32_t **ips, size_t *n)
+{
+	*ips = NULL;
+	*n = 0;
+	oc_container **list = NULL;
+	size_t count = 0;
+	int rc = oc_registry_snapshot(registry(d), &list, &count);
+	if (!rc && !(*ips = calloc(count ? count : 1, sizeof(**ips))))
+		rc = oc_error_nomem();
+	for (size_t i = 0; !rc && i < count; i++)
+		if (oc_registry_locked(registry(d), list[i], NULL))
+			(*ips)[(*n)++] = ntohl(oc_container_ip(list[i]).s_addr);
+	oc_containers_release(list, count);
+	return rc;
+}
+
+/* Makes the kernel's set `locked` hold the containers a lockdown covers
+ * now: its drops come before any grant or flow. (An attach adds a covered
+ * container locked by itself: oc_registry_would_lock.) */
+static int lockdown_sync(oc_daemon *d)
+{
+	uint32_t *ips;
+	size_t n, changed = 0;
+	int rc = locked_ips(d, &ips, &n);
+	if (!rc)
+		rc = oc_firewall_set_locked(oc_networks_firewall(d->nets), ips, n, &changed);
+	free(ips);
+	if (rc)
+		return oc_error_set(rc, "the kernel's set of locked-down containers could not be "
+			"updated: %s", oc_error_last()->message);
+	if (changed)
+		oc_daemon_log(d, OC_LOG_INFO, "kernel: %zu containers locked down, %zu changed",
+			n, changed);
+	return 0;
+}
+
 int oc_daemon_lockdown_enforce(oc_daemon *d, struct oc_incident_cut *out)
 {
 	*out = (struct oc_incident_cut){ 0 };
 	int rc = revoke_where(d, of_locked, NULL, &out->grants, &out->flows);
-	oc_container **list = NULL;
-	size_t n = 0;
+	uint32_t *ips = NULL;
 	if (!rc)
-		rc = oc_registry_snapshot(registry(d), &list, &n);
-	for (size_t i = 0; !rc && i < n; i++) {
-		if (!oc_registry_locked(registry(d), list[i], NULL))
-			continue;
-		out->containers++;
-		if (d->proxy)
-			out->conns += oc_proxy_close_peer(d->proxy, oc_container_ip(list[i]),
-				LOCKED_CLOSE_REASON);
-	}
-	oc_containers_release(list, n);
+		rc = locked_ips(d, &ips, &out->containers);
+	for (size_t i = 0; !rc && d->proxy && i < out->containers; i++)
+		out->conns += oc_proxy_close_peer(d->proxy, (struct in_addr){ htonl(ips[i]) },
+			LOCKED_CLOSE_REASON);
+	free(ips);
 	d->incident_flows_cut += out->flows;
 	return rc;
 }
@@ -84,6 +115,9 @@ int oc_daemon_lockdown_open(oc_daemon *d)
 	int rc = oc_lockdowns_load(d->lockdown_path, &d->locks);
 	if (!rc)
 		rc = oc_registry_set_locks(registry(d), d->locks.v, d->locks.n);
+	/* the tables kept theirs while no daemon ran; the file decides */
+	if (!rc)
+		rc = lockdown_sync(d);
 	for (size_t i = 0; !rc && i < d->locks.n; i++) {
 		const struct oc_lock *k = &d->locks.v[i];
 		oc_log_about about = { .network = k->scope == OC_LOCK_NETWORK ? k->name : NULL };
@@ -104,9 +138,11 @@ int oc_daemon_lockdown_change(oc_daemon *d, bool on, const struct oc_target *t,
 		oc_lockdowns_off(&d->locks, t, lifted);
 	if (rc)
 		return rc;
-	/* The registry first: from here every layer refuses; then what was
-	 * already let through is taken back. */
+	/* The registry first: from here every layer refuses; the kernel
+	 * drops the rest; then what was already let through is taken back. */
 	rc = oc_registry_set_locks(registry(d), d->locks.v, d->locks.n);
+	if (!rc)
+		rc = lockdown_sync(d);
 	if (!rc && on)
 		rc = oc_daemon_lockdown_enforce(d, cut);
 	int saved = oc_lockdowns_save(d->lockdown_path, &d->locks);
@@ -155,12 +191,10 @@ int oc_daemon_flush_grants(oc_daemon *d, const struct oc_target *t, struct oc_in
 
 size_t oc_daemon_locked_containers(oc_daemon *d)
 {
-	oc_container **list = NULL;
-	size_t n = 0, locked = 0;
-	if (oc_registry_snapshot(registry(d), &list, &n) != 0)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		locked += oc_registry_locked(registry(d), list[i], NULL);
-	oc_containers_release(list, n);
-	return locked;
+	uint32_t *ips;
+	size_t n;
+	if (locked_ips(d, &ips, &n) != 0)
+		n = 0;
+	free(ips);
+	return n;
 }

@@ -15,7 +15,7 @@ struct oc_incident_cut {
 };
 
 /* At start, before any layer serves: reads <state_dir>/lockdown.json into
- * the registry. */
+ * the registry and the kernel's set `locked`. */
 int oc_daemon_lockdown_open(oc_daemon *d);
 /* Takes back what locked containers hold: their direct_ip grants with the
  * conntrack flows they carried (all a container can forward) and their

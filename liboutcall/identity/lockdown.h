@@ -33,12 +33,13 @@ struct oc_lock {
 	int64_t since;                 /* Unix seconds */
 };
 
-/* Does lock l cover container c? */
-bool oc_lock_covers(const struct oc_lock *l, const oc_container *c);
-
 /* Replaces the registry's table with a copy of locks[0..n). */
 int oc_registry_set_locks(oc_registry *r, const struct oc_lock *locks, size_t n);
 /* True when a lock covers c; *out (may be NULL) gets the first that does. */
 bool oc_registry_locked(oc_registry *r, const oc_container *c, struct oc_lock *out);
+/* True when a lock covers a container of this agent on this network: an
+ * attach asks before the container exists, so that the kernel holds it
+ * locked from its first packet. */
+bool oc_registry_would_lock(oc_registry *r, const char *agent, const char *network);
 
 #endif

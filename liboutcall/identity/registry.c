@@ -250,13 +250,13 @@ void oc_container_list_free(oc_container_list *l)
 	free(l);
 }
 
-bool oc_lock_covers(const struct oc_lock *l, const oc_container *c)
+static bool covers(const struct oc_lock *l, const char *agent, const char *network)
 {
 	switch (l->scope) {
 	case OC_LOCK_AGENT:
-		return strcmp(l->name, oc_container_agent_name(c)) == 0;
+		return strcmp(l->name, agent) == 0;
 	case OC_LOCK_NETWORK:
-		return strcmp(l->name, oc_container_network(c)) == 0;
+		return strcmp(l->name, network) == 0;
 	case OC_LOCK_ALL:
 		return true;
 	}
@@ -279,12 +279,13 @@ int oc_registry_set_locks(oc_registry *r, const struct oc_lock *locks, size_t n)
 	return 0;
 }
 
-bool oc_registry_locked(oc_registry *r, const oc_container *c, struct oc_lock *out)
+static bool first_lock(oc_registry *r, const char *agent, const char *network,
+	struct oc_lock *out)
 {
 	bool locked = false;
 	pthread_rwlock_rdlock(&r->lock);
 	for (size_t i = 0; !locked && i < r->nlocks; i++) {
-		if (!oc_lock_covers(&r->locks[i], c))
+		if (!covers(&r->locks[i], agent, network))
 			continue;
 		locked = true;
 		if (out)
@@ -292,4 +293,14 @@ bool oc_registry_locked(oc_registry *r, const oc_container *c, struct oc_lock *o
 	}
 	pthread_rwlock_unlock(&r->lock);
 	return locked;
+}
+
+bool oc_registry_locked(oc_registry *r, const oc_container *c, struct oc_lock *out)
+{
+	return first_lock(r, oc_container_agent_name(c), oc_container_network(c), out);
+}
+
+bool oc_registry_would_lock(oc_registry *r, const char *agent, const char *network)
+{
+	return first_lock(r, agent, network, NULL);
 }

@@ -137,6 +137,25 @@ static int read_members(oc_firewall *fw, bool *bridge_table)
 	return rc;
 }
 
+int oc_fw_read_locked(oc_firewall *fw)
+{
+	for (size_t i = 0; i < fw->nmembers; i++)
+		fw->members[i].locked = false;
+	struct oc_nft_elem_info *el;
+	size_t n;
+	/* absent in tables an older outcalld wrote: none */
+	int rc = oc_fw_read_set(fw, OC_NFT_INET, "locked", oc_nft_locked_key, 1, &el, &n);
+	if (rc)
+		return rc == OC_ENOTFOUND ? 0 : rc;
+	for (size_t i = 0; i < n; i++) {
+		size_t at;
+		if (oc_fw_member_by_ip(fw, el[i].key[0].num, &at))
+			fw->members[at].locked = true;
+	}
+	free(el);
+	return 0;
+}
+
 static int by_gateway(const void *a, const void *b)
 {
 	uint32_t x = ((const struct oc_nft_net *)a)->gateway, y = ((const struct oc_nft_net *)b)->gateway;
@@ -173,6 +192,8 @@ static int read_state(oc_firewall *fw)
 		rc = read_nets(fw);
 	if (!rc)
 		rc = read_members(fw, &bridge_table);
+	if (!rc)
+		rc = oc_fw_read_locked(fw);
 	if (!rc)
 		rc = oc_fw_read_grants(fw);
 	if (fw->nnets)

@@ -19,6 +19,13 @@ int oc_firewall_del_net(oc_firewall *fw, const char *name);
 int oc_firewall_add_member(oc_firewall *fw, const struct oc_nft_member *m);
 /* Removes a container and, in the same transaction, its grants. */
 int oc_firewall_del_member(oc_firewall *fw, uint32_t ip);
+/* Makes set `locked` hold exactly the attached containers among ips[0..n)
+ * (host order; others are ignored): the kernel drops what they send
+ * (but to the Outcall services) and what is sent to them, whatever their
+ * grants and flows. Commits only what changed; *changed (may be NULL)
+ * counts the containers locked or unlocked. A member added with
+ * m->locked is locked from its first packet. */
+int oc_firewall_set_locked(oc_firewall *fw, const uint32_t *ips, size_t n, size_t *changed);
 
 /* Cuts the conntrack flows of the pool's addresses that nothing permits
  * now: no container holds the source address, or the flow is neither to

@@ -9,6 +9,8 @@
 #include "core/error.h"
 #include "kernel/nft_batch.h"
 
+#define TRY(x) do { int rc_ = (x); if (rc_) return rc_; } while (0)
+
 typedef int (*gen_fn)(const void *item, const struct oc_nft_sink *sink);
 
 static int gen_net(const void *item, const struct oc_nft_sink *sink)
@@ -19,6 +21,22 @@ static int gen_net(const void *item, const struct oc_nft_sink *sink)
 static int gen_member(const void *item, const struct oc_nft_sink *sink)
 {
 	return oc_nft_gen_member(item, sink);
+}
+
+/* The members whose lock changes: item is a struct lock_change. */
+struct lock_change {
+	const oc_firewall *fw;
+	const bool *want;
+	bool on;
+};
+
+static int gen_lock_change(const void *item, const struct oc_nft_sink *sink)
+{
+	const struct lock_change *lc = item;
+	for (size_t i = 0; i < lc->fw->nmembers; i++)
+		if (lc->fw->members[i].locked != lc->want[i] && lc->want[i] == lc->on)
+			TRY(oc_nft_gen_locked(&lc->fw->members[i], sink));
+	return 0;
 }
 
 /* One transaction adding (or deleting) the elements of `item`, plus, when
@@ -188,6 +206,53 @@ int oc_firewall_del_member(oc_firewall *fw, uint32_t ip)
 	}
 out:
 	pthread_mutex_unlock(&fw->lock);
+	return rc;
+}
+
+/* want[i]: member i is to be locked. Additions and deletions are two
+ * transactions (one batch of elements either adds or deletes): locking
+ * goes first, so a change of who is locked never opens a gap. Each
+ * member's flag follows what the kernel acknowledged. */
+static int lock_commit(oc_firewall *fw, const bool *want, size_t *changed)
+{
+	for (int on = 1; on >= 0; on--) {
+		size_t n = 0;
+		for (size_t i = 0; i < fw->nmembers; i++)
+			n += fw->members[i].locked != want[i] && want[i] == on;
+		struct lock_change lc = { fw, want, on };
+		if (n && fw->installed)
+			TRY(elems_commit(fw, gen_lock_change, &lc, !on, NULL, 0));
+		/* before the tables exist (someone removed them), their
+		 * reinstall writes it */
+		for (size_t i = 0; i < fw->nmembers; i++)
+			if (want[i] == on)
+				fw->members[i].locked = on;
+		*changed += n;
+	}
+	return 0;
+}
+
+int oc_firewall_set_locked(oc_firewall *fw, const uint32_t *ips, size_t n, size_t *changed)
+{
+	pthread_mutex_lock(&fw->lock);
+	size_t count = 0;
+	bool *want = calloc(fw->nmembers ? fw->nmembers : 1, sizeof(*want));
+	int rc = want ? 0 : oc_error_nomem();
+	for (size_t i = 0; !rc && i < n; i++) {
+		size_t at;
+		if (oc_fw_member_by_ip(fw, ips[i], &at))
+			want[at] = true;
+	}
+	if (!rc)
+		rc = lock_commit(fw, want, &count);
+	/* someone else changed the set (an element gone makes the kernel
+	 * refuse its deletion): start again from what it holds, once */
+	if (rc == OC_EKERNEL && oc_fw_read_locked(fw) == 0)
+		rc = lock_commit(fw, want, &count);
+	free(want);
+	pthread_mutex_unlock(&fw->lock);
+	if (changed)
+		*changed = count;
 	return rc;
 }
 

@@ -41,6 +41,8 @@ const struct oc_nft_member *oc_fw_member_by_ip(const oc_firewall *fw, uint32_t i
 long oc_fw_rule_by_id(const struct oc_nft_direct *rules, size_t n, const char *id);
 int oc_fw_read_set(oc_firewall *fw, uint32_t family, const char *set,
 	const enum oc_nft_field *key, size_t nkey, struct oc_nft_elem_info **out, size_t *n);
+/* Sets each member's `locked` from the kernel's set `locked`. */
+int oc_fw_read_locked(oc_firewall *fw);
 /* Rebuilds the grant index from the kernel's direct_ip sets. */
 int oc_fw_read_grants(oc_firewall *fw);
 /* Re-reads the grants and cuts the conntrack flows nothing permits now. */

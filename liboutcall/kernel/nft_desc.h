@@ -8,6 +8,7 @@
 #define OC_KERNEL_NFT_DESC_H
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -31,6 +32,7 @@ struct oc_nft_member {
 	char port[IFNAMSIZ];    /* host-side veth, a port of its network's bridge */
 	uint8_t mac[6];
 	uint32_t ip;            /* host order */
+	bool locked;            /* under lockdown: in set `locked` */
 };
 
 struct oc_nft_direct {
@@ -76,6 +78,9 @@ int oc_nft_generate(const struct oc_nft_desc *d, const struct oc_nft_sink *sink)
  * updates: sink->elem is called once per (set, element) it appears in. */
 int oc_nft_gen_net(const struct oc_nft_net *n, const struct oc_nft_sink *sink);
 int oc_nft_gen_member(const struct oc_nft_member *m, const struct oc_nft_sink *sink);
+/* The container's element of set `locked` alone, whatever m->locked says
+ * (to add or delete it when a lockdown starts or ends). */
+int oc_nft_gen_locked(const struct oc_nft_member *m, const struct oc_nft_sink *sink);
 /* One direct_ip grant element of rule r. */
 int oc_nft_gen_grant(const struct oc_nft_direct *r, const struct oc_nft_grant_elem *g,
 	const struct oc_nft_sink *sink);
@@ -92,5 +97,6 @@ extern const enum oc_nft_field oc_nft_gateways_key[2];
 extern const enum oc_nft_field oc_nft_containers_key[3];
 extern const enum oc_nft_field oc_nft_sources_key[2];
 extern const enum oc_nft_field oc_nft_dip_key[3];
+extern const enum oc_nft_field oc_nft_locked_key[1];
 
 #endif

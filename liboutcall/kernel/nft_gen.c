@@ -18,6 +18,7 @@ const enum oc_nft_field oc_nft_gateways_key[2] = { OC_F_IIFNAME, OC_F_IP_DADDR }
 const enum oc_nft_field oc_nft_containers_key[3] = { OC_F_IIFNAME, OC_F_ETHER_SADDR, OC_F_IP_SADDR };
 const enum oc_nft_field oc_nft_sources_key[2] = { OC_F_ETHER_SADDR, OC_F_IP_SADDR };
 const enum oc_nft_field oc_nft_dip_key[3] = { OC_F_IP_SADDR, OC_F_IP_DADDR, OC_F_TH_DPORT };
+const enum oc_nft_field oc_nft_locked_key[1] = { OC_F_IP_SADDR };
 
 #define CT_INVALID NF_CT_STATE_INVALID_BIT
 #define CT_EST_REL (NF_CT_STATE_BIT(IP_CT_ESTABLISHED) | NF_CT_STATE_BIT(IP_CT_RELATED))
@@ -39,6 +40,7 @@ const enum oc_nft_field oc_nft_dip_key[3] = { OC_F_IP_SADDR, OC_F_IP_DADDR, OC_F
 #define C_GROUP "group-dropped"
 #define C_FOREIGN "foreign-port-dropped"
 #define C_RELATED "related-dropped"
+#define C_LOCKED "locked-dropped"
 
 /* Set names. */
 #define S_BRIDGES "bridges"
@@ -47,6 +49,7 @@ const enum oc_nft_field oc_nft_dip_key[3] = { OC_F_IP_SADDR, OC_F_IP_DADDR, OC_F
 #define S_CONTAINERS "containers"
 #define S_SOURCES "sources"
 #define S_MACS "macs"
+#define S_LOCKED "locked"
 
 struct gen {
 	const struct oc_nft_desc *d;
@@ -96,6 +99,12 @@ static void cmp(struct gen *g, enum oc_nft_field f, uint32_t v)
 	m->fields[0] = f;
 	m->nfields = 1;
 	m->value.num = v;
+}
+
+static void cmp_not(struct gen *g, enum oc_nft_field f, uint32_t v)
+{
+	cmp(g, f, v);
+	g->r.match[g->r.nmatch - 1].neg = true;
 }
 
 static void bits(struct gen *g, enum oc_nft_field f, uint32_t mask)
@@ -179,6 +188,9 @@ static const struct oc_nft_set set_sources = { OC_NFT_INET, S_SOURCES,
 	"the MAC and IPv4 address of each attached container" };
 static const struct oc_nft_set set_macs = { OC_NFT_BRIDGE, S_MACS, { OC_F_ETHER_SADDR }, 1, 0,
 	"the MAC of each attached container, pinned to its port" };
+static const struct oc_nft_set set_locked = { OC_NFT_INET, S_LOCKED, { OC_F_IP_SADDR }, 1, 0,
+	"containers under lockdown: they reach only the Outcall services, which refuse them; "
+	"nothing of theirs is forwarded" };
 
 static int net_elems(const struct oc_nft_net *n, const struct oc_nft_set *only,
 	const struct oc_nft_sink *sink)
@@ -211,6 +223,10 @@ static int member_elems(const struct oc_nft_member *m, const struct oc_nft_set *
 	src.key[1].num = m->ip;
 	if (!only || only == &set_sources)
 		TRY(sink->elem(sink->ctx, &set_sources, &src));
+	struct oc_nft_elem ip = { .comment = m->name };
+	ip.key[0].num = m->ip;
+	if (m->locked && (!only || only == &set_locked))
+		TRY(sink->elem(sink->ctx, &set_locked, &ip));
 	return 0;
 }
 
@@ -246,6 +262,13 @@ int oc_nft_gen_member(const struct oc_nft_member *m, const struct oc_nft_sink *s
 	return member_elems(m, NULL, sink);
 }
 
+int oc_nft_gen_locked(const struct oc_nft_member *m, const struct oc_nft_sink *sink)
+{
+	struct oc_nft_member locked = *m;
+	locked.locked = true;
+	return member_elems(&locked, &set_locked, sink);
+}
+
 int oc_nft_gen_grant(const struct oc_nft_direct *r, const struct oc_nft_grant_elem *g,
 	const struct oc_nft_sink *sink)
 {
@@ -278,6 +301,9 @@ static int inet_sets(struct gen *g)
 	TRY(g->sink->set(g->sink->ctx, &set_sources));
 	for (size_t i = 0; i < d->nmembers; i++)
 		TRY(member_elems(&d->members[i], &set_sources, g->sink));
+	TRY(g->sink->set(g->sink->ctx, &set_locked));
+	for (size_t i = 0; i < d->nmembers; i++)
+		TRY(member_elems(&d->members[i], &set_locked, g->sink));
 	for (size_t i = 0; i < d->nrules; i++) {
 		char comment[128];
 		struct oc_nft_set s;
@@ -290,9 +316,38 @@ static int inet_sets(struct gen *g)
 	return 0;
 }
 
+/* A locked container's packet from one of its bridges, not to its gateway. */
+static void locked_away(struct gen *g, const char *why)
+{
+	rule_start(g, "guard", why);
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+	in_set(g, OC_F_IP_SADDR, S_LOCKED, false);
+	in_concat(g, oc_nft_gateways_key, 2, S_GATEWAYS, true);
+}
+
+/* First, before a grant could let it through: a locked container keeps
+ * only what the Outcall services answer, and they answer "locked down"
+ * (its gateway, and what the redirects send there). A grant made from a
+ * DNS answer judged just before the lockdown, which the daemon revokes a
+ * moment later, lets nothing through meanwhile. The rest (ICMP, other
+ * protocols) the forward chain drops. */
+static int guard_locked(struct gen *g)
+{
+	static const uint32_t redirected_tcp[] = { 53, 80, 443 };
+	locked_away(g, "a locked-down container's TCP reaches only the gateway and the ports "
+		"redirected to the DNS filter and the proxy");
+	anon(g, OC_F_TCP_DPORT, redirected_tcp, 3, true);
+	TRY(emit(g, C_LOCKED, OC_V_DROP));
+	locked_away(g, "a locked-down container's UDP reaches only the gateway and DNS, "
+		"redirected to the DNS filter");
+	cmp_not(g, OC_F_UDP_DPORT, 53);
+	return emit(g, C_LOCKED, OC_V_DROP);
+}
+
 static int inet_guard(struct gen *g)
 {
 	const struct oc_kcfg *cfg = g->d->cfg;
+	TRY(guard_locked(g));
 	rule_start(g, "guard", "IPv6 from containers is dropped: Outcall networks are IPv4 only");
 	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
 	cmp(g, OC_F_NFPROTO, 10 /* NFPROTO_IPV6 */);
@@ -329,8 +384,9 @@ static int inet_redirect(struct gen *g)
 	const struct oc_kcfg *cfg = d->cfg;
 	for (size_t i = 0; i < d->nrules; i++) {
 		rule_start(g, "redirects", "a flow granted by direct_ip goes out directly, "
-			"not through the proxy");
+			"not through the proxy (never a locked-down container's)");
 		in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+		in_set(g, OC_F_IP_SADDR, S_LOCKED, true);
 		match_grant(g, &d->rules[i]);
 		TRY(emit(g, NULL, OC_V_ACCEPT));
 	}
@@ -400,9 +456,25 @@ static int inet_input(struct gen *g)
 	return emit(g, C_GATEWAY, OC_V_DROP);
 }
 
+/* Before any grant or conntrack accept: a lockdown also stops the flows
+ * it found established, in both directions. */
+static int forward_locked(struct gen *g)
+{
+	rule_start(g, "forward", "nothing of a locked-down container is forwarded, granted or "
+		"established");
+	in_set(g, OC_F_IIFNAME, S_BRIDGES, false);
+	in_set(g, OC_F_IP_SADDR, S_LOCKED, false);
+	TRY(emit(g, C_LOCKED, OC_V_DROP));
+	rule_start(g, "forward", "nor is anything forwarded to a locked-down container");
+	in_set(g, OC_F_OIFNAME, S_BRIDGES, false);
+	in_set(g, OC_F_IP_DADDR, S_LOCKED, false);
+	return emit(g, C_LOCKED, OC_V_DROP);
+}
+
 static int inet_forward(struct gen *g)
 {
 	const struct oc_nft_desc *d = g->d;
+	TRY(forward_locked(g));
 	rule_start(g, "forward", "neither from nor to an Outcall bridge: left to the host's "
 		"other firewalls");
 	in_set(g, OC_F_IIFNAME, S_BRIDGES, true);
@@ -472,6 +544,8 @@ static int gen_inet(struct gen *g)
 	TRY(counter(g, C_SPOOFED, "packets from an Outcall bridge without an attached "
 		"container's MAC and IP"));
 	TRY(counter(g, C_RELATED, "ICMP errors from containers"));
+	TRY(counter(g, C_LOCKED, "packets of locked-down containers that no Outcall service "
+		"answers, and packets to them"));
 	TRY(inet_sets(g));
 	TRY(chain(g, "guard", "filter", OC_HOOK_PREROUTING, -150, false,
 		"first look at container packets, before any redirect"));

@@ -36,6 +36,11 @@ for p in 7081 7082; do
 	lab_bg wan "udp$p" "$PY" "$here/lib/flowprobe.py" udp-echo "$LAB_IP_WEB" $p
 done
 lab_wait 5 "the echo servers" lab_wan sh -c "ss -Hltn | grep -q ':7072 ' && ss -Hlun | grep -q ':7082 '"
+# one more address on wan, with a TCP echo server on 443 (section 3)
+K_IP=198.18.1.81
+lab_wan ip addr add "$K_IP/32" dev lo || lab_fatal "cannot add $K_IP to wan"
+lab_bg wan tcp443 socat "TCP-LISTEN:443,bind=$K_IP,fork,reuseaddr" EXEC:cat
+lab_wait 5 "the echo server on $K_IP:443" lab_wan sh -c "ss -Hltn | grep -q '$K_IP:443 '"
 
 sock() { echo "$LAB_DIR/run/agents/$1/agent.sock"; }
 ns_of() { case $1 in coder-1) echo a1 ;; tester-1) echo a2 ;; esac; }
@@ -46,6 +51,10 @@ api() {
 }
 json() { "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 audited() { grep '"kind":"audit"' "$LAB_DIR/decisions.log" | grep -q "$1"; }
+locked_set() { lab_host nft list set inet outcall locked; }
+locked_drops() {
+	lab_host nft list counter inet outcall locked-dropped | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+}
 
 # probe NS NAME tcp|udp PORT HOST: a flow of NS to HOST's address, through a
 # direct_ip grant the name's resolution makes; waits until it carries data.
@@ -152,7 +161,26 @@ expect_status "a flush needs exactly one target" 2 oc_cli grants flush --agent c
 expect_ok "the flush is audited" audited '"path":"agent coder","verdict":"flush".*"reason":"suspicious'
 bystander_runs "after the flush"
 
-# -- 3. lockdown -------------------------------------------------------------
+# -- 3. the kernel's set of locked-down containers ----------------------------
+# With outcalld stopped, so that nothing but the tables acts: an element of
+# set `locked` alone stops an established flow a grant let through, on a
+# port (443) the guard lets through towards the services (so the forward
+# chain's drop is what stops it), in both directions.
+lab_host nft add element inet outcall dip-api-direct "{ 10.200.0.2 . $K_IP . 443 timeout 120s }" ||
+	lab_fatal "cannot add a grant by hand"
+lab_bg a1 k-tcp "$PY" "$here/lib/flowprobe.py" tcp "$K_IP" 443 "$LAB_DIR/k-tcp.out" --max 400
+lab_wait 20 "coder's flow to $K_IP:443 carries data" grep -q '^ok ' "$LAB_DIR/k-tcp.out"
+kill -STOP "$OC_PID"
+lab_host nft add element inet outcall locked "{ 10.200.0.2 }" || lab_fatal "cannot lock by hand"
+expect_ok "the locked set alone cuts coder's established flow" lab_poll 10 dead k-tcp
+expect_match "while its grant still exists" "10.200.0.2 . $K_IP . 443" \
+	"$(lab_host nft list set inet outcall dip-api-direct)"
+expect_ok "tester's flows run on" moving b-tcp
+lab_host nft delete element inet outcall locked "{ 10.200.0.2 }"
+lab_host nft delete element inet outcall dip-api-direct "{ 10.200.0.2 . $K_IP . 443 }"
+kill -CONT "$OC_PID"
+
+# -- 4. lockdown -------------------------------------------------------------
 probe a1 l-tcp tcp 7070 api.lab.test
 probe a1 l-udp udp 7081 api.lab.test
 # a proxy tunnel of coder's, open across the lockdown
@@ -161,6 +189,11 @@ lab_bg a1 tunnel curl -s --max-time 60 -x http://10.200.0.1:8080 --cacert "$LAB_
 lab_wait 10 "coder's tunnel is open" sh -c "$OC_OUTCALL --socket $OC_SOCK --json proxy status | grep -q '\"tunnels\":{\"open\":[1-9]'"
 t0=$(now)
 expect_ok "lock coder down" oc_cli lockdown on --agent coder --reason "exfiltration suspected"
+t1=$(now)
+# no wait: the kernel drops coder's packets before the command returns
+expect_match "the kernel holds coder as locked when the command returns" \
+	'10.200.0.2 comment "coder-1"' "$(locked_set)"
+echo "measured: lockdown on returned after $("$PY" -c 'import sys; print(round((float(sys.argv[2]) - float(sys.argv[1])) * 1000))' "$t0" "$t1") ms, coder in the kernel's locked set"
 # revoked by the command itself, not later by the watch
 expect_match "lockdown counts" "locked down agent coder: 1 containers now, 2 grants revoked" "$LAB_OUT"
 flows_die lockdown "$t0" l-tcp l-udp
@@ -170,6 +203,8 @@ expect_match "by the lockdown" '"layer":"tls","agent":"coder".*"reason":"locked 
 
 locked_everywhere() {
 	local when=$1
+	expect_match "$when: the kernel holds coder as locked" '10.200.0.2 comment "coder-1"' \
+		"$(locked_set)"
 	expect_eq "$when: DNS refuses coder" "NXDOMAIN" \
 		"$(lab_in a1 dig +time=2 +tries=1 web.lab.test | grep -o 'status: [A-Z]*' | cut -d' ' -f2)"
 	expect_match "$when: the DNS answer names the lockdown" 'rule "lockdown"' \
@@ -201,18 +236,55 @@ expect_ok "the lockdown is audited" audited \
 	'"path":"agent coder","verdict":"lockdown on".*"reason":"exfiltration suspected'
 bystander_runs "during the lockdown"
 # A DNS answer judged just before the lockdown may add its grant just
-# after: the daemon's watch revokes such a grant (here one added by hand).
-lab_host nft add element inet outcall dip-api-direct "{ 10.200.0.2 . $LAB_IP_WEB . 7070 timeout 60s }" ||
-	lab_fatal "cannot add a grant by hand"
-expect_ok "a grant a locked container got anyway is revoked by the watch" lab_poll 5 \
-	grep -q "revoked 1 direct_ip grants of locked-down containers" "$LAB_DIR/outcalld.log"
-expect_nomatch "and is gone" "10.200.0.2 " "$(oc_cli grants)"
-
+# after. The kernel drops coder's packets while such a grant lives: here
+# grants are added by hand with outcalld stopped, so nothing revokes them
+# while coder tries them.
+# race_round N WHAT: coder's TCP, UDP and HTTPS (which a grant would
+# exempt from the redirect) through live grants pass no packet.
+race_round() {
+	local r=$1 what=$2 drops0
+	lab_host nft add element inet outcall dip-api-direct "{ 10.200.0.2 . $LAB_IP_WEB . 7070 timeout 60s, \
+10.200.0.2 . $LAB_IP_WEB . 7081 timeout 60s, 10.200.0.2 . $LAB_IP_WEB . 443 timeout 60s }" ||
+		lab_fatal "cannot add grants by hand"
+	drops0=$(locked_drops)
+	lab_capture_start "race$r" up0 wan "src host $LAB_IP_HOST and ((tcp dst port 7070 and src port 4017$r) or (udp dst port 7081 and src port 4018$r) or (tcp dst port 443 and src port 4044$r))"
+	expect_fail "$what: coder's new TCP flow through a live grant does not pass the kernel" \
+		lab_in a1 "$PY" "$here/lib/flowprobe.py" tcp "$LAB_IP_WEB" 7070 \
+		"$LAB_DIR/race$r-tcp.out" --sport "4017$r" --tries 5
+	expect_fail "$what: nor its UDP" lab_in a1 "$PY" "$here/lib/flowprobe.py" udp "$LAB_IP_WEB" \
+		7081 "$LAB_DIR/race$r-udp.out" --sport "4018$r" --tries 5
+	expect_fail "$what: nor its HTTPS to a granted address" lab_in a1 curl -sk --max-time 3 \
+		--local-port "4044$r" "https://$LAB_IP_WEB/"
+	expect_eq "$what: no packet of coder reached the internet through the grants" 0 \
+		"$(lab_capture_count "race$r")"
+	expect_match "$what: while the grants still exist" "10.200.0.2 . $LAB_IP_WEB . 7081" \
+		"$(lab_host nft list set inet outcall dip-api-direct)"
+	expect_ok "$what: the kernel counted its drops" test "$(locked_drops)" -gt "$drops0"
+}
+kill -STOP "$OC_PID"
+race_round 1 "outcalld stopped"
+kill -CONT "$OC_PID"
+expect_ok "once outcalld runs again, its watch revokes them" lab_poll 5 \
+	grep -q "revoked 3 direct_ip grants of locked-down containers" "$LAB_DIR/outcalld.log"
+expect_nomatch "and they are gone" "10.200.0.2 " "$(oc_cli grants)"
 lab_stop outcalld KILL
 expect_status "while outcalld is dead, coder's flows do not pass either" 1 lab_in a1 "$PY" \
 	"$here/lib/flowprobe.py" tcp "$LAB_IP_WEB" 7070 "$LAB_DIR/dead-tcp.out" --tries 5
 bystander_runs "while outcalld is dead" nodaemon
+expect_match "while outcalld is dead, the kernel holds coder as locked" \
+	'10.200.0.2 comment "coder-1"' "$(locked_set)"
+# The guard's drops and the redirect without exemption hold on their own:
+# with the forward chain's lockdown rules removed, nothing passes either
+# (the start replaces the tables whole).
+oc_del_rule inet forward "nothing of a locked-down container"
+oc_del_rule inet forward "nor is anything forwarded to a locked-down"
+race_round 2 "forward chain's lockdown rules removed"
+# someone takes coder out of the set meanwhile: the start puts it back
+# from lockdown.json before any layer serves
+lab_host nft delete element inet outcall locked "{ 10.200.0.2 }" || lab_fatal "cannot unlock by hand"
 oc_start
+expect_match "the start put the forward chain's lockdown rules back" 'nothing of a locked-down' \
+	"$(lab_host nft list chain inet outcall forward)"
 locked_everywhere "after SIGKILL and restart" 2
 bystander_runs "after the restart"
 expect_ok "reload the rules" oc_cli rules reload
@@ -226,18 +298,21 @@ expect_ok "coder reaches web again" lab_curl a1 https://web.lab.test/
 expect_ok "lifting is audited" audited '"path":"agent coder","verdict":"lockdown off".*"reason":"cleared'
 expect_status "lifting what is not on is an error" 1 oc_cli lockdown off --agent coder
 expect_match "status is quiet again" '"lockdowns":\[\]' "$(oc_cli --json status)"
+expect_nomatch "the kernel's locked set is empty again" 'elements' "$(locked_set)"
 
 # lockdown of a network covers a container attached afterwards
 expect_ok "a second network" oc_cli network create quarantine
 expect_ok "lock it down" oc_cli lockdown on --network quarantine --reason "all of it"
 lab_agent a3
 oc_attach a3 quarantine late-1
+expect_match "a container attached later is in the kernel's locked set at once" \
+	'comment "late-1"' "$(locked_set)"
 expect_eq "a container attached later is covered at once" "NXDOMAIN" \
 	"$(lab_in a3 dig +time=2 +tries=1 web.lab.test | grep -o 'status: [A-Z]*' | cut -d' ' -f2)"
 expect_ok "lift every lockdown" oc_cli lockdown off --all
 expect_ok "late reaches web once lifted" lab_poll 5 lab_curl a3 https://web.lab.test/
 
-# -- 4. grant by hand --------------------------------------------------------
+# -- 5. grant by hand --------------------------------------------------------
 expect_fail "pkg is blocked for coder" lab_curl a1 https://pkg.lab.test/
 expect_status "--for is required" 2 oc_cli grant --agent coder --host pkg.lab.test
 expect_status "--for has a maximum" 1 oc_cli grant --agent coder --host pkg.lab.test --for 25h

@@ -28,6 +28,9 @@ Test(firewall, render_and_commit_are_the_same_ruleset, .init = nstest_enter)
 	oc_grant g = fwtest_grant("github-api", AGENT1, WEB, 443, 60000);
 	g.note = "api.github.com";
 	cr_assert_eq(oc_firewall_grant(fw, &g, 1), 0, "%s", oc_error_last()->message);
+	const uint32_t locked = AGENT2;
+	cr_assert_eq(oc_firewall_set_locked(fw, &locked, 1, NULL), 0, "%s",
+		oc_error_last()->message);
 	char *text;
 	cr_assert_eq(oc_firewall_render(fw, &text), 0, "%s", oc_error_last()->message);
 	char path[] = "/tmp/oc-render-XXXXXX";
@@ -41,6 +44,7 @@ Test(firewall, render_and_commit_are_the_same_ruleset, .init = nstest_enter)
 	cr_assert_str_eq(committed, loaded, "libnftnl commit and nft -f of the rendering differ\n"
 		"rendering:\n%s", text);
 	cr_assert(strstr(committed, "api.github.com"));
+	cr_assert(strstr(committed, "\"name\":\"locked\""), "%s", committed);
 	free(committed);
 	free(loaded);
 	free(text);
@@ -252,6 +256,63 @@ Test(firewall, detach_takes_the_grants_along, .init = nstest_enter)
 	cr_assert_eq(nstest_sh(out, sizeof(out), "nft list set bridge outcall containers"), 0);
 	cr_assert_null(strstr(out, "10.200.0.2 "), "%s", out);
 	cr_assert(strstr(out, "10.200.0.3"), "%s", out);
+	oc_firewall_free(fw);
+}
+
+static bool locked_in_kernel(const char *ip)
+{
+	char out[4096], cmd[128];
+	cr_assert_eq(nstest_sh(out, sizeof(out), "nft list set inet outcall locked"), 0, "%s", out);
+	snprintf(cmd, sizeof(cmd), "%s comment", ip);
+	return strstr(out, cmd) != NULL;
+}
+
+/* Set `locked` holds exactly the containers named last, across a reopen
+ * (a restarted daemon), a replace of the tables and a detach. */
+Test(firewall, locked_set_follows_the_lockdowns, .init = nstest_enter)
+{
+	oc_firewall *fw = fwtest_open(NULL);
+	cr_assert_eq(oc_firewall_apply(fw, &gh, 1), 0, "%s", oc_error_last()->message);
+	const uint32_t both[] = { AGENT1, AGENT2, 0x0ac80063u /* not attached */ };
+	size_t changed = 99;
+	cr_assert_eq(oc_firewall_set_locked(fw, both, 1, &changed), 0, "%s",
+		oc_error_last()->message);
+	cr_assert_eq(changed, 1);
+	cr_assert(locked_in_kernel("10.200.0.2"));
+	cr_assert_not(locked_in_kernel("10.200.0.3"));
+	cr_assert_eq(oc_firewall_set_locked(fw, both, 1, &changed), 0);
+	cr_assert_eq(changed, 0, "nothing to change, nothing committed");
+	oc_firewall_free(fw);
+
+	cr_assert_eq(oc_firewall_open(NULL, &fw), 0, "%s", oc_error_last()->message);
+	cr_assert_eq(oc_firewall_apply(fw, &gh, 1), 0, "%s", oc_error_last()->message);
+	cr_assert(locked_in_kernel("10.200.0.2"), "a reopened firewall's replace keeps the lock");
+	/* one locked more, one unlocked: the unknown address is ignored */
+	cr_assert_eq(oc_firewall_set_locked(fw, both + 1, 2, &changed), 0, "%s",
+		oc_error_last()->message);
+	cr_assert_eq(changed, 2);
+	cr_assert_not(locked_in_kernel("10.200.0.2"));
+	cr_assert(locked_in_kernel("10.200.0.3"));
+	/* someone removed the element: unlocking still succeeds */
+	cr_assert_eq(nstest_sh(NULL, 0, "nft delete element inet outcall locked '{ 10.200.0.3 }'"),
+		0);
+	cr_assert_eq(oc_firewall_set_locked(fw, NULL, 0, &changed), 0, "%s",
+		oc_error_last()->message);
+	cr_assert_eq(oc_firewall_set_locked(fw, both, 2, &changed), 0);
+	cr_assert_eq(oc_firewall_del_member(fw, AGENT1), 0, "%s", oc_error_last()->message);
+	cr_assert_not(locked_in_kernel("10.200.0.2"), "a detach takes its lock along");
+	cr_assert(locked_in_kernel("10.200.0.3"));
+	oc_firewall_free(fw);
+}
+
+/* A container added locked is in set `locked` in the same transaction. */
+Test(firewall, a_member_added_locked_is_locked_at_once, .init = nstest_enter)
+{
+	oc_firewall *fw = fwtest_open(NULL);
+	cr_assert_eq(oc_firewall_apply(fw, &gh, 1), 0, "%s", oc_error_last()->message);
+	struct oc_nft_member m = { "late-1", "oc0-4", { 2, 0, 10, 200, 0, 4 }, 0x0ac80004u, true };
+	cr_assert_eq(oc_firewall_add_member(fw, &m), 0, "%s", oc_error_last()->message);
+	cr_assert(locked_in_kernel("10.200.0.4"));
 	oc_firewall_free(fw);
 }
 
