@@ -164,11 +164,13 @@ OC_API int oc_proxy_get_stats(oc_proxy *p, oc_proxy_stats *out);
  * many were closed. Loop thread only. */
 OC_API size_t oc_proxy_close_peer(oc_proxy *p, struct in_addr ip, const char *reason);
 
-/* Judges every open tunnel again with the live rules and lockdowns, and
- * closes those they no longer allow (each with its decision record): a
- * revoked or changed rule ends the tunnels it opened. Call after each
- * publish of new rules. Plain HTTP needs none: each request is judged.
- * Returns how many were closed. Loop thread only. */
+/* Judges every open tunnel and every running plain HTTP exchange (request
+ * going up or response coming down, a long download included) again with
+ * the live rules and lockdowns, on what they were judged on (host, port,
+ * method, path, headers, body size), and closes those they no longer
+ * allow, each with its decision record: a revoked or changed rule ends
+ * what it opened. Call after each publish of new rules. Returns how many
+ * were closed. Loop thread only. */
 OC_API size_t oc_proxy_rejudge(oc_proxy *p);
 
 /* Closes the listeners and every connection (in-flight requests and

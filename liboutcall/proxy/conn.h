@@ -203,6 +203,12 @@ struct px_record {
 	char *strings;
 	uint64_t up0, down0;      /* the directions' byte counts when it opened */
 	oc_container *ctr;        /* reference, NULL for an unknown peer */
+	/* An allowed plain HTTP request, for judging it again while its
+	 * exchange runs: its headers (one allocation) and body size. */
+	bool http_allowed;
+	char *headers;
+	oc_map header_map;
+	int64_t body_size;
 };
 
 /* What the decision said, for the connection's next steps. */
@@ -333,9 +339,11 @@ void px_judge_http(struct px_conn *c, oc_context *ctx, struct px_verdict *v);
  * the hello) or a CONNECT's hello (connect true), or a redirected hello
  * (connect false). */
 void px_judge_tls(struct px_conn *c, oc_context *ctx, bool connect, struct px_verdict *v);
-/* Would the live rules (and lockdowns) still open this tunnel? Judged on
- * the host and port its record holds, for its container. */
-bool px_tunnel_still_allowed(struct px_conn *c);
+/* Why the live rules (and lockdowns) would not let an open tunnel or a
+ * running plain HTTP exchange through any more, or NULL while they do (or
+ * the connection carries neither). Judged on what its record holds, for
+ * its container. */
+const char *px_no_longer_allowed(struct px_conn *c);
 /* http.body_size as rules see it at head time: Content-Length, INT64_MAX
  * for a chunked body (its size is not known yet), 0 without a body. */
 int64_t px_body_size(const oc_http_request *r);
@@ -415,6 +423,9 @@ int px_record_open(struct px_conn *c, oc_event_layer layer, const char *host, ui
  * the record takes over). */
 void px_record_decided(struct px_conn *c, const char *rule, oc_event_verdict verdict,
 	const char *reason, uint64_t generation, oc_container *ctr);
+/* Keeps what an allowed plain HTTP request was judged on beyond its head
+ * (headers, body size), for px_no_longer_allowed. 0 or OC_ENOMEM. */
+int px_record_keep_http(struct px_conn *c, const oc_context *ctx);
 /* Emits and closes the record; `reason` if it has none. */
 void px_record_emit(struct px_conn *c, const char *reason);
 /* A security event about the connection (not a decision). */

@@ -171,7 +171,7 @@ static void serve(struct px_conn *c, struct px_http_ctx *h, uint16_t port)
 		px_reply_blocked(c, v.refused, keep);
 		return;
 	}
-	if (forward(c, h->host, port) < 0) {
+	if (px_record_keep_http(c, &h->ctx) < 0 || forward(c, h->host, port) < 0) {
 		px_conn_close(c, "out of memory");
 		return;
 	}

@@ -166,21 +166,53 @@ int64_t px_body_size(const oc_http_request *r)
 	}
 }
 
-bool px_tunnel_still_allowed(struct px_conn *c)
+/* The judge again, for the record's container, with the live rules. */
+static bool still_allowed(struct px_conn *c, oc_context *ctx)
+{
+	uint64_t gen;
+	oc_judgment j;
+	oc_ruleset *rs = oc_judge_live(c->p->svc.rules, c->p->svc.registry, c->rec.ctr, ctx,
+		c->kind == OC_PROXY_EXPLICIT, &j, &gen);
+	oc_ruleset_unref(rs);
+	return j.allowed;
+}
+
+static bool tunnel_still_allowed(struct px_conn *c)
 {
 	oc_context ctx;
 	char hostbuf[OC_HOSTNAME_MAX], snibuf[OC_HOSTNAME_MAX];
 	/* the record's host is the one the tunnel was judged on (a CONNECT's
 	 * SNI had to equal it; a redirected tunnel's is its SNI or address) */
-	if (!c->rec.ctr || oc_context_for_tls(&ctx, hostbuf, c->rec.host, c->rec.port, NULL,
-	    snibuf) < 0)
+	return c->rec.ctr && oc_context_for_tls(&ctx, hostbuf, c->rec.host, c->rec.port, NULL,
+		snibuf) == 0 && still_allowed(c, &ctx);
+}
+
+/* The request as it was judged: the record's host, port, method and
+ * origin-form path, and the headers and body size kept with it. */
+static bool exchange_still_allowed(struct px_conn *c)
+{
+	oc_context ctx;
+	char hostbuf[OC_HOSTNAME_MAX];
+	const struct px_record *r = &c->rec;
+	if (!r->ctr || oc_context_for_http(&ctx, hostbuf, r->host, r->port, r->method, r->path) < 0)
 		return false;
-	uint64_t gen;
-	oc_judgment j;
-	oc_ruleset *rs = oc_judge_live(c->p->svc.rules, c->p->svc.registry, c->rec.ctr, &ctx,
-		c->kind == OC_PROXY_EXPLICIT, &j, &gen);
-	oc_ruleset_unref(rs);
-	return j.allowed;
+	ctx.http_headers = r->header_map;
+	ctx.http_body_size = r->body_size;
+	return still_allowed(c, &ctx);
+}
+
+const char *px_no_longer_allowed(struct px_conn *c)
+{
+	if (c->phase == PH_TUNNEL)
+		return tunnel_still_allowed(c) ? NULL :
+			"the rules no longer allow this tunnel (revoked or changed)";
+	/* a request on its way up or its answer on its way down: a long
+	 * download ends with the permission, not when it is done */
+	bool running = c->phase == PH_RESOLVE || c->phase == PH_CONNECT ||
+		c->phase == PH_EXCHANGE;
+	if (!running || !c->rec.active || !c->rec.http_allowed || exchange_still_allowed(c))
+		return NULL;
+	return "the rules no longer allow this request (revoked or changed)";
 }
 
 void px_judge_tls(struct px_conn *c, oc_context *ctx, bool connect, struct px_verdict *v)

@@ -123,9 +123,10 @@ size_t oc_proxy_rejudge(oc_proxy *p)
 	size_t n = 0;
 	for (struct px_conn *c = p->conns, *next; c; c = next) {
 		next = c->next;
-		if (c->closed || c->phase != PH_TUNNEL || px_tunnel_still_allowed(c))
+		const char *why = c->closed ? NULL : px_no_longer_allowed(c);
+		if (!why)
 			continue;
-		px_conn_close(c, "the rules no longer allow this tunnel (revoked or changed)");
+		px_conn_close(c, why);
 		n++;
 	}
 	return n;

@@ -94,6 +94,32 @@ static void fill(struct px_conn *c, oc_event *ev, char *peer)
 	ev->generation = r->generation;
 }
 
+int px_record_keep_http(struct px_conn *c, const oc_context *ctx)
+{
+	struct px_record *r = &c->rec;
+	const oc_map *m = &ctx->http_headers;
+	size_t bytes = m->count * sizeof(oc_kv);
+	for (size_t i = 0; i < m->count; i++)
+		bytes += strlen(m->items[i].key) + strlen(m->items[i].value) + 2;
+	char *mem = malloc(bytes ? bytes : 1);
+	if (!mem)
+		return oc_error_nomem();
+	oc_kv *kv = (oc_kv *)(void *)mem;
+	char *s = mem + m->count * sizeof(oc_kv);
+	for (size_t i = 0; i < m->count; i++) {
+		size_t lk = strlen(m->items[i].key) + 1, lv = strlen(m->items[i].value) + 1;
+		kv[i].key = memcpy(s, m->items[i].key, lk);
+		kv[i].value = memcpy(s + lk, m->items[i].value, lv);
+		s += lk + lv;
+	}
+	free(r->headers);
+	r->headers = mem;
+	r->header_map = (oc_map){ kv, m->count };
+	r->body_size = ctx->http_body_size;
+	r->http_allowed = true;
+	return 0;
+}
+
 void px_record_emit(struct px_conn *c, const char *reason)
 {
 	struct px_record *r = &c->rec;
@@ -119,6 +145,7 @@ void px_record_emit(struct px_conn *c, const char *reason)
 	if (r->ctr)
 		oc_container_unref(r->ctr);
 	free(r->strings);
+	free(r->headers);
 	*r = (struct px_record){ 0 };
 }
 

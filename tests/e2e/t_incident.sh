@@ -36,11 +36,14 @@ for p in 7081 7082; do
 	lab_bg wan "udp$p" "$PY" "$here/lib/flowprobe.py" udp-echo "$LAB_IP_WEB" $p
 done
 lab_wait 5 "the echo servers" lab_wan sh -c "ss -Hltn | grep -q ':7072 ' && ss -Hlun | grep -q ':7082 '"
-# one more address on wan, with a TCP echo server on 443 (section 3)
+# one more address on wan: a TCP echo server on 443 (section 3) and
+# slow.lab.test, whose answers are long downloads (section 1)
 K_IP=198.18.1.81
 lab_wan ip addr add "$K_IP/32" dev lo || lab_fatal "cannot add $K_IP to wan"
 lab_bg wan tcp443 socat "TCP-LISTEN:443,bind=$K_IP,fork,reuseaddr" EXEC:cat
-lab_wait 5 "the echo server on $K_IP:443" lab_wan sh -c "ss -Hltn | grep -q '$K_IP:443 '"
+lab_bg wan slow80 "$PY" "$here/lib/flowprobe.py" slow-http "$K_IP" 80
+lab_wait 5 "the servers on $K_IP" lab_wan sh -c "ss -Hltn | grep -q '$K_IP:443 ' && ss -Hltn | grep -q '$K_IP:80 '"
+lab_dns_set slow.lab.test "$K_IP"
 
 sock() { echo "$LAB_DIR/run/agents/$1/agent.sock"; }
 ns_of() { case $1 in coder-1) echo a1 ;; tester-1) echo a2 ;; esac; }
@@ -144,6 +147,27 @@ chk=$(api coder-1 POST /v1/check '{"url": "https://evil.lab.test/"}')
 expect_match "the next check gives the reason" \
 	"access request $hid for evil.lab.test was revoked by the operator: not needed any more" "$chk"
 expect_status "only an approved request can be revoked" 1 oc_cli requests revoke "$hid"
+
+# Plain HTTP downloads running under an approval, through the explicit and
+# the transparent proxy, from a slow server, are cut when it is revoked,
+# not left to finish.
+h80=$(api coder-1 POST /v1/requests '{"host": "slow.lab.test", "port": 80, "justification": "e2e: a download"}' | json 'd["id"]')
+expect_ok "approve coder's plain HTTP request" oc_cli requests approve "$h80"
+lab_bg a1 dl-explicit curl -s --max-time 60 -x http://10.200.0.1:8080 \
+	-o "$LAB_DIR/dl-explicit.bin" http://slow.lab.test/big
+lab_bg a1 dl-transparent curl -s --max-time 60 --resolve "slow.lab.test:80:$K_IP" \
+	-o "$LAB_DIR/dl-transparent.bin" http://slow.lab.test/big
+lab_wait 10 "both downloads carry data" test -s "$LAB_DIR/dl-explicit.bin" -a -s "$LAB_DIR/dl-transparent.bin"
+ended() { ! lab__alive "${LAB_BG_PID[$1]}"; }
+t0=$(now)
+expect_ok "revoke it" oc_cli requests revoke "$h80" --reason "download no longer needed"
+for dl in dl-explicit dl-transparent; do
+	expect_ok "revoke: the running download ($dl) is cut" lab_poll 10 ended "$dl"
+	echo "measured: revoke -> $dl cut after $("$PY" -c 'import sys,time; print(round((time.time() - float(sys.argv[1])) * 1000))' "$t0") ms (or less)"
+	expect_ok "revoke: $dl got part of it only" test "$(stat -c %s "$LAB_DIR/$dl.bin")" -lt $((64 << 20))
+done
+expect_match "the decision records say why" '"layer":"http","agent":"coder".*"host":"slow.lab.test".*"reason":"the rules no longer allow this request' \
+	"$(cat "$LAB_DIR/decisions.log")"
 expect_ok "the audit record says who, what and why" audited \
 	"\"peer\":\"uid=0 user=root\".*\"path\":\"request $hid\".*\"verdict\":\"revoke\".*\"reason\":\"not needed any more"
 bystander_runs "after the revokes"

@@ -5,6 +5,10 @@ one UDP "connection" to an echo server, a ping every 20 ms.
   flowprobe.py tcp|udp HOST PORT LOG [--sport N] [--tries N] [--max SECONDS]
   flowprobe.py udp-echo ADDR PORT     (the server: echoes every datagram, 600 s;
                                       bound to ADDR so replies come from it)
+  flowprobe.py slow-http ADDR PORT    (an HTTP server whose every answer is a
+                                      long download: a body of 64 MiB sent
+                                      1 KiB every 20 ms, for a minute at most
+                                      or until the client goes; 600 s)
 
 LOG gets "connected", then one line per round: "ok T N" or "fail T N",
 T the wall-clock time (time.time()). After 5 failed rounds in a row the
@@ -16,6 +20,7 @@ after it started) or exits 1 with "no flow" in LOG.
 import os
 import socket
 import sys
+import threading
 import time
 
 
@@ -52,10 +57,41 @@ def udp_echo(addr, port):
             pass
 
 
+def trickle(c):
+    try:
+        c.settimeout(5)
+        c.recv(4096)
+        c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (64 << 20))
+        for _ in range(60 * 50):  # a bounded minute
+            c.sendall(b"x" * 1024)
+            time.sleep(0.02)
+    except OSError:
+        pass
+    c.close()
+
+
+def slow_http(addr, port):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((addr, port))
+    s.listen(16)
+    s.settimeout(1)
+    end = time.time() + 600  # a test's lifetime, bounded
+    while time.time() < end:
+        try:
+            c, _ = s.accept()
+        except OSError:
+            continue
+        threading.Thread(target=trickle, args=(c,), daemon=True).start()
+    sys.exit(0)
+
+
 def main():
     a = sys.argv[1:]
     if a[0] == "udp-echo":
         udp_echo(a[1], int(a[2]))
+    if a[0] == "slow-http":
+        slow_http(a[1], int(a[2]))
     proto, host, port, log = a[0], a[1], int(a[2]), a[3]
     opt = lambda name, default: int(a[a.index(name) + 1]) if name in a else default
     out = open(log, "a", buffering=1)
