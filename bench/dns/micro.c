@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 	BENCH("rate limit take", n, sink += oc_ratelimit_take(rl, "10.200.0.5", 10, (uint64_t)i_));
 	BENCH("blocked: parse + NXDOMAIN/SOA/EDE", n, {
 		oc_dns_query_parse(blocked, blen, &q);
-		sink += (size_t)oc_dns_respond_blocked(&q, "no-paste", NULL, 60, out,
+		sink += (size_t)oc_dns_respond_blocked(&q, "no-paste", NULL, NULL, 60, out,
 			oc_dns_response_limit(&q, false));
 	});
 	BENCH("cached: parse + lookup + chain + write", n, {

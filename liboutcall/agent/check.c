@@ -10,6 +10,7 @@
 
 #include <outcall/engine.h>
 
+#include "agent/revoked.h"
 #include "core/error.h"
 #include "engine/judge.h"
 #include "requests/ask.h"
@@ -97,6 +98,16 @@ static int build(const struct check_in *in, oc_context *ctx, char *host, char **
 	return rc;
 }
 
+size_t oc_agents_revoked_text(oc_agents *a, const char *agent, const char *host, char *buf,
+	size_t size)
+{
+	if (a->store)
+		return oc_req_revoked_text(a->store, agent, host, buf, size);
+	if (size)
+		buf[0] = '\0';
+	return 0;
+}
+
 static int64_t now_us(void)
 {
 	struct timespec t;
@@ -126,12 +137,11 @@ static void reason_text(const oc_agent_call *k, const oc_context *ctx, const oc_
 			cmd);
 	else
 		snprintf(buf, size, "no rule allows it (default block); ask for access: %s", cmd);
-	const oc_req *gone = k->a->store ? oc_req_store_revoked_for(k->a->store,
-		ctx->agent_name, ctx->network_hostname) : NULL;
+	char gone[OC_REQ_REVOKED_TEXT_MAX];
 	size_t n = strlen(buf);
-	if (gone && n < size)
-		snprintf(buf + n, size - n, " (access request %s for %s was revoked by the operator: "
-			"%s)", gone->id, gone->ask.host, gone->reason ? gone->reason : "no reason given");
+	if (oc_agents_revoked_text(k->a, ctx->agent_name, ctx->network_hostname, gone,
+	    sizeof(gone)) && n < size)
+		snprintf(buf + n, size - n, " (%s)", gone);
 }
 
 static void decide(oc_agent_call *k, oc_context *ctx)
@@ -144,7 +154,7 @@ static void decide(oc_agent_call *k, oc_context *ctx)
 	const oc_decision d = j.d;
 	const char *refusal = j.refusal;
 	bool allowed = j.allowed;
-	char reason[1024], layer_reason[48], id[OC_EVENT_ID_LEN];
+	char reason[1024 + OC_REQ_REVOKED_TEXT_MAX], layer_reason[48], id[OC_EVENT_ID_LEN];
 	if (j.locked)
 		oc_agent_lockdown_text(&j.lock, reason, sizeof(reason));
 	else

@@ -12,11 +12,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "agent/revoked.h"
 #include "core/atomicfile.h"
 #include "core/version.h"
 #include "daemon/docker.h"
 #include "daemon/fdbudget.h"
 #include "daemon/incident.h"
+#include "proxy/revoked.h"
 #include "requests/store.h"
 #include "state/state.h"
 
@@ -246,6 +248,14 @@ static int start_host_api(oc_daemon *d)
 	return rc ? step_failed("host API") : 0;
 }
 
+/* The proxy's block pages say what an agent's check says of a revoked
+ * approval (both on the daemon's loop). */
+static size_t revoked_text(void *arg, const char *agent, const char *host, char *buf,
+	size_t size)
+{
+	return oc_agents_revoked_text(arg, agent, host, buf, size);
+}
+
 static int reload_for_agents(void *arg)
 {
 	return oc_daemon_reload(arg);
@@ -267,6 +277,8 @@ static int start_agents(oc_daemon *d)
 	int rc = oc_agents_new(d->loop, &d->svc, &ac, &d->agents);
 	if (!rc)
 		rc = oc_agents_start(d->agents);
+	if (!rc)
+		oc_proxy_set_revoked(d->proxy, revoked_text, d->agents);
 	return rc ? step_failed("agent sockets") : 0;
 }
 

@@ -2,6 +2,7 @@
 #include "core/error.h"
 
 #include <stdio.h>
+#include <string.h>
 
 size_t oc_dns_response_limit(const oc_dns_query *q, bool tcp)
 {
@@ -82,13 +83,26 @@ int oc_dns_respond(const oc_dns_query *q, int rcode, const oc_dns_body *body,
 	return n;
 }
 
-size_t oc_dns_block_text(const char *rule_id, const char *name, const char *command, char *out,
-	size_t size)
+/* A lockdown's reason fits the text up to this length; a longer one is
+ * left to the agent socket (whoami), which has room for it. */
+#define LOCK_REASON_SHOWN 100
+
+size_t oc_dns_block_text(const char *rule_id, const char *lock_reason, const char *name,
+	const char *command, char *out, size_t size)
 {
 	int n;
 	if (!command)
 		command = OC_DNS_REQUEST_COMMAND;
-	if (rule_id)
+	if (lock_reason && strlen(lock_reason) <= LOCK_REASON_SHOWN)
+		n = snprintf(out, size, "outcall blocked %s: rule \"%s\": this agent is locked down "
+			"by the operator: %s; nothing is allowed and access requests are refused until "
+			"the operator lifts it", name, rule_id,
+			lock_reason[0] ? lock_reason : "no reason given");
+	else if (lock_reason)
+		n = snprintf(out, size, "outcall blocked %s: rule \"%s\": this agent is locked down "
+			"by the operator (`outcall-shim whoami` says why); nothing is allowed and access "
+			"requests are refused until the operator lifts it", name, rule_id);
+	else if (rule_id)
 		n = snprintf(out, size, "outcall blocked %s: rule \"%s\"; ask for access: "
 			"%s --host %s --why \"...\"", name, rule_id, command, name);
 	else
@@ -104,8 +118,8 @@ size_t oc_dns_block_text(const char *rule_id, const char *name, const char *comm
 static const uint8_t soa_mname[] = "\7outcall\7invalid";
 static const uint8_t soa_rname_label[] = "\12hostmaster";
 
-int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, const char *command,
-	uint32_t negative_ttl, uint8_t *out, size_t limit)
+int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, const char *lock_reason,
+	const char *command, uint32_t negative_ttl, uint8_t *out, size_t limit)
 {
 	uint8_t soa[64];
 	const size_t rdlen = sizeof(soa_mname) + (sizeof(soa_rname_label) - 1) + 2 + 20;
@@ -129,6 +143,7 @@ int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, const cha
 	char text[1024];
 	oc_dns_ede ede = { OC_DNS_EDE_BLOCKED, text, 0 };
 	if (q->edns)
-		ede.len = oc_dns_block_text(rule_id, q->name, command, text, sizeof(text));
+		ede.len = oc_dns_block_text(rule_id, lock_reason, q->name, command, text,
+			sizeof(text));
 	return oc_dns_respond(q, OC_DNS_RCODE_NXDOMAIN, &body, q->edns ? &ede : NULL, out, limit);
 }

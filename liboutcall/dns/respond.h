@@ -57,11 +57,12 @@ int oc_dns_respond(const oc_dns_query *q, int rcode, const oc_dns_body *body,
  * MINIMUM: negative_ttl) so resolvers cache the denial for that long
  * (RFC 2308), and with EDNS an Extended DNS Error 15 "Blocked" whose text
  * is oc_dns_block_text(). rule_id NULL means no rule matched (default);
- * command NULL means OC_DNS_REQUEST_COMMAND.
+ * lock_reason non-NULL means the agent is locked down (rule_id names the
+ * lockdown); command NULL means OC_DNS_REQUEST_COMMAND.
  * q must be OC_DNS_QUERY_OK.
  */
-int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, const char *command,
-	uint32_t negative_ttl, uint8_t *out, size_t limit);
+int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, const char *lock_reason,
+	const char *command, uint32_t negative_ttl, uint8_t *out, size_t limit);
 
 /*
  * The text an agent reads in the blocked answer, naming the rule or the
@@ -69,11 +70,14 @@ int oc_dns_respond_blocked(const oc_dns_query *q, const char *rule_id, const cha
  * oc_services.request_command; NULL: OC_DNS_REQUEST_COMMAND), e.g.
  *   outcall blocked evil.example: rule "no-paste"; ask for access: outcall-shim request --host evil.example --why "..."
  *   outcall blocked evil.example: default (no rule allows it); ask for access: outcall-shim request --host evil.example --why "..."
- * (the shim's syntax, as in the proxy's 403 page).
+ * (the shim's syntax, as in the proxy's 403 page). A locked-down agent
+ * (lock_reason non-NULL, "" for none given) is told so instead, with the
+ * reason when it is short, since a request would be refused:
+ *   outcall blocked evil.example: rule "lockdown": this agent is locked down by the operator: REASON; nothing is allowed and access requests are refused until the operator lifts it
  * Writes at most size bytes including the NUL; returns the length it
  * wrote without the NUL.
  */
-size_t oc_dns_block_text(const char *rule_id, const char *name, const char *command, char *out,
-	size_t size);
+size_t oc_dns_block_text(const char *rule_id, const char *lock_reason, const char *name,
+	const char *command, char *out, size_t size);
 
 #endif

@@ -130,19 +130,20 @@ static int servfail(oc_dns_server *s, const oc_dns_query *q, uint16_t code, cons
 
 /* The judge's verdict (engine/judge.h) on name for the container; a name
  * the context cannot hold is the default block, as is a rule set that is
- * not there yet. */
-static void decide(const oc_ruleset *rs, oc_registry *reg, const oc_container *c,
-	const char *name, const char *type, oc_decision *d)
+ * not there yet. True when the container is locked down: then *lock (may
+ * be NULL) is the lockdown. */
+static bool decide(const oc_ruleset *rs, oc_registry *reg, const oc_container *c,
+	const char *name, const char *type, oc_decision *d, struct oc_lock *lock)
 {
 	oc_context ctx;
 	char host[OC_HOSTNAME_MAX];
-	oc_judgment j;
-	if (oc_context_for_dns(&ctx, host, name, type) == 0) {
+	oc_judgment j = { .d = { .verdict = OC_ACTION_BLOCK, .rule_id = "default" } };
+	if (oc_context_for_dns(&ctx, host, name, type) == 0)
 		oc_judge(rs, reg, c, &ctx, false, &j);
-		*d = j.d;
-		return;
-	}
-	*d = (oc_decision){ .verdict = OC_ACTION_BLOCK, .rule_id = "default" };
+	*d = j.d;
+	if (j.locked && lock)
+		*lock = j.lock;
+	return j.locked;
 }
 
 /* CNAME targets are judged like the query name, for the same agent and
@@ -159,7 +160,7 @@ struct chain_check {
 static bool chain_allowed(void *arg, const char *name)
 {
 	struct chain_check *cc = arg;
-	decide(cc->rs, cc->reg, cc->c, name, cc->type, &cc->refused);
+	decide(cc->rs, cc->reg, cc->c, name, cc->type, &cc->refused, NULL);
 	if (cc->refused.verdict == OC_ACTION_ALLOW)
 		return true;
 	cc->refused_name = name;
@@ -179,7 +180,7 @@ static int answer_with(oc_dns_server *s, const oc_ruleset *rs, const oc_containe
 	const oc_dns_ede *e = NULL;
 	if (links < a->nlinks) {
 		s->st.cut++;
-		ede.len = oc_dns_block_text(cc.refused.rule ? cc.refused.rule_id : NULL,
+		ede.len = oc_dns_block_text(cc.refused.rule ? cc.refused.rule_id : NULL, NULL,
 			cc.refused_name, s->svc.request_command, o->text, sizeof(o->text));
 		e = &ede;
 		o->reason = o->text;
@@ -370,15 +371,19 @@ size_t oc_dns_srv_query(oc_dns_server *s, struct oc_dns_rules *rules, struct oc_
 		}
 		generation = rules->generation;
 		char type_buf[OC_DNS_TYPE_NAME_MAX];
-		decide(rules->rs, s->svc.registry, c, q.name, oc_dns_type_name(q.qtype, type_buf), &d);
+		struct oc_lock lock;
+		bool locked = decide(rules->rs, s->svc.registry, c, q.name,
+			oc_dns_type_name(q.qtype, type_buf), &d, &lock);
 		o.rule = d.rule_id;
 		if (d.verdict != OC_ACTION_ALLOW) {
 			s->st.blocked++;
 			o.verdict = OC_EVENT_VERDICT_BLOCK;
 			o.rcode = OC_DNS_RCODE_NXDOMAIN;
-			/* the default names no rule; a lockdown names itself */
+			/* the default names no rule; a lockdown names itself and
+			 * why, since asking for access would be refused */
 			n = oc_dns_respond_blocked(&q, strcmp(d.rule_id, "default") ? d.rule_id : NULL,
-				s->svc.request_command, s->cfg.blocked_ttl, out, limit);
+				locked ? lock.reason : NULL, s->svc.request_command,
+				s->cfg.blocked_ttl, out, limit);
 		} else {
 			o.verdict = OC_EVENT_VERDICT_ALLOW;
 			oc_dns_cache_key k = oc_dns_cache_key_of(&q, d.egress.allow_private_ips);

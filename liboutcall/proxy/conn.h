@@ -35,6 +35,7 @@
 #include "http/request.h"
 #include "http/response_parse.h"
 #include "loop/accept.h"
+#include "proxy/revoked.h"
 #include "sockets/sock.h"
 #include "resolve/resolve.h"
 #include "tls/clienthello.h"
@@ -111,6 +112,8 @@ struct oc_proxy {
 	oc_proxy_config cfg;
 	oc_services svc;
 	const char *request_command;
+	oc_proxy_revoked_fn revoked;   /* block pages: a revoked approval's text */
+	void *revoked_arg;
 	oc_resolver *resolver;
 	struct px_listener *listeners;
 	struct px_conn *conns;         /* every open connection */
@@ -353,9 +356,11 @@ int px_headers_map(oc_proxy *p, const oc_http_request *r, const char *buf, oc_ma
 
 /* ---- page.c ---- */
 /* The 403 for a record: what was blocked, the rule, the decision id and
- * the request command; `refused` for a peer that is not a container. */
+ * the request command (none for a lockdown, which refuses requests);
+ * `refused` for a peer that is not a container; `revoked` (or NULL) the
+ * text of an approval of this host the operator revoked. */
 int px_page_blocked(oc_buf *out, const char *command, const struct px_record *rec,
-	bool refused, bool keep, bool head);
+	const char *revoked, bool refused, bool keep, bool head);
 /* Emits the record and queues its 403; keep: read the next request after. */
 void px_reply_blocked(struct px_conn *c, bool refused, bool keep);
 /* Queues a plain-text error (400, 408, 431, 502, 503, 504...) with the

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "engine/judge.h"
 #include "http/response.h"
 
 /* Appends s as one shell word: bare when it is plainly safe, else in
@@ -58,8 +59,8 @@ static int target(oc_buf *b, const struct px_record *rec)
 	return oc_buf_printf(b, "%s http://%s:%u%s", rec->method, rec->host, rec->port, rec->path);
 }
 
-int px_page_blocked(oc_buf *out, const char *command, const struct px_record *rec, bool refused,
-	bool keep, bool head)
+int px_page_blocked(oc_buf *out, const char *command, const struct px_record *rec,
+	const char *revoked, bool refused, bool keep, bool head)
 {
 	oc_buf body = OC_BUF_INIT;
 	char id[OC_EVENT_ID_LEN];
@@ -75,9 +76,15 @@ int px_page_blocked(oc_buf *out, const char *command, const struct px_record *re
 			strcmp(rec->rule, "default") ? "" : " (no rule allows it)");
 	if (!rc && rec->reason && !refused)
 		rc = oc_buf_printf(&body, "Reason: %s.\n", rec->reason);
+	if (!rc && revoked && !refused)
+		rc = oc_buf_printf(&body, "Revoked: %s.\n", revoked);
 	if (!rc)
 		rc = oc_buf_printf(&body, "Decision: %s\n", id);
-	if (!rc && !refused) {
+	bool locked = strcmp(rec->rule, OC_LOCKDOWN_RULE) == 0;
+	if (!rc && !refused && locked)
+		rc = oc_buf_puts(&body, "Access requests are refused until the operator lifts the "
+			"lockdown (`outcall-shim whoami` says why).\n");
+	if (!rc && !refused && !locked) {
 		rc = oc_buf_puts(&body, "To ask the operator for access, run (with your reason in "
 			"place of ...):\n");
 		if (!rc)
@@ -127,8 +134,13 @@ void px_reply_blocked(struct px_conn *c, bool refused, bool keep)
 {
 	oc_buf b = OC_BUF_INIT;
 	c->rec.status = 403;
-	int rc = px_page_blocked(&b, c->p->request_command, &c->rec, refused, keep,
-		c->head_method);
+	char revoked[OC_PROXY_REVOKED_MAX] = "";
+	oc_proxy *p = c->p;
+	if (!refused && p->revoked && c->rec.ctr)
+		p->revoked(p->revoked_arg, oc_container_agent_name(c->rec.ctr), c->rec.host, revoked,
+			sizeof(revoked));
+	int rc = px_page_blocked(&b, p->request_command, &c->rec, revoked[0] ? revoked : NULL,
+		refused, keep, c->head_method);
 	px_record_emit(c, NULL);
 	queue_buf(c, &b, rc, keep);
 }

@@ -105,6 +105,12 @@ int oc_proxy_get_stats(oc_proxy *p, oc_proxy_stats *out)
 	return 0;
 }
 
+void oc_proxy_set_revoked(oc_proxy *p, oc_proxy_revoked_fn fn, void *arg)
+{
+	p->revoked = fn;
+	p->revoked_arg = arg;
+}
+
 size_t oc_proxy_close_peer(oc_proxy *p, struct in_addr ip, const char *reason)
 {
 	size_t n = 0;

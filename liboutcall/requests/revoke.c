@@ -70,3 +70,17 @@ const oc_req *oc_req_store_revoked_for(oc_req_store *s, const char *agent, const
 	}
 	return NULL;
 }
+
+size_t oc_req_revoked_text(oc_req_store *s, const char *agent, const char *host, char *buf,
+	size_t size)
+{
+	const oc_req *r = oc_req_store_revoked_for(s, agent, host);
+	if (!r || !size) {
+		if (size)
+			buf[0] = '\0';
+		return 0;
+	}
+	int n = snprintf(buf, size, "access request %s for %s was revoked by the operator: %s",
+		r->id, r->ask.host, r->reason ? r->reason : "no reason given");
+	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
+}

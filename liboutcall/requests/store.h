@@ -121,6 +121,14 @@ int oc_req_store_revoke(oc_req_store *s, const char *id, const char *by, const c
 /* The latest revoked host request that covered agent and host (normal
  * form), or NULL: what an agent's check of that host is told. */
 const oc_req *oc_req_store_revoked_for(oc_req_store *s, const char *agent, const char *host);
+/* What the agent is told about it, in its check and on the proxy's block
+ * page: "access request ID for HOST was revoked by the operator: REASON"
+ * (OC_REQ_REVOKED_TEXT_MAX holds it whole).
+ * Returns the length written (cut to size), 0 with buf "" when there is
+ * none. */
+#define OC_REQ_REVOKED_TEXT_MAX (OC_REQ_TEXT_MAX + 384)
+size_t oc_req_revoked_text(oc_req_store *s, const char *agent, const char *host, char *buf,
+	size_t size);
 
 /* The container a grant by hand is filed under. It must be a valid name
  * (it goes into the rule file's header); a container that took it would

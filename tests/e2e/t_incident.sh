@@ -150,7 +150,7 @@ expect_status "only an approved request can be revoked" 1 oc_cli requests revoke
 
 # Plain HTTP downloads running under an approval, through the explicit and
 # the transparent proxy, from a slow server, are cut when it is revoked,
-# not left to finish.
+# not left to finish; the next request's block page names the revocation.
 h80=$(api coder-1 POST /v1/requests '{"host": "slow.lab.test", "port": 80, "justification": "e2e: a download"}' | json 'd["id"]')
 expect_ok "approve coder's plain HTTP request" oc_cli requests approve "$h80"
 lab_bg a1 dl-explicit curl -s --max-time 60 -x http://10.200.0.1:8080 \
@@ -168,6 +168,11 @@ for dl in dl-explicit dl-transparent; do
 done
 expect_match "the decision records say why" '"layer":"http","agent":"coder".*"host":"slow.lab.test".*"reason":"the rules no longer allow this request' \
 	"$(cat "$LAB_DIR/decisions.log")"
+revoked_line="Revoked: access request $h80 for slow.lab.test was revoked by the operator: download no longer needed."
+expect_match "the explicit proxy's block page names the revocation" "$revoked_line" \
+	"$(lab_in a1 curl -s --max-time 5 -x http://10.200.0.1:8080 http://slow.lab.test/)"
+expect_match "so does the transparent proxy's" "$revoked_line" \
+	"$(lab_in a1 curl -s --max-time 5 --resolve "slow.lab.test:80:$K_IP" http://slow.lab.test/)"
 expect_ok "the audit record says who, what and why" audited \
 	"\"peer\":\"uid=0 user=root\".*\"path\":\"request $hid\".*\"verdict\":\"revoke\".*\"reason\":\"not needed any more"
 bystander_runs "after the revokes"
@@ -231,12 +236,17 @@ locked_everywhere() {
 		"$(locked_set)"
 	expect_eq "$when: DNS refuses coder" "NXDOMAIN" \
 		"$(lab_in a1 dig +time=2 +tries=1 web.lab.test | grep -o 'status: [A-Z]*' | cut -d' ' -f2)"
-	expect_match "$when: the DNS answer names the lockdown" 'rule "lockdown"' \
-		"$(lab_in a1 dig +time=2 +tries=1 web.lab.test)"
+	local dns page
+	dns=$(lab_in a1 dig +time=2 +tries=1 web.lab.test)
+	expect_match "$when: the DNS answer names the lockdown" 'rule "lockdown"' "$dns"
+	expect_match "$when: and says coder is locked down, and why" \
+		'locked down by the operator: exfiltration suspected; nothing is allowed' "$dns"
+	expect_nomatch "$when: and does not send coder to ask for access" 'ask for access' "$dns"
 	expect_fail "$when: the proxy refuses coder" lab_curl a1 \
 		--resolve "web.lab.test:443:$LAB_IP_WEB" https://web.lab.test/
-	expect_match "$when: the block page names the lockdown" 'Rule: lockdown' \
-		"$(lab_in a1 curl -s --max-time 5 -x http://10.200.0.1:8080 http://web.lab.test/)"
+	page=$(lab_in a1 curl -s --max-time 5 -x http://10.200.0.1:8080 http://web.lab.test/)
+	expect_match "$when: the block page names the lockdown" 'Rule: lockdown' "$page"
+	expect_nomatch "$when: nor does it send coder to ask for access" 'outcall-shim request' "$page"
 	expect_match "$when: the agent socket answers locked down" \
 		'locked down: exfiltration suspected' \
 		"$(api coder-1 POST /v1/check '{"url": "https://web.lab.test/"}')"

@@ -58,7 +58,7 @@ static void as_query(const uint8_t *data, size_t size)
 	if (v != OC_DNS_QUERY_OK)
 		return;
 	if (ends_blocked(q.name)) {
-		must_parse(oc_dns_respond_blocked(&q, size & 1 ? "toy" : NULL, NULL, 60, out,
+		must_parse(oc_dns_respond_blocked(&q, size & 1 ? "toy" : NULL, NULL, NULL, 60, out,
 			oc_dns_response_limit(&q, false)));
 		return;
 	}

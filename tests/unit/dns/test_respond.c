@@ -25,7 +25,7 @@ Test(respond, blocked_has_soa_and_ede_naming_rule)
 {
 	oc_dns_query q;
 	t_parsed_query(&q, "Evil.Example.", LDNS_RR_TYPE_A, 1232);
-	int n = oc_dns_respond_blocked(&q, "no-paste", NULL, 60, out,
+	int n = oc_dns_respond_blocked(&q, "no-paste", NULL, NULL, 60, out,
 		oc_dns_response_limit(&q, false));
 	cr_assert_gt(n, 0);
 	ldns_pkt *p = t_parse(out, (size_t)n);
@@ -64,7 +64,7 @@ Test(respond, blocked_by_default_text)
 {
 	oc_dns_query q;
 	t_parsed_query(&q, "x.test", LDNS_RR_TYPE_AAAA, 1232);
-	int n = oc_dns_respond_blocked(&q, NULL, NULL, 30, out, 1232);
+	int n = oc_dns_respond_blocked(&q, NULL, NULL, NULL, 30, out, 1232);
 	ldns_pkt *p = t_parse(out, (size_t)n);
 	uint16_t code;
 	char ede[1024];
@@ -77,19 +77,50 @@ Test(respond, blocked_by_default_text)
 Test(respond, blocked_text_names_the_embedders_command)
 {
 	char text[256];
-	size_t n = oc_dns_block_text("r1", "x.test", "myorch access", text, sizeof(text));
+	size_t n = oc_dns_block_text("r1", NULL, "x.test", "myorch access", text, sizeof(text));
 	cr_assert_str_eq(text, "outcall blocked x.test: rule \"r1\"; ask for access: "
 		"myorch access --host x.test --why \"...\"");
 	cr_assert_eq(n, strlen(text));
-	n = oc_dns_block_text(NULL, "x.test", "myorch access", text, 20);
+	n = oc_dns_block_text(NULL, NULL, "x.test", "myorch access", text, 20);
 	cr_assert_eq(n, 19, "cut to the buffer, NUL included");
+}
+
+/* A locked-down agent is told so, with the reason when it is short, and
+ * not told to ask for access: its requests would be refused. */
+Test(respond, blocked_text_of_a_lockdown)
+{
+	char text[512];
+	oc_dns_block_text("lockdown", "exfiltration suspected", "x.test", NULL, text, sizeof(text));
+	cr_assert_str_eq(text, "outcall blocked x.test: rule \"lockdown\": this agent is locked "
+		"down by the operator: exfiltration suspected; nothing is allowed and access requests "
+		"are refused until the operator lifts it");
+	oc_dns_block_text("lockdown", "", "x.test", NULL, text, sizeof(text));
+	cr_assert(strstr(text, "locked down by the operator: no reason given;"), "%s", text);
+	char reason[256];
+	memset(reason, 'r', 101);
+	reason[101] = '\0';
+	oc_dns_block_text("lockdown", reason, "x.test", NULL, text, sizeof(text));
+	cr_assert_null(strstr(text, reason), "a long reason is left to whoami: %s", text);
+	cr_assert(strstr(text, "locked down by the operator (`outcall-shim whoami` says why)"),
+		"%s", text);
+	cr_assert_null(strstr(text, "ask for access"), "%s", text);
+
+	oc_dns_query q;
+	t_parsed_query(&q, "x.test", LDNS_RR_TYPE_A, 1232);
+	int n = oc_dns_respond_blocked(&q, "lockdown", "exfiltration suspected", NULL, 30, out, 1232);
+	ldns_pkt *p = t_parse(out, (size_t)n);
+	uint16_t code;
+	char ede[1024];
+	cr_assert(t_ede(p, &code, ede, sizeof(ede)));
+	cr_assert(strstr(ede, "locked down by the operator: exfiltration suspected;"), "%s", ede);
+	ldns_pkt_free(p);
 }
 
 Test(respond, blocked_without_opt_has_no_ede)
 {
 	oc_dns_query q;
 	t_parsed_query(&q, "evil.example", LDNS_RR_TYPE_A, 0);
-	int n = oc_dns_respond_blocked(&q, "r1", NULL, 60, out, 512);
+	int n = oc_dns_respond_blocked(&q, "r1", NULL, NULL, 60, out, 512);
 	cr_assert_gt(n, 0);
 	cr_assert_eq(out[11], 0, "ARCOUNT must be 0 without OPT in the query");
 	ldns_pkt *p = t_parse(out, (size_t)n);
@@ -106,7 +137,7 @@ Test(respond, do_bit_copied)
 	oc_dns_query q;
 	cr_assert_eq(oc_dns_query_parse(w, len, &q), OC_DNS_QUERY_OK);
 	free(w);
-	int n = oc_dns_respond_blocked(&q, "r1", NULL, 60, out, 1232);
+	int n = oc_dns_respond_blocked(&q, "r1", NULL, NULL, 60, out, 1232);
 	ldns_pkt *p = t_parse(out, (size_t)n);
 	cr_assert(ldns_pkt_edns_do(p));
 	ldns_pkt_free(p);
@@ -124,7 +155,7 @@ Test(respond, long_blocked_answer_truncates_to_client_size)
 	oc_dns_query q;
 	t_parsed_query(&q, name, LDNS_RR_TYPE_A, 512);
 	size_t limit = oc_dns_response_limit(&q, false);
-	int n = oc_dns_respond_blocked(&q, rule, NULL, 60, out, limit);
+	int n = oc_dns_respond_blocked(&q, rule, NULL, NULL, 60, out, limit);
 	cr_assert_gt(n, 0);
 	cr_assert_leq((size_t)n, limit);
 	ldns_pkt *p = t_parse(out, (size_t)n);
@@ -135,7 +166,7 @@ Test(respond, long_blocked_answer_truncates_to_client_size)
 	ldns_pkt_free(p);
 
 	/* Over TCP the whole answer fits. */
-	n = oc_dns_respond_blocked(&q, rule, NULL, 60, out, oc_dns_response_limit(&q, true));
+	n = oc_dns_respond_blocked(&q, rule, NULL, NULL, 60, out, oc_dns_response_limit(&q, true));
 	p = t_parse(out, (size_t)n);
 	cr_assert_not(ldns_pkt_tc(p));
 	cr_assert_eq(ldns_pkt_nscount(p), 1);

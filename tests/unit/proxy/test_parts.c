@@ -15,7 +15,7 @@
 static char *page(const struct px_record *rec, bool refused, bool keep, bool head)
 {
 	oc_buf b = OC_BUF_INIT;
-	cr_assert_eq(px_page_blocked(&b, "outcall-shim request", rec, refused, keep, head), 0);
+	cr_assert_eq(px_page_blocked(&b, "outcall-shim request", rec, NULL, refused, keep, head), 0);
 	return oc_buf_steal(&b);
 }
 
@@ -74,6 +74,29 @@ Test(proxy_page, connect_refused_and_head)
 	p = page(&h, false, true, true);
 	cr_assert_not_null(strstr(p, "Content-Length: "));
 	cr_assert(strlen(strstr(p, "\r\n\r\n")) == 4, "a HEAD answer has no body bytes");
+	free(p);
+}
+
+/* A revoked approval is named with its reason; a lockdown's page does not
+ * send the agent to ask for access, which would be refused. */
+Test(proxy_page, revoked_approval_and_lockdown)
+{
+	oc_buf b = OC_BUF_INIT;
+	struct px_record rec = http_rec("/", "default", "GET");
+	cr_assert_eq(px_page_blocked(&b, "outcall-shim request", &rec, "access request r-1 for "
+		"api.example.com was revoked by the operator: leaked a token", false, true, false), 0);
+	char *p = oc_buf_steal(&b);
+	cr_assert_not_null(strstr(p, "Rule: default (no rule allows it)\nRevoked: access request "
+		"r-1 for api.example.com was revoked by the operator: leaked a token.\n"), "%s", p);
+	cr_assert_not_null(strstr(p, "outcall-shim request --host api.example.com"), "%s", p);
+	free(p);
+	struct px_record locked = http_rec("/", "lockdown", "GET");
+	locked.reason = "the operator locked this agent down";
+	p = page(&locked, false, true, false);
+	cr_assert_not_null(strstr(p, "Rule: lockdown\n"), "%s", p);
+	cr_assert_not_null(strstr(p, "Access requests are refused until the operator lifts the "
+		"lockdown"), "%s", p);
+	cr_assert_null(strstr(p, "outcall-shim request"), "%s", p);
 	free(p);
 }
 
