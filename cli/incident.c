@@ -223,10 +223,10 @@ const cli_cmd cli_lockdown_cmds[] = {
 	{ "on", "cut agents off from everything, at every layer, until turned off",
 		"(--agent NAME | --network NAME | --all) [--reason TEXT]",
 		"Locked containers: the kernel forwards nothing of theirs (set \"locked\", "
-		"before any grant or flow),\nthe DNS filter, the proxy and the agent socket refuse "
-		"everything (rule \"lockdown\"),\ntheir direct_ip grants are revoked, their "
-		"conntrack flows cut and their proxy connections closed;\nthe agent socket answers "
-		"\"locked down: REASON\". A container attached later is covered at once.\nThe "
+		"before any grant or flow); the DNS filter, the proxy and the agent socket refuse "
+		"everything (rule \"lockdown\"); their direct_ip grants are revoked, their "
+		"conntrack flows cut and their proxy connections closed; the agent socket answers "
+		"\"locked down: REASON\". A container attached later is covered at once. The "
 		"lockdown is kept in <state-dir>/lockdown.json: it survives restarts, crashes and "
 		"rule reloads.",
 		lockdown_opts, run_lockdown_on, NULL },
