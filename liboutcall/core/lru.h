@@ -7,6 +7,16 @@
  *
  * Keys are hashed with SipHash under a random per-table key, so a peer
  * that picks the keys (names, addresses) cannot aim them at one bucket.
+ *
+ * This is the library's hash table for anything keyed by what a peer
+ * sends. Four others stay, each for a need this one does not have: the
+ * engine's host index (engine/index.c: built once per rule set, never
+ * changed, sized exactly, probed on every decision); the firewall's grant
+ * index (kernel/grantidx.c: removal with tombstones and growth to the
+ * kernel's set size, no recency); the per-rule decision counts
+ * (events/hub.c: string keys the operator wrote, counters that are never
+ * evicted); and connections per peer (core/peercount.c: an entry must
+ * live exactly as long as its peer holds a slot, and an LRU table evicts).
  * The bucket array is sized once for the expected maximum of entries.
  *
  * Thread-safety: none; one owner thread per table.
@@ -17,10 +27,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "core/dlist.h"  /* oc_container_of */
 #include "core/siphash.h"
-
-#define oc_container_of(ptr, type, member) \
-	((type *)(void *)((char *)(ptr) - offsetof(type, member)))
 
 typedef struct oc_lru_node {
 	struct oc_lru_node *hnext;          /* next in the same bucket */

@@ -1,4 +1,6 @@
-/* Connections per peer (peercount.h). */
+/* Connections per peer (peercount.h). Chained buckets keyed by the peer's
+ * address; not core/lru.h, whose tables evict: a peer that holds slots must
+ * keep its count. Keys are container addresses, which Outcall assigns. */
 #include "core/peercount.h"
 
 #include <stdlib.h>

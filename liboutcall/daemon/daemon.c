@@ -64,6 +64,7 @@ int oc_daemon_new(const oc_daemon_config *cfg, oc_daemon **out)
 	oc_daemon *d = calloc(1, sizeof(*d));
 	if (!d)
 		return oc_error_nomem();
+	oc_dlist_init(&d->docker_jobs);
 	d->inotify_fd = -1;
 	int rc = oc_daemon_config_copy(cfg, &d->cfg, &d->cfg_storage);
 	if (rc) {

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "httpd/server.h"
+#include "core/dlist.h"
 #include "core/error.h"
 #include "incident/lockdown.h"
 
@@ -51,7 +52,7 @@ struct oc_daemon {
 	struct oc_reload_waiter *next_waiters;   /* API calls waiting for the next one */
 	bool reload_again;
 	struct oc_followers *followers; /* `decisions follow` streams (hostapi/events.c) */
-	struct oc_hostapi_job *docker_jobs; /* host API requests waiting on Docker (hostapi/jobs.c) */
+	oc_dlist docker_jobs;        /* host API requests waiting on Docker (hostapi/jobs.c) */
 	struct oc_dk *docker;        /* NULL: Docker off (docker.c) */
 	struct oc_kwatch *kwatch;    /* the watch over the kernel tables (kwatch.c) */
 	/* incident response (incident.c) */

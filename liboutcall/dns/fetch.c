@@ -1,6 +1,6 @@
 /* Upstream I/O for forward.h's state machine (fetch.h). */
 #include "dns/fetch.h"
-#include "dns/dlist.h"
+#include "core/dlist.h"
 #include "dns/forward.h"
 #include "core/error.h"
 #include "core/lru.h"

@@ -20,7 +20,7 @@
 #include "core/ratelimit.h"
 #include "loop/accept.h"
 #include "dns/cache.h"
-#include "dns/dlist.h"
+#include "core/dlist.h"
 #include "dns/fetch.h"
 #include "dns/filter.h"
 #include "sockets/sock.h"

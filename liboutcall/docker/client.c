@@ -26,7 +26,7 @@
 
 struct oc_docker_req {
 	oc_docker *d;
-	struct oc_docker_req *next, **pprev;
+	oc_dlist node;             /* in the client's reqs */
 	int fd;
 	uint64_t timer;
 	bool stream;
@@ -103,6 +103,8 @@ int oc_docker_new(oc_loop *loop, const oc_docker_options *o, oc_docker **out)
 	if (!d)
 		return oc_error_nomem();
 	d->loop = loop;
+	oc_dlist_init(&d->reqs);
+	oc_dlist_init(&d->watches);
 	strcpy(d->socket, o->socket);
 	d->timeout_ms = o->timeout_ms;
 	d->max_answer = o->max_answer;
@@ -141,11 +143,7 @@ static void unwatch(struct oc_docker_req *r)
 static void free_req(struct oc_docker_req *r)
 {
 	unwatch(r);
-	if (r->pprev) {
-		*r->pprev = r->next;
-		if (r->next)
-			r->next->pprev = r->pprev;
-	}
+	oc_dlist_remove(&r->node);
 	free(r->path);
 	free(r->body);
 	oc_buf_free(&r->out);
@@ -514,13 +512,20 @@ static void negotiated(oc_docker *d, int rc, int status, json_t *answer, void *a
 	char msg[1024];
 	snprintf(msg, sizeof(msg), "%s", rc ? oc_error_last()->message : "");
 	/* Callbacks below may add requests; only the ones waiting now are ours. */
-	for (struct oc_docker_req *r = d->reqs; r; r = r->next)
+	oc_dlist *n, *tmp;
+	oc_dlist_each(n, tmp, &d->reqs) {
+		struct oc_docker_req *r = oc_container_of(n, struct oc_docker_req, node);
 		if (r->waiting)
 			r->batch = true;
+	}
 	for (;;) {
-		struct oc_docker_req *r = d->reqs;
-		while (r && !r->batch)
-			r = r->next;
+		struct oc_docker_req *r = NULL;
+		oc_dlist_each(n, tmp, &d->reqs) {
+			r = oc_container_of(n, struct oc_docker_req, node);
+			if (r->batch)
+				break;
+			r = NULL;
+		}
 		if (!r)
 			break;
 		r->batch = r->waiting = false;
@@ -543,11 +548,7 @@ static struct oc_docker_req *new_req(oc_docker *d, const char *method, const cha
 	r->d = d;
 	r->fd = -1;
 	snprintf(r->method, sizeof(r->method), "%s", method);
-	r->next = d->reqs;
-	if (d->reqs)
-		d->reqs->pprev = &r->next;
-	r->pprev = &d->reqs;
-	d->reqs = r;
+	oc_dlist_push(&d->reqs, &r->node);
 	return r;
 }
 
@@ -724,10 +725,10 @@ void oc_docker_free(oc_docker *d)
 {
 	if (!d)
 		return;
-	while (d->watches)
-		oc_docker_watch_stop(d->watches);
-	while (d->reqs)
-		free_req(d->reqs);
+	while (!oc_dlist_empty(&d->watches))
+		oc_docker_watch_stop(oc_docker_watch_of(d->watches.next));
+	while (!oc_dlist_empty(&d->reqs))
+		free_req(oc_container_of(d->reqs.next, struct oc_docker_req, node));
 	free_paths(d->protected_paths);
 	free_paths(d->bind_dirs);
 	free(d);

@@ -6,11 +6,14 @@
 
 #include <jansson.h>
 
+#include "core/dlist.h"
 #include "core/error.h"
 #include "docker/docker.h"
 
 struct oc_docker_req;
 struct oc_docker_watch;
+/* The watch whose node (in oc_docker.watches) this is (events.c). */
+struct oc_docker_watch *oc_docker_watch_of(oc_dlist *node);
 struct oc_docker_kind;
 
 struct oc_docker {
@@ -26,8 +29,8 @@ struct oc_docker {
 	char api[16];
 	bool negotiating;
 	oc_docker_version version;
-	struct oc_docker_req *reqs;     /* every request in flight or waiting */
-	struct oc_docker_watch *watches;
+	oc_dlist reqs;                  /* every request in flight or waiting */
+	oc_dlist watches;
 };
 
 /*

@@ -13,7 +13,7 @@
 
 struct oc_docker_watch {
 	oc_docker *d;
-	struct oc_docker_watch *next, **pprev;
+	oc_dlist node;             /* in the client's watches */
 	oc_docker_watch_ops ops;
 	void *arg;
 	char path[512];
@@ -130,13 +130,14 @@ int oc_docker_watch_start(oc_docker *d, const char *const *types,
 		free(w);
 		return rc;
 	}
-	w->next = d->watches;
-	if (d->watches)
-		d->watches->pprev = &w->next;
-	w->pprev = &d->watches;
-	d->watches = w;
+	oc_dlist_push(&d->watches, &w->node);
 	*out = w;
 	return 0;
+}
+
+oc_docker_watch *oc_docker_watch_of(oc_dlist *node)
+{
+	return oc_container_of(node, oc_docker_watch, node);
 }
 
 void oc_docker_watch_stop(oc_docker_watch *w)
@@ -145,9 +146,7 @@ void oc_docker_watch_stop(oc_docker_watch *w)
 		return;
 	oc_docker_req_cancel(w->req);
 	oc_loop_timer_cancel(w->d->loop, w->retry_timer);
-	*w->pprev = w->next;
-	if (w->next)
-		w->next->pprev = w->pprev;
+	oc_dlist_remove(&w->node);
 	free(w);
 }
 

@@ -1,3 +1,6 @@
+/* The host index (index.h): open-addressed tables built once per rule set
+ * and never changed, so lookups need neither locks nor tombstones (why
+ * this is not core/lru.h: see there). Keys come from the operator's rules. */
 #include "engine/index.h"
 
 #include <stdint.h>

@@ -37,7 +37,8 @@ struct rule_count {
 
 #define MAX_RULE_COUNTS 65536
 
-/* Rule ids come from the operator's rule files: FNV-1a is enough. */
+/* Rule ids come from the operator's rule files: FNV-1a is enough, and a
+ * counter is never evicted, which core/lru.h tables do. */
 static size_t hash_str(const char *s)
 {
 	uint64_t h = 0xcbf29ce484222325ull;

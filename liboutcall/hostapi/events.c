@@ -1,5 +1,6 @@
 /* Host API: recent decisions, and `follow` streams fed from the ring. */
 #include "hostapi/hostapi.h"
+#include "core/grow.h"
 
 #include <stdatomic.h>
 #include <stdio.h>
@@ -47,14 +48,11 @@ static void collect_event(const oc_event *ev, void *arg)
 	size_t len = 0;
 	if (oc_event_to_json(ev, &c->json, &len, &c->json_cap) != 0)
 		return;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		size_t *g = realloc(c->starts, (cap + 1) * sizeof(*g));
-		if (!g)
-			return;
-		c->starts = g;
-		c->cap = cap;
-	}
+	/* one more than the events: starts[n] ends the last */
+	size_t *g = oc_grow(c->starts, &c->cap, c->n + 2, sizeof(*g));
+	if (!g)
+		return;
+	c->starts = g;
 	c->starts[c->n++] = c->out.len;
 	oc_buf_append(&c->out, c->json, len);
 	c->starts[c->n] = c->out.len;

@@ -65,7 +65,7 @@ void oc_hostapi_grant(oc_daemon *d, oc_api_request *r, const char *name);
 struct oc_hostapi_job {
 	oc_daemon *d;
 	oc_api_conn *conn;         /* NULL once the client went away */
-	struct oc_hostapi_job *next, **pprev;
+	oc_dlist node;             /* in the daemon's docker_jobs */
 	void (*free_extra)(struct oc_hostapi_job *job);
 };
 /* A job of `size` bytes (at least sizeof(struct oc_hostapi_job)),

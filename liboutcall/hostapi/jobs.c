@@ -9,9 +9,7 @@
 
 static void unlink_free(struct oc_hostapi_job *j)
 {
-	*j->pprev = j->next;
-	if (j->next)
-		j->next->pprev = j->pprev;
+	oc_dlist_remove(&j->node);
 	if (j->free_extra)
 		j->free_extra(j);
 	free(j);
@@ -37,11 +35,7 @@ void *oc_hostapi_job_new(oc_daemon *d, oc_api_request *r, size_t size)
 	}
 	j->d = d;
 	j->conn = r->conn;
-	j->next = d->docker_jobs;
-	if (j->next)
-		j->next->pprev = &j->next;
-	j->pprev = &d->docker_jobs;
-	d->docker_jobs = j;
+	oc_dlist_push(&d->docker_jobs, &j->node);
 	oc_api_defer(r->conn, job_closed, j);
 	return j;
 }
@@ -60,6 +54,6 @@ void oc_hostapi_job_end(void *job, int rc, int status, json_t *ok)
 
 void oc_hostapi_free_jobs(oc_daemon *d)
 {
-	while (d->docker_jobs)
-		unlink_free(d->docker_jobs);
+	while (!oc_dlist_empty(&d->docker_jobs))
+		unlink_free(oc_container_of(d->docker_jobs.next, struct oc_hostapi_job, node));
 }

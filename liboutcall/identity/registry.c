@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/grow.h"
 #include "identity/registry.h"
 #include "identity/lockdown.h"
 
@@ -98,16 +99,16 @@ void oc_registry_free(oc_registry *r)
 
 static int reserve(oc_registry *r)
 {
-	if (r->n < r->cap)
-		return 0;
-	size_t cap = r->cap ? r->cap * 2 : 16;
-	oc_container **a = realloc(r->by_ip, cap * sizeof(*a));
+	/* two arrays, one capacity: it moves only once both have grown */
+	size_t cap = r->cap;
+	oc_container **a = oc_grow(r->by_ip, &cap, r->n + 1, sizeof(*a));
 	if (!a)
-		return oc_error_nomem();
+		return OC_ENOMEM;
 	r->by_ip = a;
-	oc_container **b = realloc(r->by_name, cap * sizeof(*b));
+	cap = r->cap;
+	oc_container **b = oc_grow(r->by_name, &cap, r->n + 1, sizeof(*b));
 	if (!b)
-		return oc_error_nomem();
+		return OC_ENOMEM;
 	r->by_name = b;
 	r->cap = cap;
 	return 0;

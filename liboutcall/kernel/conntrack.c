@@ -1,6 +1,7 @@
 /* Conntrack over ctnetlink: a dump of the IPv4 table, then one delete per
  * picked flow, naming it by the original tuple exactly as the dump gave it. */
 #include "kernel/conntrack.h"
+#include "core/grow.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -89,16 +90,12 @@ static int flow_cb(const struct nlmsghdr *nlh, void *data)
 	f.reply_src = reply.src;
 	if (!d->pick(&f, d->arg))
 		return MNL_CB_OK;
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 64;
-		struct victim *v = realloc(d->v, cap * sizeof(*v));
-		if (!v) {
-			d->rc = oc_error_nomem();
-			return MNL_CB_ERROR;
-		}
-		d->v = v;
-		d->cap = cap;
+	struct victim *grown = oc_grow(d->v, &d->cap, d->n + 1, sizeof(*grown));
+	if (!grown) {
+		d->rc = OC_ENOMEM;
+		return MNL_CB_ERROR;
 	}
+	d->v = grown;
 	struct victim *v = &d->v[d->n++];
 	v->tuple_len = mnl_attr_get_len(orig);
 	memcpy(v->tuple, orig, v->tuple_len);

@@ -1,5 +1,6 @@
 /* Open addressing with linear probing; tombstones keep probe chains intact
- * and are swept by the next growth. */
+ * and are swept by the next growth. Not core/lru.h: grants are removed one
+ * by one and must never be evicted while the kernel holds them. */
 #include "kernel/grantidx.h"
 
 #include <stdbool.h>

@@ -1,4 +1,5 @@
 #include "kernel/nft_read.h"
+#include "core/grow.h"
 
 #include <errno.h>
 #include <libnftnl/chain.h>
@@ -24,16 +25,12 @@ struct vec {
 
 static void *vec_push(struct vec *v)
 {
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		void *p = realloc(v->items, cap * v->size);
-		if (!p) {
-			v->rc = oc_error_nomem();
-			return NULL;
-		}
-		v->items = p;
-		v->cap = cap;
+	void *p = oc_grow(v->items, &v->cap, v->n + 1, v->size);
+	if (!p) {
+		v->rc = OC_ENOMEM;
+		return NULL;
 	}
+	v->items = p;
 	void *it = (char *)v->items + v->n++ * v->size;
 	memset(it, 0, v->size);
 	return it;

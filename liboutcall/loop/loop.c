@@ -1,6 +1,7 @@
 /* The loop itself: fd watches, iterations, deferred and posted calls,
  * stop and wakeup. Timers are in timer.c, signals in signal.c. */
 #include "loop/loop.h"
+#include "core/grow.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -19,25 +20,9 @@ uint64_t oc_loop_clock_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void *oc_loop_grow(void *array, size_t *cap, size_t need, size_t size)
-{
-	if (need <= *cap)
-		return array;
-	size_t n = *cap ? *cap : 64;
-	while (n < need && n <= SIZE_MAX / 2)
-		n *= 2;
-	void *p = n < need || n > SIZE_MAX / size ? NULL : realloc(array, n * size);
-	if (!p) {
-		oc_error_nomem();
-		return NULL;
-	}
-	*cap = n;
-	return p;
-}
-
 int oc_loop_calls_push(struct oc_loop_calls *q, oc_loop_cb cb, void *arg)
 {
-	struct oc_loop_call *v = oc_loop_grow(q->v, &q->cap, q->n + 1, sizeof(*v));
+	struct oc_loop_call *v = oc_grow(q->v, &q->cap, q->n + 1, sizeof(*v));
 	if (!v)
 		return OC_ENOMEM;
 	q->v = v;
@@ -96,7 +81,7 @@ static unsigned from_epoll(uint32_t e)
 static int grow_watch(oc_loop *loop, int fd)
 {
 	size_t old = loop->nwatch;
-	struct oc_loop_watch *w = oc_loop_grow(loop->watch, &loop->nwatch, (size_t)fd + 1, sizeof(*w));
+	struct oc_loop_watch *w = oc_grow(loop->watch, &loop->nwatch, (size_t)fd + 1, sizeof(*w));
 	if (!w)
 		return OC_ENOMEM;
 	memset(w + old, 0, (loop->nwatch - old) * sizeof(*w));

@@ -25,11 +25,6 @@ struct oc_loop_calls {
 
 int oc_loop_calls_push(struct oc_loop_calls *q, oc_loop_cb cb, void *arg);
 
-/* Grows an array of `size`-byte elements to hold at least `need` (capacity
- * doubling from 64). Returns the possibly moved array and updates *cap, or
- * returns NULL with the last error set and leaves array and *cap alone. */
-void *oc_loop_grow(void *array, size_t *cap, size_t need, size_t size);
-
 /* One watched fd, indexed by the fd number. `gen` changes on every add so
  * that an event epoll reported for an older registration of the same fd
  * number is recognised and dropped. */

@@ -15,6 +15,7 @@
  * skipped; timers armed by callbacks are in the heap, not in `due`.
  */
 #include "loop/loop.h"
+#include "core/grow.h"
 
 #include <stdlib.h>
 
@@ -88,7 +89,7 @@ static void heap_remove(struct oc_loop_timers *t, uint32_t i)
 
 static int heap_push(struct oc_loop_timers *t, uint32_t slot, uint64_t key)
 {
-	struct oc_loop_heap_entry *h = oc_loop_grow(t->heap, &t->capheap, t->nheap + 1, sizeof(*h));
+	struct oc_loop_heap_entry *h = oc_grow(t->heap, &t->capheap, t->nheap + 1, sizeof(*h));
 	if (!h)
 		return OC_ENOMEM;
 	t->heap = h;
@@ -108,7 +109,7 @@ static int alloc_slot(struct oc_loop_timers *t, uint32_t *slot)
 	}
 	if (t->nrecs >= MAX_TIMERS)
 		return oc_error_set(OC_ELIMIT, "event loop: more than %u timers", MAX_TIMERS);
-	struct oc_loop_timer *r = oc_loop_grow(t->recs, &t->caprecs, t->nrecs + 1, sizeof(*r));
+	struct oc_loop_timer *r = oc_grow(t->recs, &t->caprecs, t->nrecs + 1, sizeof(*r));
 	if (!r)
 		return OC_ENOMEM;
 	t->recs = r;
@@ -196,7 +197,7 @@ int64_t oc_loop_timers_wait(const oc_loop *loop, uint64_t now)
 
 static int push_due(struct oc_loop_timers *t, uint64_t id)
 {
-	uint64_t *d = oc_loop_grow(t->due, &t->capdue, (size_t)t->ndue + 1, sizeof(*d));
+	uint64_t *d = oc_grow(t->due, &t->capdue, (size_t)t->ndue + 1, sizeof(*d));
 	if (!d)
 		return OC_ENOMEM;
 	t->due = d;

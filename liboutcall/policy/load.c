@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/grow.h"
 #include "core/error.h"
 #include "policy/files.h"
 #include "policy/ruleset.h"
@@ -133,14 +134,10 @@ static int build_egress(const char *file, const struct y_rule *yr, const oc_rule
 
 static int grow_rules(struct loader *ld)
 {
-	if (ld->rs->nrules < ld->cap)
-		return 0;
-	size_t cap = ld->cap ? ld->cap * 2 : 16;
-	oc_rule *grown = realloc(ld->rs->rules, cap * sizeof(*grown));
+	oc_rule *grown = oc_grow(ld->rs->rules, &ld->cap, ld->rs->nrules + 1, sizeof(*grown));
 	if (!grown)
-		return oc_error_nomem();
+		return OC_ENOMEM;
 	ld->rs->rules = grown;
-	ld->cap = cap;
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* The request store's records: loading, saving, lookup, events. */
 #include "requests/store_int.h"
+#include "core/grow.h"
 
 #include <dirent.h>
 #include <stdio.h>
@@ -142,14 +143,10 @@ static int by_creation(const void *a, const void *b)
 
 int oc_req_store_add(oc_req_store *s, oc_req *r)
 {
-	if (s->nreqs == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 16;
-		oc_req **g = realloc(s->reqs, cap * sizeof(*g));
-		if (!g)
-			return oc_error_nomem();
-		s->reqs = g;
-		s->cap = cap;
-	}
+	oc_req **g = oc_grow(s->reqs, &s->cap, s->nreqs + 1, sizeof(*g));
+	if (!g)
+		return OC_ENOMEM;
+	s->reqs = g;
 	s->reqs[s->nreqs++] = r;
 	return 0;
 }

@@ -20,6 +20,15 @@ if [ -n "$missing" ]; then
 	echo "abi: if they are new, run 'ninja -C <build> abi-baseline' (docs/CONTRIBUTING.md)" >&2
 	exit 1
 fi
+# An exported function no public header declares is an internal one that
+# leaked (docs/CONTRIBUTING.md, "Internal names").
+headers=$(dirname "$0")/../../include/outcall
+leaked=$(nm -D --defined-only "$lib" | awk '$2 == "T" { print $3 }' | sed 's/@.*//' |
+	while read -r f; do grep -qw "$f" "$headers"/*.h "$headers"/*.h.in 2>/dev/null || echo "$f"; done)
+if [ -n "$leaked" ]; then
+	echo "abi: exported but declared in no public header:" $leaked >&2
+	exit 1
+fi
 abidiff --exported-interfaces-only --no-added-syms "$baseline" "$lib"
 rc=$?
 if [ "$rc" -eq 0 ]; then
