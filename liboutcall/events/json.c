@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "core/error.h"
+#include "core/grow.h"
 
 struct out {
 	char **buf;
@@ -20,18 +21,13 @@ static void put(struct out *o, const char *s, size_t n)
 {
 	if (o->rc)
 		return;
-	if (*o->len + n + 1 > *o->cap) {
-		size_t cap = *o->cap ? *o->cap : 256;
-		while (cap < *o->len + n + 1)
-			cap *= 2;
-		char *p = realloc(*o->buf, cap);
-		if (!p) {
-			o->rc = oc_error_nomem();
-			return;
-		}
-		*o->buf = p;
-		*o->cap = cap;
+	/* the caller's buffer, not an oc_buf: oc_event_to_json is public API */
+	char *p = oc_grow(*o->buf, o->cap, *o->len + n + 1, 1);
+	if (!p) {
+		o->rc = OC_ENOMEM;
+		return;
 	}
+	*o->buf = p;
 	memcpy(*o->buf + *o->len, s, n);
 	*o->len += n;
 	(*o->buf)[*o->len] = '\0';

@@ -1,7 +1,9 @@
 /* Buffers and pipes, kept between uses: a connection holds a buffer only
  * while it has bytes in it and a pipe only while bytes are in flight, so
  * idle keep-alive connections and idle tunnels cost a few hundred bytes
- * and no pipe. The pool keeps at most POOL_MAX of each for the next user. */
+ * and no pipe. The pool keeps at most POOL_MAX of each for the next user.
+ * Not oc_buf: these buffers come from and go back to the pool, start at
+ * PX_BUF_SIZE and keep 32-bit sizes so that a connection stays small. */
 #include "proxy/conn.h"
 
 #include <fcntl.h>
