@@ -4,7 +4,9 @@
 # asking, half-way through their request, and while a reload or an approval
 # they asked for is under way. outcalld answers everyone else all along,
 # keeps no descriptor of theirs, and what they started is done or not done
-# as a whole. (A `log -f` follower that never reads: tests/cli cli-hostile.)
+# as a whole; a `log -f` follower that never reads is cut off once 1 MiB
+# waits for it, and outcalld's memory does not follow it (the CLI's side
+# of a long stream: tests/cli cli-hostile).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/lab.sh"
@@ -18,7 +20,8 @@ rules:
     condition: network.hostname == "web.lab.test"
     action: allow'
 lab_agent a1
-oc_start --decision-ring 8192
+# no DNS rate limit: the follower's test floods the log with decisions
+oc_start --decision-ring 8192 --dns-rate 0
 oc_attach a1
 chmod o+x "$LAB_DIR" "$LAB_DIR/run"
 # enough decisions for a large answer
@@ -93,6 +96,52 @@ expect_ok "agents that hang up half-way" lab_in a1 bash -c "$(declare -f hangup)
 expect_ok "the agent socket still answers" lab_in a1 curl -sS --max-time 5 --unix-socket "$sock" http://agent/v1/whoami
 base=$abase
 expect_ok "the descriptors are back" lab_poll 10 fds_back
+
+# -- a follower that never reads ------------------------------------------------------
+rss() { awk '/^VmRSS/ {print $2}' "/proc/$OC_PID/status"; }
+python3 - "$OC_SOCK" "$LAB_DIR/follower.out" "$LAB_DIR/flood-done" <<'PY' &
+import os, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.connect(sys.argv[1])
+s.sendall(b"GET /v1/decisions/follow HTTP/1.1\r\nHost: o\r\n\r\n")
+open(sys.argv[2], "w").write("following\n")
+for _ in range(300):  # never reads until the flood is over (60 s at most)
+    if os.path.exists(sys.argv[3]):
+        break
+    time.sleep(0.2)
+s.settimeout(10)
+n, eof = 0, False
+try:
+    while True:
+        b = s.recv(65536)
+        if not b:
+            eof = True
+            break
+        n += len(b)
+except OSError:
+    pass
+open(sys.argv[2], "a").write("read %d bytes, %s\n" % (n, "closed by outcalld" if eof else "still open"))
+PY
+follower=$!
+lab_wait 5 "the follower is connected" grep -q following "$LAB_DIR/follower.out"
+rss0=$(rss)
+# 4,000 blocked names: each a decision of some 300 bytes, over 1 MiB in all
+expect_ok "a flood of decisions" lab_in a1 python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+for i in range(4000):
+    q = struct.pack("!HHHHHH", i, 0x100, 1, 0, 0, 0)
+    for l in ("flood%d" % i, "evil", "test"):
+        q += bytes([len(l)]) + l.encode()
+    s.sendto(q + b"\0\0\1\0\1", ("10.200.0.1", 53))
+    s.recv(512)'
+: >"$LAB_DIR/flood-done"
+expect_ok "outcalld serves through it" serves
+expect_ok "its memory did not follow the follower (at most 8 MiB more)" test $(($(rss) - rss0)) -lt 8192
+wait "$follower"
+expect_match "the follower was cut off" "closed by outcalld" "$(cat "$LAB_DIR/follower.out")"
 expect_ok "outcalld kept running" kill -0 "$OC_PID"
 
 lab_done
