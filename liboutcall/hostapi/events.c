@@ -107,6 +107,10 @@ struct oc_followers {
 	uint64_t sub;
 	atomic_bool posted;
 	oc_daemon *d;
+	/* The follower being flushed: a write that fails closes its
+	 * connection, whose on_close must not free it under the flush. */
+	struct follower *flushing;
+	bool flushing_gone;
 };
 
 struct stream_ctx {
@@ -134,9 +138,16 @@ static void flush_followers(oc_loop *loop, void *arg)
 	for (struct follower *f = fs->list, *next; f; f = next) {
 		next = f->next;
 		struct stream_ctx s = { f->conn, 0, NULL, 0 };
-		f->seq = oc_events_read(fs->d->events, f->seq, &f->fa.f, 0, stream_event, &s);
+		fs->flushing = f;
+		fs->flushing_gone = false;
+		uint64_t seq = oc_events_read(fs->d->events, f->seq, &f->fa.f, 0, stream_event, &s);
+		fs->flushing = NULL;
 		free(s.json);
-		/* A failed write closed the conn; its on_close removed f. */
+		/* A failed write closed the conn; its on_close unlinked f. */
+		if (fs->flushing_gone)
+			free(f);
+		else
+			f->seq = seq;
 	}
 }
 
@@ -159,7 +170,10 @@ static void follower_gone(oc_api_conn *c, void *arg)
 			break;
 		}
 	}
-	free(f);
+	if (fs->flushing == f)
+		fs->flushing_gone = true;
+	else
+		free(f);
 }
 
 void oc_hostapi_free_followers(oc_daemon *d)
