@@ -145,6 +145,7 @@ for a in "${agents[@]}"; do
 	expect_match "agent $a made requests" '^counts .*connect=[1-9].*dns-allow=[1-9].*http-new=[1-9]' "$(cat "$LAB_DIR/load-$a.log")"
 	expect_nomatch "agent $a: every request got the right verdict" '^WRONG|Traceback' "$(cat "$LAB_DIR/load-$a.log")"
 	grep -m5 '^WRONG' "$LAB_DIR/load-$a.log"
+	echo "agent $a: $(grep -m1 '^counts' "$LAB_DIR/load-$a.log")"
 done
 expect_nomatch "reloads, attach, detach, rejects all worked" '^WRONG' "$(cat "$LAB_DIR/churn.log")"
 expect_ok "outcalld is still serving" oc_api GET /v1/ready
