@@ -139,7 +139,13 @@ for i in range(4000):
     s.recv(512)'
 : >"$LAB_DIR/flood-done"
 expect_ok "outcalld serves through it" serves
-expect_ok "its memory did not follow the follower (at most 8 MiB more)" test $(($(rss) - rss0)) -lt 8192
+# Only without the sanitizers: ASan's quarantine keeps the flood's freed
+# memory resident (11 MiB more was seen in CI), whatever the follower does;
+# the sanitized run still checks the cut-off follower for memory errors.
+if [ "${OC_SANITIZED:-0}" != 1 ]; then
+	expect_ok "its memory did not follow the follower (at most 8 MiB more)" \
+		test $(($(rss) - rss0)) -lt 8192
+fi
 wait "$follower"
 expect_match "the follower was cut off" "closed by outcalld" "$(cat "$LAB_DIR/follower.out")"
 expect_ok "outcalld kept running" kill -0 "$OC_PID"
