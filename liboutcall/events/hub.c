@@ -77,12 +77,18 @@ static const char *const verdict_names[] = { "allow", "block", "refused", NULL }
 const char *const *oc_events_stat_layers(void) { return layer_names; }
 const char *const *oc_events_stat_verdicts(void) { return verdict_names; }
 
-static int name_index(const char *const *names, const char *v, int other)
+/* by_layer_verdict's indexes: the names above follow the enums' order from
+ * their first value, so an event's counter is found without comparing
+ * text on every emit; anything else counts under "other". */
+static int stat_layer(oc_event_layer l)
 {
-	for (int i = 0; v && names[i]; i++)
-		if (strcmp(names[i], v) == 0)
-			return i;
-	return other;
+	return l >= OC_EVENT_LAYER_DNS && l <= OC_EVENT_LAYER_RULES ? (int)l - OC_EVENT_LAYER_DNS : 7;
+}
+
+static int stat_verdict(oc_event_verdict v)
+{
+	return v >= OC_EVENT_VERDICT_ALLOW && v <= OC_EVENT_VERDICT_REFUSED ?
+		(int)v - OC_EVENT_VERDICT_ALLOW : 3;
 }
 
 void oc_event_init(oc_event *ev, oc_event_kind kind, oc_event_layer layer)
@@ -350,9 +356,7 @@ uint64_t oc_events_emit(oc_events *h, const oc_event *in)
 	s->ev.dns_type = keep(s->dns_type, sizeof(s->dns_type), ev.dns_type);
 	h->stats.emitted++;
 	if (ev.kind == OC_EVENT_DECISION) {
-		int l = name_index(layer_names, oc_event_layer_name(ev.layer), 7);
-		int v = name_index(verdict_names, oc_event_verdict_name(ev.verdict), 3);
-		h->stats.by_layer_verdict[l][v]++;
+		h->stats.by_layer_verdict[stat_layer(ev.layer)][stat_verdict(ev.verdict)]++;
 		if (ev.rule)
 			count_rule(h, ev.rule);
 	}
